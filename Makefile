@@ -1,0 +1,48 @@
+# memsleuth: two commands do everything on a fresh Debian 12 machine:
+#   make doctor   install deps, build, run `memsleuth doctor` on this machine
+#   make test     install deps, sanitizer build, every test (unit, fixture, live, e2e, vm)
+JOBS ?= $(shell nproc)
+# Worktrees and clones share one compiler cache.
+export CCACHE_BASEDIR ?= $(abspath ..)
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CTEST_ARGS ?=
+
+.PHONY: all deps build doctor test asan unit bench format clean
+
+all: build
+
+deps:
+	bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEMSLEUTH_TESTS=OFF
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target memsleuth
+
+doctor: build
+	./$(BUILD)/memsleuth doctor; rc=$$?; echo "memsleuth doctor exit code: $$rc (0 healthy, 1 warnings, 2 critical)"
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMSLEUTH_SANITIZE=ON -DMEMSLEUTH_TESTS=ON
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test: asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+unit: asan
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: deps
+	bash bench/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package that memsleuth's build and tests need. Idempotent, non-interactive.
+set -euo pipefail
+PKGS=(
+  build-essential cmake ninja-build g++ clang libclang-rt-14-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev sqlite3
+  libcpp-httplib-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev
+  procps jq python3 util-linux ccache
+)
+# Test-only tools (live/e2e/vm/report tests). MEMSLEUTH_DEPS=build skips them.
+TEST_PKGS=(
+  plocate qemu-system-x86 busybox-static cpio smem atop prometheus chromium
+)
+want=("${PKGS[@]}")
+if [[ "${MEMSLEUTH_DEPS:-all}" != build ]]; then want+=("${TEST_PKGS[@]}"); fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# policy-rc.d keeps package postinst scripts from starting daemons (prometheus, atop, cron).
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

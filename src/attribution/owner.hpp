@@ -1,0 +1,37 @@
+#pragma once
+// Who owns a process or a cgroup. Contract shared by top, explain, oom, doctor, record and report;
+// implemented in attribution/ (classification) and k8s/ (pod identity from the node's own files).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/snapshot.hpp"
+#include "probe/host_paths.hpp"
+
+namespace ms {
+
+enum class OwnerKind { kPod, kSystemdUnit, kSession, kNodeAgent, kCron, kTimer, kRuntime, kKernel, kUnconfined };
+const char* to_string(OwnerKind k);  // "pod", "systemd-unit", "session", "node-agent", "cron", "timer",
+                                     // "runtime", "kernel", "unconfined"
+
+enum class QosClass { kNone, kGuaranteed, kBurstable, kBestEffort };
+const char* to_string(QosClass q);  // "", "guaranteed", "burstable", "besteffort"
+
+struct Owner {
+  OwnerKind kind = OwnerKind::kUnconfined;
+  // Pods: from the cgroup path; names from <rootfs>/var/log/pods (nullopt = unknown, never guessed).
+  QosClass qos = QosClass::kNone;
+  std::optional<std::string> pod_uid, container_id, runtime;  // runtime: containerd | cri-o | docker
+  std::optional<std::string> namespace_, pod, container;
+  bool sandbox = false;  // pause / sandbox container
+  // Systemd units, sessions, cron/timer jobs.
+  std::optional<std::string> unit, session, user;
+  std::optional<std::string> timer;  // the .timer that activates `unit`
+  bool in_kubepods = false;          // the memory cgroup is under kubepods(.slice)
+
+  // Short label for tables: "ns/pod/container", "cron.service", "session-3 (alice)", ...
+  std::string label() const;
+};
+
+}  // namespace ms

@@ -1,0 +1,38 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/context.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "render/snapshot_json.hpp"
+#include "render/snapshot_table.hpp"
+
+namespace ms::cli {
+
+void add_snapshot_command(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::string output = "table";
+    bool pss = false;
+    bool no_processes = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("snapshot", "Read the node once: meminfo, cgroups, processes");
+  add_output_option(*cmd, o->output, {"table", "json"});
+  cmd->add_flag("--pss", o->pss, "Also read PSS/USS from smaps_rollup (skipped for processes above 4Gi RSS)");
+  cmd->add_flag("--no-processes", o->no_processes, "Skip the per-process scan");
+  cmd->callback([o, &ctx] {
+    SnapshotOptions so;
+    so.pss = o->pss;
+    so.processes = !o->no_processes;
+    auto snap = read_snapshot(ctx.paths, so);
+    if (!snap) {
+      fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
+      ctx.exit_code = 1;
+      return;
+    }
+    if (o->output == "json") fmt::print("{}\n", dump_json(snapshot_to_json(*snap)));
+    else fmt::print("{}", render_snapshot_summary(*snap));
+  });
+}
+
+}  // namespace ms::cli

@@ -1,0 +1,112 @@
+#pragma once
+// Plain data read off a node at one moment. No behaviour beyond lookups; filled by probe/, read by
+// the analyses, serialised in one place (render/json_snapshot).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ms {
+
+// Ordered key → value list (meminfo, vmstat, memory.stat, memory.events), values as the kernel wrote
+// them converted to bytes where the file says kB.
+struct KeyValues {
+  std::vector<std::pair<std::string, uint64_t>> items;
+  std::optional<uint64_t> get(std::string_view key) const;
+  uint64_t get_or(std::string_view key, uint64_t fallback) const { return get(key).value_or(fallback); }
+  bool empty() const { return items.empty(); }
+};
+
+struct PsiLine {
+  double avg10 = 0, avg60 = 0, avg300 = 0;
+  uint64_t total_us = 0;
+};
+struct Psi {
+  PsiLine some;
+  std::optional<PsiLine> full;  // absent on kernels that only print "some"
+};
+
+struct SlabCache {
+  std::string name;
+  uint64_t active_objs = 0, num_objs = 0, objsize = 0;
+  uint64_t bytes = 0;  // num_objs * objsize
+};
+
+struct Mount {
+  int mount_id = 0, parent_id = 0;
+  std::string major_minor;
+  std::string root;         // root of the mount within its filesystem
+  std::string mount_point;  // unescaped
+  std::string fs_type;
+  std::string source;
+  std::string options;        // per-mount options
+  std::string super_options;  // per-superblock options
+  std::optional<uint64_t> size_bytes, used_bytes;  // statvfs, tmpfs-like mounts on live hosts only
+};
+
+enum class CgroupVersion { kNone, kV1, kV2, kHybrid };
+const char* to_string(CgroupVersion v);
+
+struct CgroupLine {
+  int hierarchy_id = 0;
+  std::string controllers;  // "memory", "cpu,cpuacct", "name=systemd", "" for v2
+  std::string path;
+};
+
+struct Process {
+  int pid = 0;
+  int ppid = 0;
+  char state = '?';
+  uint64_t start_time = 0;  // clock ticks since boot (stat field 22)
+  std::string comm;
+  std::vector<std::string> cmdline;
+  std::optional<uint32_t> uid;
+  bool kernel_thread = false;
+  int threads = 0;
+  std::optional<uint64_t> rss_bytes, rss_anon_bytes, rss_file_bytes, rss_shmem_bytes, swap_bytes;
+  std::optional<uint64_t> pss_bytes, uss_bytes;  // only with --pss
+  std::optional<std::string> memory_cgroup;      // path within the memory hierarchy
+  std::vector<CgroupLine> cgroups;
+  std::optional<std::string> exe, cwd;
+  std::optional<int> oom_score_adj;
+};
+
+struct Cgroup {
+  std::string path;  // "/" for the root, "/kubepods/burstable/pod…" below it
+  uint64_t inode = 0;
+  std::optional<uint64_t> usage_bytes;
+  std::optional<uint64_t> limit_bytes;  // nullopt = unlimited (or unreadable: see limit_known)
+  bool limit_known = false;
+  std::optional<uint64_t> swap_limit_bytes;
+  std::optional<uint64_t> failcnt;
+  KeyValues stat;
+  KeyValues events;  // v2 memory.events
+  uint32_t nr_procs = 0;
+};
+
+struct Snapshot {
+  int64_t time = 0;  // unix seconds
+  uint64_t boot_time = 0;
+  long clock_ticks = 100;
+  long page_size = 4096;
+  CgroupVersion cgroup_version = CgroupVersion::kNone;
+  bool memory_on_v2 = false;          // where the memory controller lives
+  std::string memory_root;            // absolute path of the memory hierarchy's root directory
+  KeyValues meminfo;                  // bytes
+  KeyValues vmstat;                   // raw counters / pages as the kernel wrote them
+  std::optional<Psi> psi;
+  std::vector<SlabCache> slab;        // top caches by bytes; empty when unreadable
+  bool slab_readable = false;
+  std::vector<Mount> mounts;
+  std::vector<Process> processes;
+  std::vector<Cgroup> cgroups;        // sorted by path; root first
+  uint64_t skipped = 0;               // processes or cgroups that vanished mid-scan
+  std::vector<std::string> warnings;  // non-fatal read errors, already described
+
+  const Cgroup* find_cgroup(std::string_view path) const;
+  const Process* find_process(int pid) const;
+};
+
+}  // namespace ms

@@ -1,0 +1,347 @@
+#include "probe/parsers.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "util/text.hpp"
+
+namespace ms {
+
+namespace {
+std::string P(std::string_view p) { return std::string(p); }
+
+// mountinfo escapes space, tab, newline and backslash as \ooo octal.
+std::string unescape_octal(std::string_view s) {
+  auto octal = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '7'; };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+      i += 3;
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+}  // namespace
+
+Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path) {
+  KeyValues kv;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err || trim(line).empty()) return;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      err = Error::malformed(P(path), n, fmt::format("no ':' in line '{}'", line));
+      return;
+    }
+    auto key = trim(line.substr(0, colon));
+    auto fields = split_ws(line.substr(colon + 1));
+    if (fields.empty()) {
+      err = Error::malformed(P(path), n, fmt::format("no value for '{}'", key));
+      return;
+    }
+    auto v = parse_u64(fields[0]);
+    if (!v) {
+      err = Error::malformed(P(path), n, fmt::format("bad number '{}' for '{}'", fields[0], key));
+      return;
+    }
+    uint64_t val = *v;
+    if (fields.size() > 1) {
+      if (fields[1] == "kB") val *= 1024;
+      else {
+        err = Error::malformed(P(path), n, fmt::format("unknown unit '{}' for '{}'", fields[1], key));
+        return;
+      }
+    }
+    kv.items.emplace_back(std::string(key), val);
+  });
+  if (err) return fail(*err);
+  if (!kv.get("MemTotal")) return fail(Error::malformed(P(path), 0, "no MemTotal field"));
+  return kv;
+}
+
+Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path) {
+  KeyValues kv;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err || trim(line).empty()) return;
+    auto f = split_ws(line);
+    if (f.size() != 2) {
+      err = Error::malformed(P(path), n, fmt::format("expected 'key value', got '{}'", line));
+      return;
+    }
+    if (auto v = parse_u64(f[1])) {
+      kv.items.emplace_back(std::string(f[0]), *v);
+    } else if (parse_i64(f[1])) {
+      kv.items.emplace_back(std::string(f[0]), 0);  // negative memcg stat: a kernel batching artefact
+    } else {
+      err = Error::malformed(P(path), n, fmt::format("bad number '{}' for '{}'", f[1], f[0]));
+    }
+  });
+  if (err) return fail(*err);
+  return kv;
+}
+
+Result<Psi> parse_psi(std::string_view text, std::string_view path) {
+  Psi psi;
+  bool have_some = false;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err || trim(line).empty()) return;
+    auto f = split_ws(line);
+    if (f.size() != 5 || (f[0] != "some" && f[0] != "full")) {
+      err = Error::malformed(P(path), n, fmt::format("unexpected line '{}'", line));
+      return;
+    }
+    PsiLine pl;
+    double* dst[3] = {&pl.avg10, &pl.avg60, &pl.avg300};
+    const char* names[3] = {"avg10=", "avg60=", "avg300="};
+    for (int i = 0; i < 3; ++i) {
+      auto kv = f[1 + i];
+      auto d = starts_with(kv, names[i]) ? parse_double(kv.substr(std::string_view(names[i]).size())) : std::nullopt;
+      if (!d) {
+        err = Error::malformed(P(path), n, fmt::format("bad field '{}'", kv));
+        return;
+      }
+      *dst[i] = *d;
+    }
+    auto t = starts_with(f[4], "total=") ? parse_u64(f[4].substr(6)) : std::nullopt;
+    if (!t) {
+      err = Error::malformed(P(path), n, fmt::format("bad field '{}'", f[4]));
+      return;
+    }
+    pl.total_us = *t;
+    if (f[0] == "some") {
+      psi.some = pl;
+      have_some = true;
+    } else {
+      psi.full = pl;
+    }
+  });
+  if (err) return fail(*err);
+  if (!have_some) return fail(Error::malformed(P(path), 0, "no 'some' line"));
+  return psi;
+}
+
+Result<std::vector<SlabCache>> parse_slabinfo(std::string_view text, std::string_view path) {
+  std::vector<SlabCache> out;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err || trim(line).empty()) return;
+    if (n == 1) {
+      if (!starts_with(line, "slabinfo - version: 2."))
+        err = Error::malformed(P(path), n, fmt::format("unsupported header '{}'", line));
+      return;
+    }
+    if (line[0] == '#') return;
+    auto f = split_ws(line);
+    if (f.size() < 4) {
+      err = Error::malformed(P(path), n, fmt::format("too few fields in '{}'", line));
+      return;
+    }
+    auto a = parse_u64(f[1]), num = parse_u64(f[2]), sz = parse_u64(f[3]);
+    if (!a || !num || !sz) {
+      err = Error::malformed(P(path), n, fmt::format("bad numbers in '{}'", line));
+      return;
+    }
+    out.push_back(SlabCache{std::string(f[0]), *a, *num, *sz, *num * *sz});
+  });
+  if (err) return fail(*err);
+  std::stable_sort(out.begin(), out.end(), [](const SlabCache& x, const SlabCache& y) { return x.bytes > y.bytes; });
+  return out;
+}
+
+Result<std::vector<Mount>> parse_mountinfo(std::string_view text, std::string_view path) {
+  std::vector<Mount> out;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err || trim(line).empty()) return;
+    auto f = split_ws(line);
+    auto dash = std::find(f.begin(), f.end(), std::string_view("-"));
+    if (f.size() < 10 || dash == f.end() || dash - f.begin() < 6 || f.end() - dash < 3) {
+      err = Error::malformed(P(path), n, fmt::format("unexpected mountinfo line '{}'", line));
+      return;
+    }
+    Mount m;
+    auto id = parse_u64(f[0]), parent = parse_u64(f[1]);
+    if (!id || !parent) {
+      err = Error::malformed(P(path), n, "bad mount id");
+      return;
+    }
+    m.mount_id = static_cast<int>(*id);
+    m.parent_id = static_cast<int>(*parent);
+    m.major_minor = f[2];
+    m.root = unescape_octal(f[3]);
+    m.mount_point = unescape_octal(f[4]);
+    m.options = f[5];
+    m.fs_type = dash[1];
+    m.source = unescape_octal(dash[2]);
+    if (dash + 3 < f.end()) m.super_options = dash[3];
+    out.push_back(std::move(m));
+  });
+  if (err) return fail(*err);
+  return out;
+}
+
+Result<std::vector<CgroupLine>> parse_proc_cgroup(std::string_view text, std::string_view path) {
+  std::vector<CgroupLine> out;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err || trim(line).empty()) return;
+    size_t c1 = line.find(':');
+    size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string_view::npos) {
+      err = Error::malformed(P(path), n, fmt::format("expected 'id:controllers:path', got '{}'", line));
+      return;
+    }
+    auto id = parse_u64(line.substr(0, c1));
+    if (!id) {
+      err = Error::malformed(P(path), n, fmt::format("bad hierarchy id in '{}'", line));
+      return;
+    }
+    // The path is everything after the second ':' (it may itself contain ':').
+    out.push_back(CgroupLine{static_cast<int>(*id), std::string(line.substr(c1 + 1, c2 - c1 - 1)),
+                             std::string(line.substr(c2 + 1))});
+  });
+  if (err) return fail(*err);
+  return out;
+}
+
+std::optional<std::string> memory_cgroup_of(const std::vector<CgroupLine>& lines, bool memory_on_v2) {
+  for (const auto& l : lines) {
+    if (memory_on_v2) {
+      if (l.hierarchy_id == 0 && l.controllers.empty()) return l.path;
+    } else {
+      for (auto c : split(l.controllers, ','))
+        if (c == "memory") return l.path;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<ProcStat> parse_proc_stat(std::string_view text, std::string_view path) {
+  size_t open = text.find('(');
+  size_t close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+    return fail(Error::malformed(P(path), 1, "no '(comm)' field"));
+  ProcStat s;
+  auto pid = parse_u64(trim(text.substr(0, open)));
+  if (!pid) return fail(Error::malformed(P(path), 1, "bad pid field"));
+  s.pid = static_cast<int>(*pid);
+  s.comm = std::string(text.substr(open + 1, close - open - 1));
+  auto f = split_ws(trim(text.substr(close + 1)));
+  // f[0] is field 3 (state); field k is f[k-3].
+  if (f.size() < 22) return fail(Error::malformed(P(path), 1, fmt::format("only {} fields after comm", f.size())));
+  s.state = f[0].empty() ? '?' : f[0][0];
+  auto ppid = parse_i64(f[1]);
+  auto flags = parse_u64(f[6]);
+  auto thr = parse_i64(f[17]);
+  auto start = parse_u64(f[19]);
+  auto rss = parse_i64(f[21]);
+  if (!ppid || !flags || !thr || !start || !rss) return fail(Error::malformed(P(path), 1, "bad numeric field"));
+  s.ppid = static_cast<int>(*ppid);
+  s.flags = static_cast<unsigned>(*flags);
+  s.num_threads = static_cast<int>(*thr);
+  s.start_time = *start;
+  s.rss_pages = *rss < 0 ? 0 : static_cast<uint64_t>(*rss);
+  return s;
+}
+
+Result<ProcStatus> parse_proc_status(std::string_view text, std::string_view path) {
+  ProcStatus st;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err) return;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return;
+    auto key = line.substr(0, colon);
+    auto rest = line.substr(colon + 1);
+    auto kb = [&](std::optional<uint64_t>& dst) {
+      auto f = split_ws(rest);
+      auto v = f.empty() ? std::nullopt : parse_u64(f[0]);
+      if (!v) {
+        err = Error::malformed(P(path), n, fmt::format("bad value for {}", key));
+        return;
+      }
+      dst = *v * 1024;
+    };
+    if (key == "Uid") {
+      auto f = split_ws(rest);
+      auto v = f.empty() ? std::nullopt : parse_u64(f[0]);
+      if (!v) err = Error::malformed(P(path), n, "bad Uid");
+      else st.uid = static_cast<uint32_t>(*v);
+    } else if (key == "VmRSS") kb(st.vm_rss);
+    else if (key == "RssAnon") kb(st.rss_anon);
+    else if (key == "RssFile") kb(st.rss_file);
+    else if (key == "RssShmem") kb(st.rss_shmem);
+    else if (key == "VmSwap") kb(st.vm_swap);
+    else if (key == "VmSize") st.has_vm_size = true;
+    else if (key == "Kthread") st.kthread = trim(rest) == "1";
+    else if (key == "Threads") {
+      if (auto v = parse_u64(trim(rest))) st.threads = static_cast<int>(*v);
+    }
+  });
+  if (err) return fail(*err);
+  return st;
+}
+
+std::vector<std::string> parse_cmdline(std::string_view raw) {
+  std::vector<std::string> out;
+  if (raw.empty()) return out;
+  if (raw.back() == '\0') raw.remove_suffix(1);
+  for (auto part : split(raw, '\0')) out.emplace_back(part);
+  return out;
+}
+
+Result<SmapsRollup> parse_smaps_rollup(std::string_view text, std::string_view path) {
+  SmapsRollup r;
+  bool any = false;
+  std::optional<Error> err;
+  for_each_line(text, [&](std::string_view line, int n) {
+    if (err) return;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || line.find(' ') < colon) return;  // header line
+    auto key = line.substr(0, colon);
+    uint64_t* dst = nullptr;
+    if (key == "Rss") dst = &r.rss;
+    else if (key == "Pss") dst = &r.pss;
+    else if (key == "Private_Clean") dst = &r.private_clean;
+    else if (key == "Private_Dirty") dst = &r.private_dirty;
+    else if (key == "Swap") dst = &r.swap;
+    if (!dst) return;
+    auto f = split_ws(line.substr(colon + 1));
+    auto v = f.empty() ? std::nullopt : parse_u64(f[0]);
+    if (!v) {
+      err = Error::malformed(P(path), n, fmt::format("bad value for {}", key));
+      return;
+    }
+    *dst = *v * 1024;
+    any = true;
+  });
+  if (err) return fail(*err);
+  if (!any) return fail(Error::malformed(P(path), 0, "no Rss/Pss fields"));
+  return r;
+}
+
+Result<std::optional<uint64_t>> parse_cgroup_limit(std::string_view text, std::string_view path) {
+  auto t = trim(text);
+  if (t == "max") return std::optional<uint64_t>{};
+  auto v = parse_u64(t);
+  if (!v) {
+    if (parse_i64(t)) return std::optional<uint64_t>{};  // v1 soft_limit "-1" style: unlimited
+    return fail(Error::malformed(P(path), 1, fmt::format("bad limit '{}'", t)));
+  }
+  if (*v >= kUnlimitedThreshold) return std::optional<uint64_t>{};
+  return std::optional<uint64_t>{*v};
+}
+
+Result<uint64_t> parse_single_u64(std::string_view text, std::string_view path) {
+  auto v = parse_u64(trim(text));
+  if (!v) return fail(Error::malformed(P(path), 1, fmt::format("bad number '{}'", trim(text))));
+  return *v;
+}
+
+}  // namespace ms

@@ -1,0 +1,39 @@
+#pragma once
+// Reads the whole node through HostPaths into a model::Snapshot. Races are normal: a process or a
+// cgroup that vanishes mid-read is dropped and counted in `skipped`; EACCES leaves fields empty.
+#include <cstdint>
+
+#include "model/snapshot.hpp"
+#include "probe/host_paths.hpp"
+#include "util/result.hpp"
+
+namespace ms {
+
+struct SnapshotOptions {
+  bool processes = true;
+  bool cgroups = true;
+  bool links = true;  // exe and cwd readlinks
+  bool pss = false;   // smaps_rollup: costly, and it stalls big processes (mmap_lock)
+  uint64_t pss_max_rss_bytes = uint64_t{4} << 30;  // never read smaps_rollup above this RSS
+  bool slab = true;
+  bool statvfs_tmpfs = true;  // statvfs on tmpfs-like mounts (live hosts only)
+};
+
+// Fails only when the node cannot be read at all (no meminfo); everything else degrades.
+Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& opts = {});
+
+// Individual pieces, also used by commands that need only part of a snapshot.
+struct CgroupLayout {
+  CgroupVersion version = CgroupVersion::kNone;
+  bool memory_on_v2 = false;
+  std::string memory_mount;  // host path of the memory hierarchy's mount point, e.g. /sys/fs/cgroup/memory
+};
+CgroupLayout detect_cgroup_layout(const std::vector<Mount>& mounts, const HostPaths& paths);
+Result<std::vector<Mount>> read_mounts(const HostPaths& paths);
+// Reads one process; nullopt (and *gone = true) when it vanished.
+std::optional<Process> read_process(const HostPaths& paths, int pid, bool memory_on_v2, const SnapshotOptions& opts,
+                                    bool* gone = nullptr);
+// Reads one cgroup directory (relative path "/" = root) under the memory mount.
+std::optional<Cgroup> read_cgroup(const std::string& memory_root_dir, const std::string& rel, bool v2);
+
+}  // namespace ms

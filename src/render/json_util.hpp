@@ -1,0 +1,23 @@
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ms {
+
+using Json = nlohmann::ordered_json;
+
+// Attacker-controlled text into JSON: always valid UTF-8 (invalid bytes shown as \xNN).
+Json jstr(std::string_view s);
+Json jstr(const std::string& s);
+Json jstr(const char* s);
+Json jstr_opt(const std::optional<std::string>& s);
+template <class T>
+Json jopt(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+// One place that turns JSON into text: pretty when indent >= 0.
+std::string dump_json(const Json& j, int indent = 2);
+
+}  // namespace ms

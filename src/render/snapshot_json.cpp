@@ -1,0 +1,100 @@
+#include "render/snapshot_json.hpp"
+
+#include "util/units.hpp"
+
+namespace ms {
+
+Json keyvalues_to_json(const KeyValues& kv) {
+  Json j = Json::object();
+  for (const auto& [k, v] : kv.items) j[k] = v;
+  return j;
+}
+
+Json process_to_json(const Process& p) {
+  Json j;
+  j["pid"] = p.pid;
+  j["ppid"] = p.ppid;
+  j["state"] = std::string(1, p.state);
+  j["start_time"] = p.start_time;
+  j["comm"] = jstr(p.comm);
+  Json args = Json::array();
+  for (const auto& a : p.cmdline) args.push_back(jstr(a));
+  j["cmdline"] = std::move(args);
+  j["uid"] = jopt(p.uid);
+  j["kernel_thread"] = p.kernel_thread;
+  j["threads"] = p.threads;
+  j["rss_bytes"] = jopt(p.rss_bytes);
+  j["rss_anon_bytes"] = jopt(p.rss_anon_bytes);
+  j["rss_file_bytes"] = jopt(p.rss_file_bytes);
+  j["rss_shmem_bytes"] = jopt(p.rss_shmem_bytes);
+  j["swap_bytes"] = jopt(p.swap_bytes);
+  if (p.pss_bytes) j["pss_bytes"] = *p.pss_bytes;
+  if (p.uss_bytes) j["uss_bytes"] = *p.uss_bytes;
+  j["memory_cgroup"] = jstr_opt(p.memory_cgroup);
+  j["exe"] = jstr_opt(p.exe);
+  j["cwd"] = jstr_opt(p.cwd);
+  return j;
+}
+
+Json cgroup_to_json(const Cgroup& c) {
+  Json j;
+  j["path"] = jstr(c.path);
+  j["inode"] = c.inode;
+  j["usage_bytes"] = jopt(c.usage_bytes);
+  j["limit_bytes"] = jopt(c.limit_bytes);
+  j["stat"] = keyvalues_to_json(c.stat);
+  if (!c.events.empty()) j["events"] = keyvalues_to_json(c.events);
+  if (c.failcnt) j["failcnt"] = *c.failcnt;
+  j["nr_procs"] = c.nr_procs;
+  return j;
+}
+
+Json snapshot_to_json(const Snapshot& s) {
+  Json j;
+  j["schema"] = "memsleuth.snapshot/v1";
+  j["time"] = rfc3339_utc(s.time);
+  j["cgroup_version"] = to_string(s.cgroup_version);
+  j["memory_controller"] = s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1");
+  j["boot_time"] = s.boot_time;
+  j["meminfo"] = keyvalues_to_json(s.meminfo);
+  if (s.psi) {
+    auto line = [](const PsiLine& l) {
+      return Json{{"avg10", l.avg10}, {"avg60", l.avg60}, {"avg300", l.avg300}, {"total_us", l.total_us}};
+    };
+    Json psi;
+    psi["some"] = line(s.psi->some);
+    psi["full"] = s.psi->full ? line(*s.psi->full) : Json(nullptr);
+    j["psi"] = psi;
+  } else {
+    j["psi"] = nullptr;
+  }
+  if (s.slab_readable) {
+    Json slab = Json::array();
+    for (size_t i = 0; i < s.slab.size() && i < 20; ++i)
+      slab.push_back({{"name", jstr(s.slab[i].name)}, {"bytes", s.slab[i].bytes}, {"objects", s.slab[i].num_objs}});
+    j["slab_top"] = std::move(slab);
+  } else {
+    j["slab_top"] = nullptr;
+  }
+  Json procs = Json::array();
+  for (const auto& p : s.processes) procs.push_back(process_to_json(p));
+  j["processes"] = std::move(procs);
+  Json cgs = Json::array();
+  for (const auto& c : s.cgroups) cgs.push_back(cgroup_to_json(c));
+  j["cgroups"] = std::move(cgs);
+  Json mounts = Json::array();
+  for (const auto& m : s.mounts) {
+    Json mj{{"mount_point", jstr(m.mount_point)}, {"fs_type", jstr(m.fs_type)}, {"source", jstr(m.source)}};
+    if (m.size_bytes) mj["size_bytes"] = *m.size_bytes;
+    if (m.used_bytes) mj["used_bytes"] = *m.used_bytes;
+    mounts.push_back(std::move(mj));
+  }
+  j["mounts"] = std::move(mounts);
+  j["skipped"] = s.skipped;
+  Json w = Json::array();
+  for (const auto& x : s.warnings) w.push_back(jstr(x));
+  j["warnings"] = std::move(w);
+  return j;
+}
+
+}  // namespace ms
