@@ -26,7 +26,7 @@ doctor: build
 	./$(BUILD)/memsleuth doctor; rc=$$?; echo "memsleuth doctor exit code: $$rc (0 healthy, 1 warnings, 2 critical)"
 
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMSLEUTH_SANITIZE=ON -DMEMSLEUTH_TESTS=ON
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMEMSLEUTH_SANITIZE=ON -DMEMSLEUTH_TESTS=ON
 
 asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
