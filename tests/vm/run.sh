@@ -62,8 +62,10 @@ helper() {  # name -> path of a static binary built from tests/vm/<name>.c
   if [[ ! -x "$out" ]]; then
     mkdir -p "$VM_CACHE/bin"
     # No -march=native: TCG's "max" CPU lacks AVX-512 and friends.
-    cc -static -O2 -Wall -o "$out.tmp" "$c" || return 1
-    mv "$out.tmp" "$out"
+    local tmp
+    tmp=$(mktemp "$out.XXXXXX") || return 1
+    cc -static -O2 -Wall -o "$tmp" "$c" || { rm -f "$tmp"; return 1; }
+    mv "$tmp" "$out"  # atomic: parallel runs share the cache
   fi
   echo "$out"
 }
@@ -116,10 +118,10 @@ frozen() {
     >"$res/out:$name" 2>"$res/err:$name"
   echo $? >"$res/out:$name.rc"
 }
-ran_ok() {  # <command name>: memsleuth ran and exited 0 with output
-  local rc
+ran_ok() {  # <command name> [exit codes that mean success, default 0]: ran, printed JSON
+  local rc ok=${2:-0}
   rc=$(cat "$res/out:$1.rc" 2>/dev/null) || { echo "memsleuth $1 did not run"; return 1; }
-  if [[ "$rc" != 0 ]]; then
+  if [[ " $ok " != *" $rc "* ]]; then
     echo "memsleuth $1 exited $rc: $(head -c 300 "$res/err:$1" 2>/dev/null | tr '\n' ' ')"
     return 1
   fi
@@ -127,6 +129,10 @@ ran_ok() {  # <command name>: memsleuth ran and exited 0 with output
 }
 
 check_snapshot() {
+  local v
+  for v in BU_PID GU_PID BE_PID HOG_PID; do
+    [[ -n "$(meta $v)" ]] || echo "workload $v never printed READY (see console.log)"
+  done
   ran_ok snapshot || return
   local f=$res/out:snapshot
   jq_true "$f" "schema/cgroup version wrong" \
@@ -181,6 +187,41 @@ check_snapshot() {
   else
     echo "snapshot of the frozen tree: $(ran_ok snapshot-frozen)"
   fi
+}
+
+check_available() {
+  # Over the frozen tree (natively, here): exactly the VM's awk results, for both v2 root rules.
+  frozen available-frozen available -o json
+  frozen available-frozen-meminfo available --v2-root-usage meminfo -o json
+  if ran_ok available-frozen; then
+    jq_true "$res/out:available-frozen" "anon+file rule: capacity/working set/available differ from awk" '
+      .kubelet.root_usage_rule == "v2:anon+file-inactive_file"
+      and .kubelet.capacity_bytes == ($m.capacity|tonumber)
+      and .kubelet.working_set_bytes == ($m.ws_anon_file|tonumber)
+      and .kubelet.memory_available_bytes == ($m.available_anon_file|tonumber)'
+    jq_true "$res/out:available-frozen" "allocatableMemory.available on kubepods.slice differs from awk" '
+      .kubelet.kubepods_cgroup == "/kubepods.slice"
+      and .kubelet.allocatable.capacity_bytes == ($m.alloc_capacity|tonumber)
+      and .kubelet.allocatable.working_set_bytes == ($m.alloc_ws|tonumber)
+      and .kubelet.allocatable_available_bytes == ($m.alloc_available|tonumber)'
+  fi
+  if ran_ok available-frozen-meminfo; then
+    jq_true "$res/out:available-frozen-meminfo" "MemTotal-MemFree rule: working set/available differ from awk" '
+      .kubelet.root_usage_rule == "v2:(MemTotal-MemFree)-inactive_file"
+      and .kubelet.working_set_bytes == ($m.ws_meminfo|tonumber)
+      and .kubelet.memory_available_bytes == ($m.available_meminfo|tonumber)'
+  fi
+  # Live, inside the VM, a moment after the freeze: the same numbers within 16 MiB (the VM keeps
+  # running: memsleuth itself and the shell allocate in between).
+  local tol=$((16 << 20)) n
+  for n in available available-meminfo; do
+    ran_ok "$n" || continue
+    local want=available_anon_file
+    [[ $n == available-meminfo ]] && want=available_meminfo
+    jq_true "$res/out:$n" "live $n: memory_available_bytes not within 16 MiB of awk's $want" "
+      .kubelet.capacity_bytes == (\$m.capacity|tonumber)
+      and ((.kubelet.memory_available_bytes - (\$m.$want|tonumber)) | . <= $tol and . >= -$tol)"
+  done
 }
 
 # --- boot the kernels (in parallel: each VM is one TCG thread) -------------------------------------

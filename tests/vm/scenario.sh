@@ -63,7 +63,8 @@ start() {
   log=$OUT/start.$$.$(echo "$1" | md5sum | cut -c1-8)
   sh -c 'echo $$ >"$1/cgroup.procs" && cd "$2" && exec "$3" "$4"' start "$CG/$1" "$2" "$3" "$4" >"$log" 2>&1 &
   i=0
-  while ! grep -qs '^READY' "$log" && [ $i -lt 600 ]; do usleep 50000; i=$((i + 1)); done
+  # Up to 10 minutes: a starved TCG guest can take long to touch its pages; the host timeout rules.
+  while ! grep -qs '^READY' "$log" && [ $i -lt 12000 ]; do usleep 50000; i=$((i + 1)); done
   grep '^READY' "$log" | cut -d' ' -f2
 }
 
@@ -158,6 +159,16 @@ awk '
     printf "ws_meminfo=%.0f\navailable_meminfo=%.0f\n", ws_old, total - ws_old
     printf "root_anon=%.0f\nroot_file=%.0f\nroot_inactive_file=%.0f\n", s["anon"], s["file"], s["inactive_file"]
   }' $T/proc/meminfo $T/sys/fs/cgroup/memory.stat >>"$OUT/meta"
+# allocatableMemory.available: the same formula on kubepods.slice, its memory.max as capacity.
+awk '
+  FILENAME ~ /memory.current$/ { cur = $1 }
+  FILENAME ~ /memory.max$/ { max = $1 }
+  FILENAME ~ /memory.stat$/ && $1 == "inactive_file" { inact = $2 }
+  END {
+    ws = cur - inact; if (ws < 0) ws = 0
+    printf "alloc_capacity=%.0f\nalloc_ws=%.0f\nalloc_available=%.0f\n", max, ws, max - ws
+  }' $T/sys/fs/cgroup/$KP/memory.current $T/sys/fs/cgroup/$KP/memory.max $T/sys/fs/cgroup/$KP/memory.stat \
+  >>"$OUT/meta"
 step "tree frozen"
 
 # memsleuth on the live node once more; the host runs it again over the frozen copy (natively).
