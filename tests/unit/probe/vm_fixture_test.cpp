@@ -16,14 +16,16 @@ using namespace ms;
 
 namespace {
 
-std::string tree(const std::string& kernel) { return std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/vm-" + kernel; }
+std::string tree(const std::string& kernel) {
+  return std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/vm-" + kernel;
+}
 
 // scenario.env: the VM scenario's KEY=value lines (pids, cgroup paths, limits, awk results).
 std::map<std::string, std::string> scenario(const std::string& dir) {
   std::map<std::string, std::string> m;
   auto text = read_file(dir + "/scenario.env");
   if (!text) return m;
-  for_each_line(*text, [&](std::string_view line) {
+  for_each_line(*text, [&](std::string_view line, int) {
     auto eq = line.find('=');
     if (eq != std::string_view::npos) m.emplace(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
   });
