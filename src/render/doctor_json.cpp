@@ -1,0 +1,70 @@
+#include "render/doctor_json.hpp"
+
+#include "util/units.hpp"
+
+namespace ms {
+
+Json finding_to_json(const Finding& f) {
+  Json ev = Json::array();
+  for (const auto& e : f.evidence) {
+    Json j;
+    j["what"] = jstr(e.what);
+    j["value"] = jstr(e.value);
+    j["number"] = e.number ? Json(*e.number) : Json(nullptr);
+    j["unit"] = e.unit;
+    j["source"] = jstr(e.source);
+    ev.push_back(std::move(j));
+  }
+  Json subject = Json::object();
+  if (f.subject.pid) subject["pid"] = *f.subject.pid;
+  if (f.subject.comm) subject["comm"] = jstr(*f.subject.comm);
+  if (f.subject.cgroup) subject["cgroup"] = jstr(*f.subject.cgroup);
+  if (f.subject.owner) subject["owner"] = jstr(*f.subject.owner);
+  if (f.subject.owner_kind) subject["owner_kind"] = jstr(*f.subject.owner_kind);
+  if (f.subject.path) subject["path"] = jstr(*f.subject.path);
+  Json fix = Json::array();
+  for (const auto& l : f.fix) fix.push_back(jstr(l));
+  Json j;
+  j["id"] = f.id;
+  j["rule"] = f.rule;
+  j["severity"] = to_string(f.severity);
+  j["title"] = jstr(f.title);
+  j["bytes_at_stake"] = f.bytes_at_stake;
+  j["subject"] = std::move(subject);
+  j["evidence"] = std::move(ev);
+  j["why"] = jstr(f.why);
+  j["fix"] = std::move(fix);
+  return j;
+}
+
+Json doctor_to_json(const DoctorReport& r) {
+  Json node;
+  node["hostname"] = jstr(r.node.hostname);
+  node["time"] = rfc3339_utc(r.node.time);
+  node["cgroup_version"] = r.node.cgroup_version;
+  node["mem_total_bytes"] = jopt(r.node.mem_total_bytes);
+  node["mem_available_bytes"] = jopt(r.node.mem_available_bytes);
+  node["kubelet_memory_available_bytes"] = jopt(r.node.kubelet_memory_available_bytes);
+  node["inputs"] = r.node.inputs;
+  Json missing = Json::array();
+  for (const auto& m : r.node.missing) missing.push_back(jstr(m));
+  node["missing_inputs"] = std::move(missing);
+  node["rules_run"] = r.node.rules_run;
+  size_t counts[3] = {0, 0, 0};
+  for (const auto& f : r.findings) ++counts[static_cast<int>(f.severity)];
+  Json summary;
+  summary["critical"] = counts[2];
+  summary["warning"] = counts[1];
+  summary["info"] = counts[0];
+  summary["exit_code"] = r.exit_code;
+  Json findings = Json::array();
+  for (const auto& f : r.findings) findings.push_back(finding_to_json(f));
+  Json j;
+  j["schema"] = "memsleuth.doctor/v1";
+  j["node"] = std::move(node);
+  j["summary"] = std::move(summary);
+  j["findings"] = std::move(findings);
+  return j;
+}
+
+}  // namespace ms

@@ -1,0 +1,126 @@
+// Kernel memory: slab caches. The kubelet's node working set (root cgroup usage - inactive_file)
+// does not include kernel slab on cgroup v1, so a slab-heavy node looks healthier to the kubelet
+// than it is; and inside a pod's memcg, dentry/inode slab is charged to the pod.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "rules/rules.hpp"
+#include "rules/thresholds.hpp"
+#include "util/units.hpp"
+
+namespace ms::rules {
+namespace {
+
+// What a cache family usually means, for the evidence line.
+std::string cache_hint(std::string_view name) {
+  // Network filesystems first: their inode caches ("ceph_inode_info", "nfs_inode_cache") say where.
+  if (name.substr(0, 5) == "ceph_") return "Ceph client metadata: a walker on a CephFS mount";
+  if (name.substr(0, 4) == "nfs_") return "NFS client metadata: a walker on an NFS mount";
+  if (name == "dentry" || name.find("inode") != std::string_view::npos)
+    return "file-name/inode cache: something walked many files (updatedb, find, du, backup)";
+  if (name.find("radix_tree") != std::string_view::npos || name == "xfs_ili" || name == "ext4_extent_status")
+    return "filesystem metadata";
+  if (name.substr(0, 7) == "kmalloc" || name.substr(0, 5) == "kmem_") return "generic kernel allocations";
+  return "";
+}
+
+void add_top_caches(const Snapshot& s, Finding& f, size_t n, uint64_t total) {
+  if (!s.slab_readable) {
+    f.evidence.push_back(ev_text("per-cache breakdown", "unavailable (/proc/slabinfo needs root)", "/proc/slabinfo"));
+    return;
+  }
+  std::vector<const SlabCache*> caches;
+  for (const auto& c : s.slab) caches.push_back(&c);
+  std::sort(caches.begin(), caches.end(), [](auto* a, auto* b) { return a->bytes > b->bytes; });
+  for (size_t i = 0; i < caches.size() && i < n; ++i) {
+    const auto* c = caches[i];
+    auto e = ev_bytes("slab cache " + c->name, c->bytes,
+                      fmt::format("/proc/slabinfo {} num_objs {} × objsize {}", c->name, c->num_objs, c->objsize));
+    auto hint = cache_hint(c->name);
+    e.value += fmt::format(" ({:.0f}% of slab{}{})", pct_of(c->bytes, total), hint.empty() ? "" : "; ", hint);
+    f.evidence.push_back(std::move(e));
+  }
+}
+
+// Fastest slab growth between consecutive recorded points, bytes per second.
+std::optional<double> slab_growth(const DoctorInput& in) {
+  if (!in.history) return std::nullopt;
+  std::optional<double> best;
+  const auto& p = in.history->points;
+  for (size_t i = 1; i < p.size(); ++i) {
+    if (!p[i].slab_reclaimable_bytes || !p[i - 1].slab_reclaimable_bytes || p[i].time <= p[i - 1].time) continue;
+    double d = (static_cast<double>(*p[i].slab_reclaimable_bytes) + p[i].slab_unreclaimable_bytes.value_or(0)) -
+               (static_cast<double>(*p[i - 1].slab_reclaimable_bytes) + p[i - 1].slab_unreclaimable_bytes.value_or(0));
+    double r = d / static_cast<double>(p[i].time - p[i - 1].time);
+    if (!best || r > *best) best = r;
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<Finding> slab_unreclaimable(const DoctorInput& in) {
+  const Snapshot& s = *in.snap;
+  auto total = mem_total(s);
+  auto unrec = s.meminfo.get("SUnreclaim");
+  if (!total || !unrec) return {};
+  double pct = pct_of(*unrec, *total);
+  if (pct < thresholds::kSlabUnreclaimWarnPct) return {};
+  Finding f;
+  f.id = "slab-unreclaimable";
+  f.severity = pct >= thresholds::kSlabUnreclaimCritPct ? Severity::kCritical : Severity::kWarning;
+  f.title = fmt::format("Unreclaimable kernel slab holds {} ({:.0f}% of RAM)", human_bytes_u(*unrec), pct);
+  f.evidence.push_back(ev_bytes("SUnreclaim", *unrec, "/proc/meminfo SUnreclaim"));
+  f.evidence.push_back(ev_bytes("MemTotal", *total, "/proc/meminfo MemTotal"));
+  f.evidence.push_back(ev_percent("SUnreclaim / MemTotal", pct, "/proc/meminfo"));
+  add_top_caches(s, f, 5, s.meminfo.get_or("Slab", *unrec));
+  f.why = fmt::format(
+      "The kernel cannot free unreclaimable slab under pressure, and the kubelet's node working set does not count "
+      "it, so it shrinks real headroom unseen; healthy nodes keep it at 1-3% of RAM, so above {:.0f}% (critical "
+      "at {:.0f}%) it is a kernel leak or objects pinned by a workload.",
+      thresholds::kSlabUnreclaimWarnPct, thresholds::kSlabUnreclaimCritPct);
+  f.fix = {"slabtop -o -s c | head -20   # which cache grows",
+           "watch -n 10 'grep -E \"^(SUnreclaim|Slab)\" /proc/meminfo'",
+           "# a growing kmalloc-*/driver cache is a kernel or driver leak: update the kernel/driver; a reboot "
+           "frees it"};
+  f.subject.path = "/proc/meminfo SUnreclaim";
+  f.bytes_at_stake = *unrec;
+  return {f};
+}
+
+std::vector<Finding> slab_large(const DoctorInput& in) {
+  const Snapshot& s = *in.snap;
+  auto total = mem_total(s);
+  auto rec = s.meminfo.get("SReclaimable");
+  if (!total || !rec) return {};
+  double pct = pct_of(*rec, *total);
+  auto growth = slab_growth(in);
+  double growth_pct_min = growth ? pct_of(static_cast<uint64_t>(std::max(0.0, *growth) * 60.0), *total) : 0.0;
+  bool big = pct >= thresholds::kSlabReclaimWarnPct;
+  bool fast = growth && growth_pct_min >= thresholds::kSlabGrowthWarnPctPerMin;
+  if (!big && !fast) return {};
+  Finding f;
+  f.id = "slab-large";
+  f.severity = Severity::kWarning;
+  f.title = fast ? fmt::format("Kernel slab grows {}/min ({:.1f}% of RAM per minute), now {} reclaimable",
+                               human_bytes_u(static_cast<uint64_t>(*growth * 60)), growth_pct_min, human_bytes_u(*rec))
+                 : fmt::format("Reclaimable kernel slab holds {} ({:.0f}% of RAM)", human_bytes_u(*rec), pct);
+  f.evidence.push_back(ev_bytes("SReclaimable", *rec, "/proc/meminfo SReclaimable"));
+  f.evidence.push_back(ev_percent("SReclaimable / MemTotal", pct, "/proc/meminfo"));
+  if (growth) f.evidence.push_back(ev_rate("fastest slab growth", *growth, "history: meminfo Slab between samples"));
+  add_top_caches(s, f, 5, s.meminfo.get_or("Slab", *rec));
+  f.why = fmt::format(
+      "Dentry and inode caches are reclaimable, but they are charged to the memory cgroup of whoever walked the "
+      "files and count in a pod's working set; above {:.0f}% of RAM, or growing {:.0f}% of RAM per minute, that is "
+      "a file walker (updatedb, find, du, backup) rather than a normal cache.",
+      thresholds::kSlabReclaimWarnPct, thresholds::kSlabGrowthWarnPctPerMin);
+  f.fix = {"slabtop -o -s c | head -20   # which cache",
+           "memsleuth doctor   # look for a scheduled-culprit / walker finding that explains it",
+           "sync && echo 2 > /proc/sys/vm/drop_caches   # frees dentries/inodes now (temporary relief only)"};
+  f.subject.path = "/proc/meminfo SReclaimable";
+  f.bytes_at_stake = *rec;
+  return {f};
+}
+
+}  // namespace ms::rules
