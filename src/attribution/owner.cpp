@@ -17,31 +17,34 @@ const char* to_string(OwnerKind k) {
   return "unconfined";
 }
 
-const char* to_string(QosClass q) {
-  switch (q) {
-    case QosClass::kGuaranteed: return "guaranteed";
-    case QosClass::kBurstable: return "burstable";
-    case QosClass::kBestEffort: return "besteffort";
-    case QosClass::kNone: break;
-  }
-  return "";
+std::optional<OwnerKind> owner_kind_from_string(std::string_view s) {
+  for (OwnerKind k : {OwnerKind::kPod, OwnerKind::kSystemdUnit, OwnerKind::kSession, OwnerKind::kNodeAgent,
+                      OwnerKind::kCron, OwnerKind::kTimer, OwnerKind::kRuntime, OwnerKind::kKernel,
+                      OwnerKind::kUnconfined})
+    if (s == to_string(k)) return k;
+  return std::nullopt;
 }
 
 std::string Owner::label() const {
   switch (kind) {
     case OwnerKind::kPod: {
-      std::string s = namespace_.value_or("?") + "/" + pod.value_or(pod_uid ? "pod" + *pod_uid : "?");
+      // Names come only from the node's files; "unknown" stands where they were not found.
+      std::string s = namespace_.value_or("unknown") + "/" + pod.value_or(pod_uid ? "pod" + *pod_uid : "unknown");
       if (container) s += "/" + *container;
       else if (sandbox) s += "/(sandbox)";
+      else if (container_id) s += "/" + container_id->substr(0, 12);
       return s;
     }
     case OwnerKind::kSession:
       return session.value_or("session") + (user ? " (" + *user + ")" : "");
+    case OwnerKind::kTimer:
+      return unit.value_or("timer") + (timer ? " (" + *timer + ")" : "");
+    case OwnerKind::kRuntime:
+      if (!unit && container_id) return runtime.value_or("runtime") + ":" + container_id->substr(0, 12);
+      return unit.value_or(to_string(kind));
     case OwnerKind::kSystemdUnit:
     case OwnerKind::kNodeAgent:
     case OwnerKind::kCron:
-    case OwnerKind::kTimer:
-    case OwnerKind::kRuntime:
       return unit.value_or(to_string(kind));
     case OwnerKind::kKernel:
       return "kernel";

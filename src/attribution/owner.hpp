@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "k8s/pod_identity.hpp"
 #include "model/snapshot.hpp"
 #include "probe/host_paths.hpp"
 
@@ -14,9 +16,9 @@ namespace ms {
 enum class OwnerKind { kPod, kSystemdUnit, kSession, kNodeAgent, kCron, kTimer, kRuntime, kKernel, kUnconfined };
 const char* to_string(OwnerKind k);  // "pod", "systemd-unit", "session", "node-agent", "cron", "timer",
                                      // "runtime", "kernel", "unconfined"
+std::optional<OwnerKind> owner_kind_from_string(std::string_view s);
 
-enum class QosClass { kNone, kGuaranteed, kBurstable, kBestEffort };
-const char* to_string(QosClass q);  // "", "guaranteed", "burstable", "besteffort"
+// QosClass and to_string(QosClass) live in k8s/pod_identity.hpp (the layer that parses them).
 
 struct Owner {
   OwnerKind kind = OwnerKind::kUnconfined;

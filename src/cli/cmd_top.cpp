@@ -2,17 +2,60 @@
 
 #include <cstdio>
 
+#include "attribution/attribution.hpp"
+#include "attribution/top_query.hpp"
 #include "cli/context.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "render/top_render.hpp"
 
 namespace ms::cli {
 
-// STUB: replaced by the issue that delivers `top`.
 void add_top_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("top", "Memory by process, cgroup, pod or owner, with the limit that bounds it (not implemented yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    fmt::print(stderr, "memsleuth top: not implemented yet\n");
-    ctx.exit_code = 3;
+  struct Opts {
+    std::string by = "process";
+    std::string sort = "rss";
+    std::string owner;
+    std::string output = "table";
+    size_t n = 20;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("top", "Memory by process, cgroup, pod or owner, with the limit that bounds it");
+  cmd->add_option("--by", o->by, "Rows: one per process, cgroup, pod or owner")
+      ->check(CLI::IsMember({"process", "cgroup", "pod", "owner"}))
+      ->capture_default_str();
+  cmd->add_option("-n", o->n, "Show the N largest rows (0 = all)")->capture_default_str();
+  cmd->add_option("--sort", o->sort, "Measure to sort and show: rss, working-set or pss (reads smaps_rollup)")
+      ->check(CLI::IsMember({"rss", "working-set", "pss"}))
+      ->capture_default_str();
+  cmd->add_option("--owner", o->owner,
+                  "Only owners of this kind: pod, systemd-unit, session, node-agent, cron, timer, runtime, kernel, "
+                  "unconfined")
+      ->check(CLI::IsMember({"pod", "systemd-unit", "session", "node-agent", "cron", "timer", "runtime", "kernel",
+                             "unconfined"}));
+  add_output_option(*cmd, o->output, {"table", "wide", "json"});
+  cmd->callback([o, &ctx] {
+    TopQuery q;
+    q.by = *top_by_from_string(o->by);
+    q.sort = *top_sort_from_string(o->sort);
+    q.limit = o->n;
+    if (!o->owner.empty()) q.owner = owner_kind_from_string(o->owner);
+    SnapshotOptions so;
+    so.pss = q.sort == TopSort::kPss;
+    auto snap = read_snapshot(ctx.paths, so);
+    if (!snap) {
+      fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
+      ctx.exit_code = 1;
+      return;
+    }
+    Attribution a = attribute(*snap, ctx.paths);
+    TopResult r = select_top(a, q);
+    if (o->output == "json") {
+      fmt::print("{}\n", dump_json(top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr)));
+      return;
+    }
+    std::string out = render_top_table(r, o->output == "wide");
+    if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual);
+    fmt::print("{}", out);
   });
 }
 
