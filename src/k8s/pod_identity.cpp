@@ -114,7 +114,7 @@ bool apply_container_segment(std::string_view seg, KubeCgroup& k) {
   bool scope = ends_with(seg, ".scope");
   std::string_view name = scope ? seg.substr(0, seg.size() - 6) : seg;
   auto take = [&](std::string_view prefix, const char* runtime, const char* evidence) {
-    if (!starts_with(name, prefix) || !is_hex(name.substr(prefix.size()))) return false;
+    if (!starts_with(name, prefix) || !is_container_id(name.substr(prefix.size()))) return false;
     k.container_id = std::string(name.substr(prefix.size()));
     k.runtime = runtime;
     k.runtime_evidence = evidence;

@@ -18,6 +18,7 @@ std::string mem_header(TopSort s) {
 }
 
 std::string limit_cell(const TopRow& r) {
+  if (r.owner.kind == OwnerKind::kKernel) return "-";  // kernel threads have no memory of their own
   if (r.limit.bounded()) return human_bytes_u(*r.limit.limit_bytes);
   if (!r.limit.known) return "?";
   return r.unbounded_outside_kubepods ? "NONE" : "none";

@@ -64,10 +64,10 @@ for p in $PID_B $PID_E $PID_U $PID_X; do  # wait until each has exec'd into its 
   for _ in $(seq 50); do grep -q "memory:/mst-attrib-$$" /proc/$p/cgroup 2>/dev/null && [[ $(cat /proc/$p/comm) != bash ]] && break; sleep 0.1; done
 done
 
-J=$("$BIN" --rootfs "$ROOT" top --by process -n 0 -o json) || fail "top -o json exited $?"
-python3 - "$J" "$PID_B" "$PID_E" "$PID_U" "$PID_X" "$UID_B" "$UID_E" "$ID_B" "$$" <<'PY' || fail "process JSON assertions"
+"$BIN" --rootfs "$ROOT" top --by process -n 0 -o json > "$ROOT/p.json" || fail "top -o json exited $?"
+python3 - "$ROOT/p.json" "$PID_B" "$PID_E" "$PID_U" "$PID_X" "$UID_B" "$UID_E" "$ID_B" "$$" <<'PY' || fail "process JSON assertions"
 import json, sys
-doc = json.loads(sys.argv[1])
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
 pb, pe, pu, px = map(int, sys.argv[2:6]); uid_b, uid_e, id_b, me = sys.argv[6:10]
 assert doc["schema"] == "memsleuth.top/v1" and doc["by"] == "process", doc.get("schema")
 rows = {r["pid"]: r for r in doc["rows"]}
@@ -91,10 +91,10 @@ assert x["unbounded_outside_kubepods"] is True
 print("process JSON ok")
 PY
 
-J=$("$BIN" --rootfs "$ROOT" top --by pod -n 0 -o json) || fail "top --by pod exited $?"
-python3 - "$J" "$UID_B" "$UID_E" "$$" <<'PY' || fail "pod JSON assertions"
+"$BIN" --rootfs "$ROOT" top --by pod -n 0 -o json > "$ROOT/pod.json" || fail "top --by pod exited $?"
+python3 - "$ROOT/pod.json" "$UID_B" "$UID_E" "$$" <<'PY' || fail "pod JSON assertions"
 import json, sys
-doc = json.loads(sys.argv[1]); uid_b, uid_e, me = sys.argv[2:5]
+doc = json.load(open(sys.argv[1], encoding="utf-8")); uid_b, uid_e, me = sys.argv[2:5]
 rows = {r["owner"]["pod_uid"]: r for r in doc["rows"]}
 b, e = rows[uid_b], rows[uid_e]
 assert b["owner"]["pod"] == f"web-{me}" and b["owner"]["qos"] == "burstable" and b["effective_limit_bytes"] == 64 << 20, b
@@ -103,10 +103,10 @@ assert e["owner"]["pod"] is None and e["owner"]["qos"] == "besteffort" and e["ef
 print("pod JSON ok")
 PY
 
-J=$("$BIN" --rootfs "$ROOT" top --by cgroup --owner unconfined -n 0 -o json) || fail "top --by cgroup exited $?"
-python3 - "$J" "$$" <<'PY' || fail "cgroup JSON assertions"
+"$BIN" --rootfs "$ROOT" top --by cgroup --owner unconfined -n 0 -o json > "$ROOT/cg.json" || fail "top --by cgroup exited $?"
+python3 - "$ROOT/cg.json" "$$" <<'PY' || fail "cgroup JSON assertions"
 import json, sys
-doc = json.loads(sys.argv[1]); me = sys.argv[2]
+doc = json.load(open(sys.argv[1], encoding="utf-8")); me = sys.argv[2]
 rows = {r["cgroup"]: r for r in doc["rows"]}
 u = rows[f"/mst-attrib-{me}/unconfined"]
 assert u["bounded"] is False and u["processes"] == 2 and u["unbounded_outside_kubepods"], u
@@ -121,7 +121,7 @@ for view in process cgroup pod owner; do
 done
 OUT=$("$BIN" --rootfs "$ROOT" top -n 0 -o wide)
 LINE=$(printf '%s\n' "$OUT" | awk -v p="$PID_B" '$1 == p || $2 == p')
-[[ $LINE == *"shop/web-$$/app"* && $LINE == *64Mi* && $LINE == *burstable* ]] || fail "burstable row: $LINE"
+[[ $LINE == *"shop/web-$$/app"* && $LINE == *64.0Mi* && $LINE == *burstable* ]] || fail "burstable row: $LINE"
 LINE=$(printf '%s\n' "$OUT" | awk -v p="$PID_U" '$1 == p || $2 == p')
 [[ $LINE == '!'* && $LINE == *NONE* ]] || fail "unconfined row not marked: $LINE"
 LINE=$(printf '%s\n' "$OUT" | awk -v p="$PID_X" '$1 == p || $2 == p')
