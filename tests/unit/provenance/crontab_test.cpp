@@ -27,7 +27,7 @@ TEST(Crontab, DebianSystemCrontab) {
   EXPECT_EQ(t.env[0].name, "SHELL");
   EXPECT_EQ(t.env[1].line, 3);
   const auto& daily = t.entries[1];
-  EXPECT_EQ(daily.line, 10);
+  EXPECT_EQ(daily.line, 9);
   EXPECT_EQ(daily.schedule, "25 6 * * *");
   EXPECT_EQ(daily.user, "root");
   EXPECT_EQ(daily.command, "test -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }");

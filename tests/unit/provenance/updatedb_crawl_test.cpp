@@ -128,7 +128,7 @@ TEST(UpdatedbCrawl, DatabaseRootInsidePodDirAndCommandLinePrunes) {
   b.add_prunefs = {"fuse.ceph-fuse"};
   auto plan2 = plan_updatedb_crawl(conf, b, node_mounts(), kK8s);
   EXPECT_EQ(pruned(plan2, "/var/lib/kubelet")->by, "command line");
-  EXPECT_EQ(pruned(plan2, "/mnt/cephfuse")->by, "command line");
+  EXPECT_EQ(pruned(plan2, "/mnt/cephfuse")->by, "PRUNEPATHS");  // uc-01 prunes /mnt before -f counts
 }
 
 TEST(UpdatedbCrawl, FindutilsIgnoresConfig) {
