@@ -3,16 +3,87 @@
 #include <cstdio>
 
 #include "cli/context.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "provenance/explain.hpp"
+#include "provenance/scheduled.hpp"
+#include "render/explain_json.hpp"
+#include "render/explain_text.hpp"
+#include "util/escape.hpp"
+#include "util/text.hpp"
 
 namespace ms::cli {
 
-// STUB: replaced by the issue that delivers `explain`.
+namespace {
+
+void print_scheduled(const Context& ctx, const std::string& output, int& exit_code) {
+  std::vector<Mount> mounts;
+  if (auto m = read_mounts(ctx.paths)) mounts = std::move(*m);
+  auto found = find_scheduled_culprits(ctx.paths, mounts);
+  if (output == "json") {
+    Json j;
+    j["schema"] = "memsleuth.scheduled-culprits/v1";
+    Json a = Json::array();
+    for (const auto& s : found) a.push_back(scheduled_culprit_to_json(s));
+    j["culprits"] = std::move(a);
+    fmt::print("{}\n", dump_json(j));
+    return;
+  }
+  if (found.empty()) fmt::print("no scheduled culprits found under {}\n", escape_terminal(ctx.paths.rootfs));
+  for (const auto& s : found) {
+    fmt::print("{} {} ({}): {}\n", s.active ? "SCHEDULED" : "inactive ", s.culprit.rule, s.kind, s.title);
+    std::string where = s.line > 0 ? fmt::format("{}:{}", s.file, s.line) : s.file;
+    fmt::print("  from {}  {}\n", escape_terminal(where), escape_terminal(s.schedule_text));
+    if (s.script) fmt::print("  script {}:{}\n", escape_terminal(*s.script), s.script_line);
+    fmt::print("  runs {}\n", escape_terminal(s.command));
+    if (s.inactive_reason) fmt::print("  inactive: {}\n", escape_terminal(*s.inactive_reason));
+    for (const auto& ev : s.culprit.evidence) fmt::print("  - {}\n", escape_terminal(ev));
+    for (const auto& f : s.culprit.fixes) fmt::print("  * {}\n", escape_terminal(f));
+  }
+  exit_code = 0;
+}
+
+}  // namespace
+
 void add_explain_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("explain", "Where a process came from, what holds it, and whether its cwd lies (not implemented yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    fmt::print(stderr, "memsleuth explain: not implemented yet\n");
-    ctx.exit_code = 3;
+  struct Opts {
+    std::string output = "text";
+    std::string watch = "2s";
+    int pid = 0;
+    bool scheduled = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "explain", "Where a process came from (ancestry, cron line, unit, timer, pod), what bounds it, whether its cwd lies");
+  cmd->add_option("pid", o->pid, "Process id to explain");
+  add_output_option(*cmd, o->output, {"text", "json"});
+  cmd->add_option("--watch", o->watch, "How long to sample the process's cwd (e.g. 2s, 500ms, 0)")->capture_default_str();
+  cmd->add_flag("--scheduled", o->scheduled,
+                "Instead of a pid: list scheduled culprits (cron, cron.daily scripts, anacron, timers) and what they "
+                "would crawl");
+  cmd->callback([o, &ctx] {
+    if (o->scheduled) return print_scheduled(ctx, o->output, ctx.exit_code);
+    if (o->pid <= 0) {
+      fmt::print(stderr, "memsleuth explain: give a PID (or --scheduled)\n");
+      ctx.exit_code = 2;
+      return;
+    }
+    auto watch = parse_watch_duration(o->watch);
+    if (!watch) {
+      fmt::print(stderr, "memsleuth explain: --watch '{}' is not a duration (2s, 500ms, 1m, 0)\n",
+                 escape_terminal(o->watch));
+      ctx.exit_code = 2;
+      return;
+    }
+    ExplainOptions eo;
+    eo.watch = *watch;
+    auto e = explain_process(ctx.paths, o->pid, eo);
+    if (!e) {
+      fmt::print(stderr, "memsleuth explain: {}\n", escape_terminal(e.error().describe()));
+      ctx.exit_code = 1;
+      return;
+    }
+    if (o->output == "json") fmt::print("{}\n", dump_json(explain_to_json(*e)));
+    else fmt::print("{}", render_explain_text(*e));
   });
 }
 

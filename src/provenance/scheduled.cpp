@@ -13,6 +13,8 @@
 
 namespace ms {
 
+std::vector<TimerJob> load_timer_jobs(const HostPaths& paths);  // scheduled_timers.cpp
+
 namespace {
 
 bool is_operator(std::string_view w) {
@@ -141,7 +143,7 @@ CulpritInputs load_culprit_inputs(const HostPaths& paths, const std::vector<Moun
 ScheduledSources ScheduledSources::load(const HostPaths& paths) {
   ScheduledSources s;
   s.cron = CronSources::load(paths);
-  // Timers come from attribution's unit-file parser (issue 4) once it is on main.
+  s.timers = load_timer_jobs(paths);
   return s;
 }
 

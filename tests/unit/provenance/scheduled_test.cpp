@@ -194,3 +194,44 @@ TEST(Scheduled, TimersAndMalformedCronFiles) {
   EXPECT_FALSE(found[2].active);
   EXPECT_NE(found[2].command.find("mlocate-run-updatedb:3"), std::string::npos);
 }
+
+TEST(Scheduled, SystemdTimersUnderRootfs) {
+  FakeRoot r;
+  // upstream plocate units (ct-05, ct-06 with @sbindir@ substituted as the build does)
+  r.write("usr/lib/systemd/system/plocate-updatedb.timer", shared("cron-timer/ct-05-plocate-upstream-plocate-updatedb.timer"));
+  std::string svc = shared("cron-timer/ct-06-plocate-upstream-plocate-updatedb.service.in");
+  svc.replace(svc.find("@sbindir@"), 9, "/usr/sbin");
+  r.write("usr/lib/systemd/system/plocate-updatedb.service", svc);
+  r.mkdir("etc/systemd/system/timers.target.wants");
+  fs::create_symlink("/usr/lib/systemd/system/plocate-updatedb.timer",
+                     r.paths().root("/etc/systemd/system/timers.target.wants/plocate-updatedb.timer"));
+  // mlocate's upstream-branch service (ct-07) runs a wrapper script that runs updatedb; not enabled.
+  r.write("usr/lib/systemd/system/mlocate-updatedb.timer", "[Timer]\nOnBootSec=15min\nOnUnitActiveSec=1d\n");
+  r.write("usr/lib/systemd/system/mlocate-updatedb.service",
+          shared("cron-timer/ct-07-mlocate-msekletar-systemd-updatedb.service"));
+  r.write("usr/libexec/run-updatedb.sh", "#!/bin/sh\nexec /usr/bin/updatedb -f \"$(awk x /proc/filesystems)\"\n", true);
+  r.write("etc/updatedb.conf", shared("conf/uc-01-rhel9-openela-mlocate-SOURCES-updatedb.conf"));
+  auto found = find_scheduled_culprits(r.paths(), mounts());
+  const ScheduledCulprit *pl = nullptr, *ml = nullptr;
+  for (const auto& s : found) {
+    if (s.timer == "plocate-updatedb.timer") pl = &s;
+    if (s.timer == "mlocate-updatedb.timer") ml = &s;
+  }
+  ASSERT_TRUE(pl);
+  EXPECT_EQ(pl->kind, "timer");
+  EXPECT_EQ(pl->rule, "updatedb");
+  EXPECT_EQ(pl->unit, "plocate-updatedb.service");
+  EXPECT_EQ(pl->schedule, "OnCalendar=daily");
+  EXPECT_NE(pl->schedule_text.find("RandomizedDelaySec=12h"), std::string::npos);
+  EXPECT_NE(pl->schedule_text.find("Persistent=true"), std::string::npos);
+  EXPECT_TRUE(pl->active);
+  EXPECT_EQ(pl->command, "ExecStart=/usr/sbin/updatedb");
+  ASSERT_TRUE(ml);
+  EXPECT_FALSE(ml->active);
+  EXPECT_NE(ml->schedule_text.find("OnBootSec=15min"), std::string::npos);
+  EXPECT_NE(ml->command.find("/usr/libexec/run-updatedb.sh:2"), std::string::npos);
+  // uc-01 prunes ceph by type: the evidence quotes the line.
+  bool ceph = false;
+  for (const auto& e : ml->culprit.evidence) ceph = ceph || e.find("skips /mnt/cephfs") != std::string::npos;
+  EXPECT_TRUE(ceph);
+}
