@@ -4,7 +4,7 @@
 
 #include "cli/context.hpp"
 #include "probe/snapshot_reader.hpp"
-#include "render/snapshot_json.hpp"
+#include "render/snapshot_json_stream.hpp"
 #include "render/snapshot_table.hpp"
 
 namespace ms::cli {
@@ -30,8 +30,14 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = 1;
       return;
     }
-    if (o->output == "json") fmt::print("{}\n", dump_json(snapshot_to_json(*snap)));
-    else fmt::print("{}", render_snapshot_summary(*snap));
+    std::string out;
+    if (o->output == "json") {
+      append_snapshot_json(*snap, out);
+      out += '\n';
+    } else {
+      out = render_snapshot_summary(*snap);
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
   });
 }
 

@@ -27,6 +27,21 @@ const Cgroup* Snapshot::find_cgroup(std::string_view path) const {
   return nullptr;
 }
 
+std::string Snapshot::cgroup_dir(std::string_view path) const {
+  std::string_view base = memory_root_path;
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  if (!base.empty()) {
+    if (path.substr(0, base.size()) != base || (path.size() > base.size() && path[base.size()] != '/')) return {};
+    path.remove_prefix(base.size());
+  }
+  while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  std::string out = memory_root;
+  if (path.empty() || out.empty()) return out;
+  if (out.back() != '/') out += '/';
+  out += path;
+  return out;
+}
+
 const Process* Snapshot::find_process(int pid) const {
   auto it = std::lower_bound(processes.begin(), processes.end(), pid,
                              [](const Process& p, int v) { return p.pid < v; });

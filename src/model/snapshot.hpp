@@ -84,6 +84,8 @@ struct Cgroup {
   KeyValues stat;
   KeyValues events;  // v2 memory.events
   uint32_t nr_procs = 0;
+  bool nr_procs_known = false;      // cgroup.procs was readable (JSON null otherwise)
+  bool usage_from_meminfo = false;  // v2 root has no memory.current: MemTotal - MemFree (as runc)
 };
 
 struct Snapshot {
@@ -93,7 +95,10 @@ struct Snapshot {
   long page_size = 4096;
   CgroupVersion cgroup_version = CgroupVersion::kNone;
   bool memory_on_v2 = false;          // where the memory controller lives
-  std::string memory_root;            // absolute path of the memory hierarchy's root directory
+  std::string memory_root;            // readable directory of the memory hierarchy's mount
+  // Hierarchy path that memory_root shows (mountinfo "root" field): "/" on a host, the container's
+  // own cgroup when a runtime bind-mounted only a subtree. Cgroup paths include it.
+  std::string memory_root_path = "/";
   KeyValues meminfo;                  // bytes
   KeyValues vmstat;                   // raw counters / pages as the kernel wrote them
   std::optional<Psi> psi;
@@ -106,6 +111,9 @@ struct Snapshot {
   std::vector<std::string> warnings;  // non-fatal read errors, already described
 
   const Cgroup* find_cgroup(std::string_view path) const;
+  // Readable directory of a cgroup path ("/kubepods/...") under memory_root; empty when the path
+  // is outside the mounted subtree.
+  std::string cgroup_dir(std::string_view path) const;
   const Process* find_process(int pid) const;
 };
 

@@ -10,7 +10,11 @@
 namespace ms {
 
 namespace {
-bool slurp(int fd, std::string& buf, int& err) {
+// single_record: the file is one seq_file record or a plain proc read that fills the buffer (stat,
+// status, cmdline, <pid>/cgroup, memory.stat, memory.current), so a short read is the end and the
+// extra read() that would return 0 is skipped. Multi-record seq files (cgroup.procs, mountinfo)
+// may return short reads before the end, so they loop.
+bool slurp(int fd, std::string& buf, int& err, bool single_record = false) {
   buf.clear();
   size_t cap = buf.capacity() < 4096 ? 4096 : buf.capacity();
   buf.resize(cap);
@@ -26,6 +30,7 @@ bool slurp(int fd, std::string& buf, int& err) {
     }
     if (n == 0) break;
     len += static_cast<size_t>(n);
+    if (single_record && len < buf.size()) break;
   }
   buf.resize(len);
   return true;
@@ -50,6 +55,17 @@ bool read_at(int dirfd, const char* name, std::string& buf, int& err) {
     return false;
   }
   bool ok = slurp(fd, buf, err);
+  ::close(fd);
+  return ok;
+}
+
+bool read_record_at(int dirfd, const char* name, std::string& buf, int& err) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err = errno;
+    return false;
+  }
+  bool ok = slurp(fd, buf, err, true);
   ::close(fd);
   return ok;
 }

@@ -12,6 +12,9 @@ Result<std::string> read_file(const std::string& path);
 // Reads name relative to an open directory fd into buf (reused across calls to avoid allocation).
 // Returns false and sets err (errno) on failure.
 bool read_at(int dirfd, const char* name, std::string& buf, int& err);
+// Same for files the kernel produces in one go (stat, status, cmdline, memory.stat): one read()
+// when the buffer is large enough. Never for multi-record seq files (cgroup.procs, mountinfo).
+bool read_record_at(int dirfd, const char* name, std::string& buf, int& err);
 Result<std::string> read_link(const std::string& path);
 bool read_link_at(int dirfd, const char* name, std::string& out, int& err);
 // Entries of a directory (names only, no "." or ".."); kNotFound if it does not exist.

@@ -214,13 +214,32 @@ std::optional<std::string> memory_cgroup_of(const std::vector<CgroupLine>& lines
   for (const auto& l : lines) {
     if (memory_on_v2) {
       if (l.hierarchy_id == 0 && l.controllers.empty()) return l.path;
-    } else {
-      for (auto c : split(l.controllers, ','))
-        if (c == "memory") return l.path;
+      continue;
+    }
+    std::string_view c = l.controllers;
+    while (!c.empty()) {
+      size_t comma = c.find(',');
+      if (c.substr(0, comma) == "memory") return l.path;
+      if (comma == std::string_view::npos) break;
+      c.remove_prefix(comma + 1);
     }
   }
   return std::nullopt;
 }
+
+namespace {
+// Next space/tab separated token of s (advancing s); empty when none is left. No allocation: the
+// per-process parsers run thousands of times per snapshot.
+std::string_view next_token(std::string_view& s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  size_t b = i;
+  while (i < s.size() && s[i] != ' ' && s[i] != '\t' && s[i] != '\n') ++i;
+  std::string_view tok = s.substr(b, i - b);
+  s.remove_prefix(i);
+  return tok;
+}
+}  // namespace
 
 Result<ProcStat> parse_proc_stat(std::string_view text, std::string_view path) {
   size_t open = text.find('(');
@@ -231,11 +250,15 @@ Result<ProcStat> parse_proc_stat(std::string_view text, std::string_view path) {
   auto pid = parse_u64(trim(text.substr(0, open)));
   if (!pid) return fail(Error::malformed(P(path), 1, "bad pid field"));
   s.pid = static_cast<int>(*pid);
-  s.comm = std::string(text.substr(open + 1, close - open - 1));
-  auto f = split_ws(trim(text.substr(close + 1)));
-  // f[0] is field 3 (state); field k is f[k-3].
-  if (f.size() < 22) return fail(Error::malformed(P(path), 1, fmt::format("only {} fields after comm", f.size())));
-  s.state = f[0].empty() ? '?' : f[0][0];
+  s.comm.assign(text.substr(open + 1, close - open - 1));
+  std::string_view rest = text.substr(close + 1);
+  // Fields 3..24 (state .. rss); field k is token k-3.
+  std::string_view f[22];
+  for (int i = 0; i < 22; ++i) {
+    f[i] = next_token(rest);
+    if (f[i].empty()) return fail(Error::malformed(P(path), 1, fmt::format("only {} fields after comm", i)));
+  }
+  s.state = f[0][0];
   auto ppid = parse_i64(f[1]);
   auto flags = parse_u64(f[6]);
   auto thr = parse_i64(f[17]);
@@ -252,39 +275,52 @@ Result<ProcStat> parse_proc_stat(std::string_view text, std::string_view path) {
 
 Result<ProcStatus> parse_proc_status(std::string_view text, std::string_view path) {
   ProcStatus st;
-  std::optional<Error> err;
-  for_each_line(text, [&](std::string_view line, int n) {
-    if (err) return;
+  int n = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++n;
     size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return;
-    auto key = line.substr(0, colon);
-    auto rest = line.substr(colon + 1);
-    auto kb = [&](std::optional<uint64_t>& dst) {
-      auto f = split_ws(rest);
-      auto v = f.empty() ? std::nullopt : parse_u64(f[0]);
-      if (!v) {
-        err = Error::malformed(P(path), n, fmt::format("bad value for {}", key));
-        return;
-      }
-      dst = *v * 1024;
-    };
-    if (key == "Uid") {
-      auto f = split_ws(rest);
-      auto v = f.empty() ? std::nullopt : parse_u64(f[0]);
-      if (!v) err = Error::malformed(P(path), n, "bad Uid");
-      else st.uid = static_cast<uint32_t>(*v);
-    } else if (key == "VmRSS") kb(st.vm_rss);
-    else if (key == "RssAnon") kb(st.rss_anon);
-    else if (key == "RssFile") kb(st.rss_file);
-    else if (key == "RssShmem") kb(st.rss_shmem);
-    else if (key == "VmSwap") kb(st.vm_swap);
-    else if (key == "VmSize") st.has_vm_size = true;
-    else if (key == "Kthread") st.kthread = trim(rest) == "1";
-    else if (key == "Threads") {
-      if (auto v = parse_u64(trim(rest))) st.threads = static_cast<int>(*v);
+    if (colon == std::string_view::npos) continue;
+    std::string_view key = line.substr(0, colon);
+    std::string_view rest = line.substr(colon + 1);
+    // Dispatch on the first letter before comparing whole keys: status has ~55 lines, we want 9.
+    std::optional<uint64_t>* kb = nullptr;
+    switch (key.empty() ? 0 : key[0]) {
+      case 'U':
+        if (key == "Uid") {
+          auto v = parse_u64(next_token(rest));
+          if (!v) return fail(Error::malformed(P(path), n, "bad Uid"));
+          st.uid = static_cast<uint32_t>(*v);
+        }
+        break;
+      case 'V':
+        if (key == "VmRSS") kb = &st.vm_rss;
+        else if (key == "VmSwap") kb = &st.vm_swap;
+        else if (key == "VmSize") st.has_vm_size = true;
+        break;
+      case 'R':
+        if (key == "RssAnon") kb = &st.rss_anon;
+        else if (key == "RssFile") kb = &st.rss_file;
+        else if (key == "RssShmem") kb = &st.rss_shmem;
+        break;
+      case 'K':
+        if (key == "Kthread") st.kthread = trim(rest) == "1";
+        break;
+      case 'T':
+        if (key == "Threads") {
+          if (auto v = parse_u64(trim(rest))) st.threads = static_cast<int>(*v);
+        }
+        break;
+      default: break;
     }
-  });
-  if (err) return fail(*err);
+    if (kb) {
+      auto v = parse_u64(next_token(rest));
+      if (!v) return fail(Error::malformed(P(path), n, fmt::format("bad value for {}", key)));
+      *kb = *v * 1024;
+    }
+  }
   return st;
 }
 

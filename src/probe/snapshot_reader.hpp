@@ -27,13 +27,41 @@ struct CgroupLayout {
   CgroupVersion version = CgroupVersion::kNone;
   bool memory_on_v2 = false;
   std::string memory_mount;  // host path of the memory hierarchy's mount point, e.g. /sys/fs/cgroup/memory
+  std::string memory_mount_root = "/";  // hierarchy path shown at that mount point (mountinfo field 4)
 };
 CgroupLayout detect_cgroup_layout(const std::vector<Mount>& mounts, const HostPaths& paths);
 Result<std::vector<Mount>> read_mounts(const HostPaths& paths);
 // Reads one process; nullopt (and *gone = true) when it vanished.
 std::optional<Process> read_process(const HostPaths& paths, int pid, bool memory_on_v2, const SnapshotOptions& opts,
                                     bool* gone = nullptr);
-// Reads one cgroup directory (relative path "/" = root) under the memory mount.
-std::optional<Cgroup> read_cgroup(const std::string& memory_root_dir, const std::string& rel, bool v2);
+// Reads one cgroup directory (relative path "/" = root) under the memory mount. Malformed files
+// leave their fields empty and add a warning naming file and line.
+std::optional<Cgroup> read_cgroup(const std::string& memory_root_dir, const std::string& rel, bool v2,
+                                  std::vector<std::string>* warnings = nullptr);
+
+// Reads many processes through one open fd of the procfs root and per-pid openat, reusing its
+// buffers: the hot path of every snapshot. Not thread-safe; one per thread.
+class ProcessReader {
+ public:
+  enum class Outcome { kRead, kGone, kMalformed };
+  ProcessReader(const HostPaths& paths, bool memory_on_v2, const SnapshotOptions& opts);
+  bool ok() const;
+  // Pids currently listed in procfs, ascending.
+  std::vector<int> list_pids() const;
+  // kGone: vanished mid-read (normal). kMalformed: *warning names the file and line.
+  Outcome read(int pid, Process& out, std::string* warning = nullptr);
+
+ private:
+  const HostPaths& paths_;
+  bool memory_on_v2_;
+  const SnapshotOptions& opts_;
+  int proc_fd_ = -1;
+  std::string buf_, link_;
+
+ public:
+  ~ProcessReader();
+  ProcessReader(const ProcessReader&) = delete;
+  ProcessReader& operator=(const ProcessReader&) = delete;
+};
 
 }  // namespace ms

@@ -41,11 +41,13 @@ Json cgroup_to_json(const Cgroup& c) {
   j["path"] = jstr(c.path);
   j["inode"] = c.inode;
   j["usage_bytes"] = jopt(c.usage_bytes);
+  if (c.usage_from_meminfo) j["usage_source"] = "meminfo";
   j["limit_bytes"] = jopt(c.limit_bytes);
+  j["limit_known"] = c.limit_known;
   j["stat"] = keyvalues_to_json(c.stat);
   if (!c.events.empty()) j["events"] = keyvalues_to_json(c.events);
   if (c.failcnt) j["failcnt"] = *c.failcnt;
-  j["nr_procs"] = c.nr_procs;
+  j["nr_procs"] = c.nr_procs_known ? Json(c.nr_procs) : Json(nullptr);
   return j;
 }
 
@@ -56,6 +58,7 @@ Json snapshot_to_json(const Snapshot& s) {
   j["cgroup_version"] = to_string(s.cgroup_version);
   j["memory_controller"] = s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1");
   j["boot_time"] = s.boot_time;
+  j["memory_root"] = jstr(s.memory_root_path);
   j["meminfo"] = keyvalues_to_json(s.meminfo);
   if (s.psi) {
     auto line = [](const PsiLine& l) {

@@ -1,0 +1,243 @@
+#include "render/snapshot_json_stream.hpp"
+
+#include <charconv>
+#include <fmt/format.h>
+
+#include "util/escape.hpp"
+#include "util/units.hpp"
+
+namespace ms {
+
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  void raw(std::string_view s) { out_ += s; }
+  // Keys are our identifiers or names read from files (memory.stat keys): escaped like values.
+  void key(std::string_view k) {
+    str(k);
+    out_ += ':';
+    first_ = true;  // the value that follows needs no comma
+  }
+  void open(char c) {
+    comma();
+    out_ += c;
+    first_ = true;
+  }
+  void close(char c) {
+    out_ += c;
+    first_ = false;
+  }
+  void u64(uint64_t v) {
+    comma();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+  }
+  void i64(int64_t v) {
+    comma();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+  }
+  void dbl(double v) {
+    comma();
+    size_t at = out_.size();
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+    if (out_.find_first_of(".eEn", at) == std::string::npos) out_ += ".0";  // as nlohmann prints 0.0
+  }
+  void boolean(bool b) {
+    comma();
+    out_ += b ? "true" : "false";
+  }
+  void null() {
+    comma();
+    out_ += "null";
+  }
+  template <class T>
+  void opt_u64(const std::optional<T>& v) {
+    if (v) u64(*v);
+    else null();
+  }
+  // Attacker-controlled text: valid UTF-8 (invalid bytes as \xNN text, like jstr), JSON-escaped.
+  void str(std::string_view s) {
+    comma();
+    bool plain = true;
+    for (unsigned char c : s)
+      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        plain = false;
+        break;
+      }
+    out_ += '"';
+    if (plain) {
+      out_ += s;
+    } else {
+      bool ascii = true;
+      for (unsigned char c : s) ascii &= c < 0x80;
+      if (ascii) escape(s);
+      else escape(utf8_sanitize(s));
+    }
+    out_ += '"';
+  }
+  void opt_str(const std::optional<std::string>& s) {
+    if (s) str(*s);
+    else null();
+  }
+
+ private:
+  void comma() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void escape(std::string_view s) {
+    static const char* hex = "0123456789abcdef";
+    for (unsigned char c : s) {
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            out_ += "\\u00";
+            out_ += hex[c >> 4];
+            out_ += hex[c & 15];
+          } else {
+            out_ += static_cast<char>(c);
+          }
+      }
+    }
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+void keyvalues(Writer& w, const KeyValues& kv) {
+  w.open('{');
+  for (const auto& [k, v] : kv.items) {
+    w.key(k);
+    w.u64(v);
+  }
+  w.close('}');
+}
+
+void process(Writer& w, const Process& p) {
+  w.open('{');
+  w.key("pid"), w.i64(p.pid);
+  w.key("ppid"), w.i64(p.ppid);
+  w.key("state"), w.str(std::string_view(&p.state, 1));
+  w.key("start_time"), w.u64(p.start_time);
+  w.key("comm"), w.str(p.comm);
+  w.key("cmdline"), w.open('[');
+  for (const auto& a : p.cmdline) w.str(a);
+  w.close(']');
+  w.key("uid"), w.opt_u64(p.uid);
+  w.key("kernel_thread"), w.boolean(p.kernel_thread);
+  w.key("threads"), w.i64(p.threads);
+  w.key("rss_bytes"), w.opt_u64(p.rss_bytes);
+  w.key("rss_anon_bytes"), w.opt_u64(p.rss_anon_bytes);
+  w.key("rss_file_bytes"), w.opt_u64(p.rss_file_bytes);
+  w.key("rss_shmem_bytes"), w.opt_u64(p.rss_shmem_bytes);
+  w.key("swap_bytes"), w.opt_u64(p.swap_bytes);
+  if (p.pss_bytes) w.key("pss_bytes"), w.u64(*p.pss_bytes);
+  if (p.uss_bytes) w.key("uss_bytes"), w.u64(*p.uss_bytes);
+  w.key("memory_cgroup"), w.opt_str(p.memory_cgroup);
+  w.key("exe"), w.opt_str(p.exe);
+  w.key("cwd"), w.opt_str(p.cwd);
+  w.close('}');
+}
+
+void cgroup(Writer& w, const Cgroup& c) {
+  w.open('{');
+  w.key("path"), w.str(c.path);
+  w.key("inode"), w.u64(c.inode);
+  w.key("usage_bytes"), w.opt_u64(c.usage_bytes);
+  if (c.usage_from_meminfo) w.key("usage_source"), w.str("meminfo");
+  w.key("limit_bytes"), w.opt_u64(c.limit_bytes);
+  w.key("limit_known"), w.boolean(c.limit_known);
+  w.key("stat"), keyvalues(w, c.stat);
+  if (!c.events.empty()) w.key("events"), keyvalues(w, c.events);
+  if (c.failcnt) w.key("failcnt"), w.u64(*c.failcnt);
+  w.key("nr_procs");
+  if (c.nr_procs_known) w.u64(c.nr_procs);
+  else w.null();
+  w.close('}');
+}
+
+void psi_line(Writer& w, const PsiLine& l) {
+  w.open('{');
+  w.key("avg10"), w.dbl(l.avg10);
+  w.key("avg60"), w.dbl(l.avg60);
+  w.key("avg300"), w.dbl(l.avg300);
+  w.key("total_us"), w.u64(l.total_us);
+  w.close('}');
+}
+
+}  // namespace
+
+void append_snapshot_json(const Snapshot& s, std::string& out) {
+  out.reserve(out.size() + 4096 + s.processes.size() * 600 + s.cgroups.size() * 1500);
+  Writer w(out);
+  w.open('{');
+  w.key("schema"), w.str("memsleuth.snapshot/v1");
+  w.key("time"), w.str(rfc3339_utc(s.time));
+  w.key("cgroup_version"), w.str(to_string(s.cgroup_version));
+  w.key("memory_controller"), w.str(s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1"));
+  w.key("boot_time"), w.u64(s.boot_time);
+  w.key("memory_root"), w.str(s.memory_root_path);
+  w.key("meminfo"), keyvalues(w, s.meminfo);
+  w.key("psi");
+  if (s.psi) {
+    w.open('{');
+    w.key("some"), psi_line(w, s.psi->some);
+    w.key("full");
+    if (s.psi->full) psi_line(w, *s.psi->full);
+    else w.null();
+    w.close('}');
+  } else {
+    w.null();
+  }
+  w.key("slab_top");
+  if (s.slab_readable) {
+    w.open('[');
+    for (size_t i = 0; i < s.slab.size() && i < 20; ++i) {
+      w.open('{');
+      w.key("name"), w.str(s.slab[i].name);
+      w.key("bytes"), w.u64(s.slab[i].bytes);
+      w.key("objects"), w.u64(s.slab[i].num_objs);
+      w.close('}');
+    }
+    w.close(']');
+  } else {
+    w.null();
+  }
+  w.key("processes"), w.open('[');
+  for (const auto& p : s.processes) process(w, p);
+  w.close(']');
+  w.key("cgroups"), w.open('[');
+  for (const auto& c : s.cgroups) cgroup(w, c);
+  w.close(']');
+  w.key("mounts"), w.open('[');
+  for (const auto& m : s.mounts) {
+    w.open('{');
+    w.key("mount_point"), w.str(m.mount_point);
+    w.key("fs_type"), w.str(m.fs_type);
+    w.key("source"), w.str(m.source);
+    if (m.size_bytes) w.key("size_bytes"), w.u64(*m.size_bytes);
+    if (m.used_bytes) w.key("used_bytes"), w.u64(*m.used_bytes);
+    w.close('}');
+  }
+  w.close(']');
+  w.key("skipped"), w.u64(s.skipped);
+  w.key("warnings"), w.open('[');
+  for (const auto& x : s.warnings) w.str(x);
+  w.close(']');
+  w.close('}');
+}
+
+}  // namespace ms

@@ -1,0 +1,284 @@
+// read_snapshot through HostPaths on the fixture trees of tests/fixtures (fake hosts).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "probe/snapshot_reader.hpp"
+
+using namespace ms;
+
+namespace {
+
+HostPaths fixture(const std::string& name) {
+  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
+  HostPaths p;
+  p.procfs = base + "/proc";
+  p.sysfs = base + "/sys";
+  p.rootfs = base + "/root";
+  return p;
+}
+
+Snapshot read(const HostPaths& p, SnapshotOptions o = {}) {
+  auto s = read_snapshot(p, o);
+  EXPECT_TRUE(s) << (s ? "" : s.error().describe());
+  return s ? std::move(*s) : Snapshot{};
+}
+
+constexpr uint64_t MiB = 1 << 20;
+const char* kPodA = "/kubepods/burstable/pod1f6c3b0e-7a2d-4c1e-9b8a-3d4e5f607182";
+
+}  // namespace
+
+TEST(FixtureV1, LayoutMeminfoAndCounts) {
+  Snapshot s = read(fixture("v1-cgroupfs-docker"));
+  EXPECT_EQ(s.cgroup_version, CgroupVersion::kV1);
+  EXPECT_FALSE(s.memory_on_v2);
+  EXPECT_EQ(s.memory_root_path, "/");
+  EXPECT_EQ(s.meminfo.get("MemTotal"), uint64_t{8} << 30);
+  EXPECT_EQ(s.boot_time, 1700000000u);
+  EXPECT_FALSE(s.psi);  // no /proc/pressure on this node
+  EXPECT_EQ(s.vmstat.get("oom_kill"), 2u);
+  EXPECT_EQ(s.processes.size(), 13u);
+  EXPECT_EQ(s.cgroups.size(), 18u);
+  EXPECT_EQ(s.skipped, 0u);
+  EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
+  // Mount points are unescaped.
+  bool space = false;
+  for (const auto& m : s.mounts) space |= m.mount_point == "/mnt/with space";
+  EXPECT_TRUE(space);
+}
+
+TEST(FixtureV1, ProcessesAndTheirCgroups) {
+  Snapshot s = read(fixture("v1-cgroupfs-docker"));
+  const Process* nginx = s.find_process(1010);
+  ASSERT_TRUE(nginx);
+  EXPECT_EQ(nginx->comm, "nginx");
+  EXPECT_EQ(nginx->ppid, 420);
+  EXPECT_EQ(nginx->rss_bytes, 200000u * 1024);
+  EXPECT_EQ(nginx->rss_anon_bytes, 180000u * 1024);
+  EXPECT_EQ(nginx->rss_shmem_bytes, 4000u * 1024);
+  EXPECT_EQ(nginx->swap_bytes, 0u);
+  EXPECT_EQ(nginx->uid, 0u);
+  EXPECT_EQ(nginx->start_time, 2010u);
+  ASSERT_EQ(nginx->cmdline.size(), 3u);
+  EXPECT_EQ(nginx->cmdline[2], "daemon off;");
+  EXPECT_EQ(nginx->exe, "/usr/sbin/nginx");
+  EXPECT_FALSE(nginx->pss_bytes);  // only with --pss
+  std::string web = std::string(kPodA) + "/" + std::string(64, 'a').replace(0, 64, std::string("a1b2c3d4").append(56, ' '));
+  ASSERT_TRUE(nginx->memory_cgroup);
+  EXPECT_EQ(nginx->memory_cgroup->rfind(std::string(kPodA) + "/a1b2c3d4a1b2c3d4", 0), 0u);
+  const Cgroup* cg = s.find_cgroup(*nginx->memory_cgroup);
+  ASSERT_TRUE(cg);
+  EXPECT_EQ(cg->usage_bytes, 279 * MiB);
+  EXPECT_EQ(cg->limit_bytes, 512 * MiB);
+  EXPECT_EQ(cg->failcnt, 4u);
+  EXPECT_EQ(cg->nr_procs, 2u);
+  EXPECT_TRUE(cg->nr_procs_known);
+  EXPECT_EQ(cg->stat.get("hierarchical_memory_limit"), 512 * MiB);
+  EXPECT_NE(cg->inode, 0u);
+
+  const Process* updatedb = s.find_process(2000);
+  ASSERT_TRUE(updatedb);
+  EXPECT_EQ(updatedb->memory_cgroup, "/system.slice/cron.service");
+  EXPECT_EQ(updatedb->cwd, "/var/lib/kubelet/pods/1f6c3b0e-7a2d-4c1e-9b8a-3d4e5f607182/volumes/kubernetes.io~empty-dir/cache");
+  const Cgroup* cron = s.find_cgroup("/system.slice/cron.service");
+  ASSERT_TRUE(cron);
+  EXPECT_FALSE(cron->limit_bytes);  // v1 "unlimited" 9223372036854771712 → null
+  EXPECT_TRUE(cron->limit_known);
+}
+
+TEST(FixtureV1, KernelThreadsZombiesAndHostileNames) {
+  Snapshot s = read(fixture("v1-cgroupfs-docker"));
+  const Process* kthreadd = s.find_process(2);
+  ASSERT_TRUE(kthreadd);
+  EXPECT_TRUE(kthreadd->kernel_thread);
+  EXPECT_FALSE(kthreadd->rss_bytes);  // no mm: unknown, not 0
+  EXPECT_FALSE(kthreadd->exe);
+  EXPECT_TRUE(kthreadd->cmdline.empty());
+  const Process* kworker = s.find_process(3);
+  ASSERT_TRUE(kworker);
+  EXPECT_TRUE(kworker->kernel_thread);
+  EXPECT_EQ(kworker->state, 'I');
+  const Process* zombie = s.find_process(2100);
+  ASSERT_TRUE(zombie);
+  EXPECT_FALSE(zombie->kernel_thread);
+  EXPECT_EQ(zombie->state, 'Z');
+  EXPECT_EQ(zombie->rss_bytes, 0u);  // released its mm: holds nothing
+  EXPECT_EQ(zombie->rss_anon_bytes, 0u);
+  const Process* evil = s.find_process(2200);
+  ASSERT_TRUE(evil);
+  EXPECT_EQ(evil->comm, "evil) (x \x1b[31m");
+  EXPECT_EQ(evil->uid, 1000u);
+  ASSERT_EQ(evil->cmdline.size(), 3u);
+  EXPECT_EQ(evil->cmdline[1], "a\nb");
+  EXPECT_EQ(evil->exe, "/home/u/evil (deleted)");
+}
+
+TEST(FixtureV1, PssOnlyWhenAskedAndUnderTheCap) {
+  SnapshotOptions o;
+  o.pss = true;
+  Snapshot s = read(fixture("v1-cgroupfs-docker"), o);
+  const Process* nginx = s.find_process(1010);
+  ASSERT_TRUE(nginx);
+  EXPECT_EQ(nginx->pss_bytes, 150000u * 1024);
+  EXPECT_EQ(nginx->uss_bytes, 140000u * 1024);
+  o.pss_max_rss_bytes = 100 * MiB;  // nginx master (195 MiB) is above, the worker (49 MiB) below
+  Snapshot capped = read(fixture("v1-cgroupfs-docker"), o);
+  EXPECT_FALSE(capped.find_process(1010)->pss_bytes);
+  EXPECT_EQ(capped.find_process(1011)->pss_bytes, 30000u * 1024);
+}
+
+TEST(FixtureV2, SystemdContainerdCrio) {
+  Snapshot s = read(fixture("v2-systemd-containerd-crio"));
+  EXPECT_EQ(s.cgroup_version, CgroupVersion::kV2);
+  EXPECT_TRUE(s.memory_on_v2);
+  ASSERT_TRUE(s.psi);
+  EXPECT_DOUBLE_EQ(s.psi->some.avg10, 1.5);
+  EXPECT_EQ(s.processes.size(), 15u);
+  EXPECT_EQ(s.cgroups.size(), 23u);
+  EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
+
+  // Root: no memory.current/memory.max on v2. Unlimited; usage from meminfo like runc.
+  ASSERT_FALSE(s.cgroups.empty());
+  const Cgroup& root = s.cgroups.front();
+  EXPECT_EQ(root.path, "/");
+  EXPECT_TRUE(root.limit_known);
+  EXPECT_FALSE(root.limit_bytes);
+  EXPECT_TRUE(root.usage_from_meminfo);
+  EXPECT_EQ(root.usage_bytes, (uint64_t{16} << 30) - (uint64_t{2} << 30));
+  EXPECT_EQ(root.nr_procs, 3u);
+
+  const Process* java = s.find_process(620);
+  ASSERT_TRUE(java);
+  ASSERT_TRUE(java->memory_cgroup);
+  EXPECT_NE(java->memory_cgroup->find("/cri-containerd-4f1c2d3e"), std::string::npos);
+  const Cgroup* jc = s.find_cgroup(*java->memory_cgroup);
+  ASSERT_TRUE(jc);
+  EXPECT_EQ(jc->limit_bytes, uint64_t{1} << 30);
+  EXPECT_EQ(jc->events.get("oom_kill"), 1u);
+  EXPECT_EQ(jc->stat.get("slab"), 61440u);
+  EXPECT_FALSE(jc->failcnt);  // v1 only
+
+  const Process* pg = s.find_process(720);
+  ASSERT_TRUE(pg);
+  EXPECT_EQ(pg->rss_shmem_bytes, 200000u * 1024);
+  EXPECT_EQ(pg->uid, 999u);
+  // CRI-O sandbox cgroup without ".scope".
+  const Process* pause = s.find_process(710);
+  ASSERT_TRUE(pause && pause->memory_cgroup);
+  EXPECT_TRUE(s.find_cgroup(*pause->memory_cgroup));
+  EXPECT_EQ(pause->memory_cgroup->find(".scope"), std::string::npos);
+  EXPECT_TRUE(s.find_cgroup("/kubepods.slice/kubepods-pod35550f44_f691_427e_b57d_ab6127d2cb65.slice"));
+  // Every process's memory cgroup exists in the walk.
+  for (const auto& p : s.processes) {
+    ASSERT_TRUE(p.memory_cgroup) << p.pid;
+    EXPECT_TRUE(s.find_cgroup(*p.memory_cgroup)) << p.pid << " " << *p.memory_cgroup;
+  }
+}
+
+TEST(FixtureV2, CgroupDirMapsHierarchyPaths) {
+  Snapshot s = read(fixture("v2-systemd-containerd-crio"));
+  EXPECT_EQ(s.cgroup_dir("/"), s.memory_root);
+  EXPECT_EQ(s.cgroup_dir("/kubepods.slice"), s.memory_root + "/kubepods.slice");
+  s.memory_root_path = "/kubepods.slice";
+  EXPECT_EQ(s.cgroup_dir("/kubepods.slice/x"), s.memory_root + "/x");
+  EXPECT_EQ(s.cgroup_dir("/kubepods.slice"), s.memory_root);
+  EXPECT_EQ(s.cgroup_dir("/system.slice"), "");
+  EXPECT_EQ(s.cgroup_dir("/kubepods.slicer"), "");
+}
+
+TEST(Fixture, NoProcessesOptionAndMissingNode) {
+  SnapshotOptions o;
+  o.processes = false;
+  Snapshot s = read(fixture("v2-systemd-containerd-crio"), o);
+  EXPECT_TRUE(s.processes.empty());
+  EXPECT_FALSE(s.cgroups.empty());
+  HostPaths none;
+  none.procfs = "/nonexistent-memsleuth";
+  none.sysfs = "/nonexistent-memsleuth";
+  auto r = read_snapshot(none);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().describe().find("/nonexistent-memsleuth/meminfo"), std::string::npos);
+}
+
+namespace {
+// A scratch copy of a fixture tree the test may damage.
+struct ScratchTree {
+  std::filesystem::path dir;
+  explicit ScratchTree(const std::string& name) {
+    char tmpl[] = "/tmp/memsleuth-fixture-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    std::filesystem::copy(std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name, dir,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+  }
+  ~ScratchTree() { std::filesystem::remove_all(dir); }
+  HostPaths paths() const {
+    HostPaths p;
+    p.procfs = dir / "proc";
+    p.sysfs = dir / "sys";
+    p.rootfs = dir / "root";
+    return p;
+  }
+  void put(const std::string& rel, const std::string& text) const { std::ofstream(dir / rel) << text; }
+};
+}  // namespace
+
+TEST(FixtureDamaged, MalformedFilesBecomeWarningsNamingFileAndLine) {
+  ScratchTree t("v1-cgroupfs-docker");
+  t.put("proc/1010/status", "Name:\tnginx\nUid:\t0\t0\t0\t0\nVmSize:\t 1 kB\nVmRSS:\tmany kB\n");
+  t.put("proc/1020/stat", "1020 (busybox) S 1\n");
+  t.put("sys/fs/cgroup/memory/system.slice/memory.stat", "cache 1\nrss\n");
+  t.put("sys/fs/cgroup/memory/system.slice/memory.limit_in_bytes", "lots\n");
+  t.put("proc/vmstat", "nr_free_pages 1\nbroken\n");
+  Snapshot s = read(t.paths());
+  EXPECT_FALSE(s.find_process(1010));
+  EXPECT_FALSE(s.find_process(1020));
+  EXPECT_TRUE(s.find_process(1011));
+  EXPECT_EQ(s.skipped, 2u);
+  auto has = [&](const std::string& needle) {
+    for (const auto& w : s.warnings)
+      if (w.find(needle) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has("proc/1010/status:4")) << ::testing::PrintToString(s.warnings);
+  EXPECT_TRUE(has("proc/1020/stat:1")) << ::testing::PrintToString(s.warnings);
+  EXPECT_TRUE(has("system.slice/memory.stat:2")) << ::testing::PrintToString(s.warnings);
+  EXPECT_TRUE(has("system.slice/memory.limit_in_bytes:1")) << ::testing::PrintToString(s.warnings);
+  EXPECT_TRUE(has("vmstat:2")) << ::testing::PrintToString(s.warnings);
+  const Cgroup* sys = s.find_cgroup("/system.slice");
+  ASSERT_TRUE(sys);
+  EXPECT_FALSE(sys->limit_known);
+  EXPECT_TRUE(sys->stat.empty());
+  EXPECT_TRUE(sys->usage_bytes);
+}
+
+TEST(FixtureDamaged, VanishedFilesAreNullOrSkippedNeverZero) {
+  ScratchTree t("v1-cgroupfs-docker");
+  std::filesystem::remove(t.dir / "sys/fs/cgroup/memory/system.slice/memory.usage_in_bytes");
+  std::filesystem::remove(t.dir / "sys/fs/cgroup/memory/system.slice/cgroup.procs");
+  std::filesystem::remove(t.dir / "proc/1011/status");
+  std::filesystem::remove(t.dir / "proc/1011/exe");
+  std::filesystem::remove_all(t.dir / "proc/1020");
+  std::filesystem::create_directory(t.dir / "proc/1020");  // a pid dir whose files are gone: exited
+  Snapshot s = read(t.paths());
+  const Cgroup* sys = s.find_cgroup("/system.slice");
+  ASSERT_TRUE(sys);
+  EXPECT_FALSE(sys->usage_bytes);
+  EXPECT_FALSE(sys->nr_procs_known);
+  EXPECT_FALSE(s.find_process(1011));  // status gone = the process went away
+  EXPECT_FALSE(s.find_process(1020));
+  EXPECT_EQ(s.skipped, 2u);
+  EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
+}
+
+TEST(FixtureDamaged, UnreadableExeIsNull) {
+  ScratchTree t("v1-cgroupfs-docker");
+  std::filesystem::remove(t.dir / "proc/1011/exe");
+  Snapshot s = read(t.paths());
+  const Process* p = s.find_process(1011);
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->exe);
+  EXPECT_EQ(p->cwd, "/");
+}
