@@ -66,7 +66,6 @@ TEST(FixtureV1, ProcessesAndTheirCgroups) {
   EXPECT_EQ(nginx->cmdline[2], "daemon off;");
   EXPECT_EQ(nginx->exe, "/usr/sbin/nginx");
   EXPECT_FALSE(nginx->pss_bytes);  // only with --pss
-  std::string web = std::string(kPodA) + "/" + std::string(64, 'a').replace(0, 64, std::string("a1b2c3d4").append(56, ' '));
   ASSERT_TRUE(nginx->memory_cgroup);
   EXPECT_EQ(nginx->memory_cgroup->rfind(std::string(kPodA) + "/a1b2c3d4a1b2c3d4", 0), 0u);
   const Cgroup* cg = s.find_cgroup(*nginx->memory_cgroup);

@@ -123,8 +123,11 @@ TEST(SampleProcCgroup, DockerCgroupfsHybrid) {
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->size(), 13u);
   const std::string id = "/docker/a2ffe0e97ac22657a2a023ad628e9df837c38a03b1ebc904d3f6d644eb1a1a81";
-  for (const auto& l : *r)
-    if (l.hierarchy_id >= 2 && l.hierarchy_id <= 11) EXPECT_EQ(l.path, id) << l.controllers;
+  for (const auto& l : *r) {
+    if (l.hierarchy_id >= 2 && l.hierarchy_id <= 11) {
+      EXPECT_EQ(l.path, id) << l.controllers;
+    }
+  }
   EXPECT_EQ(memory_cgroup_of(*r, false), id);
   // The unified line shows the host's containerd.service (no cgroup namespace).
   EXPECT_EQ(memory_cgroup_of(*r, true), "/system.slice/containerd.service");
@@ -138,7 +141,9 @@ TEST(SampleProcCgroup, OldDockerUbuntu) {
   int with_id = 0;
   for (const auto& l : *r) {
     if (l.path != "/") ++with_id;
-    if (l.controllers == "name=systemd") EXPECT_EQ(l.path, "/");
+    if (l.controllers == "name=systemd") {
+      EXPECT_EQ(l.path, "/");
+    }
   }
   EXPECT_EQ(with_id, 7);
   EXPECT_FALSE(memory_cgroup_of(*r, true));  // no unified line on this host
