@@ -310,6 +310,7 @@ def layout_v1_cgroupfs_docker(root):
     add_v1_cgroup(root, pb, 2 * MiB, None, [])
     add_v1_cgroup(root, f"{pb}/{be}", 1 * MiB, None, [1020])
     # A plain docker container outside Kubernetes (docker run), cgroupfs layout /docker/<id>.
+    add_v1_cgroup(root, "/docker", 0, None, [])
     add_v1_cgroup(root, "/docker/" + CTR("5dace3de"), 0, 64 * MiB, [])
 
 
@@ -451,6 +452,7 @@ def main():
         synthetic(a.out, a.procs, a.cgroups)
     else:
         LAYOUTS[a.layout](a.out)
+        write(os.path.join(a.out, "root/etc/os-release"), f'PRETTY_NAME="memsleuth fixture {a.layout}"\n')
     for d in ("proc", "sys", "root"):
         os.makedirs(os.path.join(a.out, d), exist_ok=True)
 

@@ -41,7 +41,7 @@ TEST(FixtureV1, LayoutMeminfoAndCounts) {
   EXPECT_FALSE(s.psi);  // no /proc/pressure on this node
   EXPECT_EQ(s.vmstat.get("oom_kill"), 2u);
   EXPECT_EQ(s.processes.size(), 13u);
-  EXPECT_EQ(s.cgroups.size(), 18u);
+  EXPECT_EQ(s.cgroups.size(), 19u);
   EXPECT_EQ(s.skipped, 0u);
   EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
   // Mount points are unescaped.
@@ -136,7 +136,7 @@ TEST(FixtureV2, SystemdContainerdCrio) {
   ASSERT_TRUE(s.psi);
   EXPECT_DOUBLE_EQ(s.psi->some.avg10, 1.5);
   EXPECT_EQ(s.processes.size(), 15u);
-  EXPECT_EQ(s.cgroups.size(), 23u);
+  EXPECT_EQ(s.cgroups.size(), 22u);
   EXPECT_TRUE(s.warnings.empty()) << s.warnings.front();
 
   // Root: no memory.current/memory.max on v2. Unlimited; usage from meminfo like runc.
