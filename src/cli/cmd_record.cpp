@@ -1,18 +1,109 @@
 #include <fmt/format.h>
+#include <signal.h>
+#include <sys/stat.h>
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
 
+#include "agent/recorder.hpp"
+#include "cli/arg_units.hpp"
 #include "cli/context.hpp"
 
 namespace ms::cli {
 
-// STUB: replaced by the issue that delivers `record`.
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+
+}  // namespace
+
 void add_record_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("record", "Flight recorder daemon: SQLite history and Prometheus /metrics (not implemented yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    fmt::print(stderr, "memsleuth record: not implemented yet\n");
-    ctx.exit_code = 3;
+  struct Opts {
+    std::string db = store::kDefaultDbPath;
+    std::string interval = "10s", retain = "7d", max_db_size = "512MiB";
+    std::string listen = "127.0.0.1:9465";
+    std::string process_floor = "32Mi", cgroup_floor = "4Mi", full_interval = "5m", near_margin = "256Mi";
+    size_t top = 20, pod_metrics = 50;
+    double psi = 20.0;
+    int64_t samples = 0;
+    bool no_kmsg = false, quiet = false;
+    std::string kmsg;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("record", "Flight recorder daemon: SQLite history, trigger snapshots, Prometheus /metrics");
+  cmd->add_option("--db", o->db, "History database (SQLite, WAL)")->capture_default_str();
+  cmd->add_option("--interval", o->interval, "Time between samples")->capture_default_str();
+  cmd->add_option("--retain", o->retain, "Drop samples older than this")->capture_default_str();
+  cmd->add_option("--max-db-size", o->max_db_size, "Drop the oldest samples when the database grows past this")
+      ->capture_default_str();
+  cmd->add_option("--listen", o->listen, "HOST:PORT for /metrics and /healthz (port 0: any free port; off: none)")
+      ->capture_default_str();
+  cmd->add_option("--process-floor", o->process_floor, "Store every process at or above this RSS")->capture_default_str();
+  cmd->add_option("--top", o->top, "Also store the N largest processes")->capture_default_str();
+  cmd->add_option("--cgroup-floor", o->cgroup_floor, "Store every cgroup at or above this usage")->capture_default_str();
+  cmd->add_option("--full-interval", o->full_interval, "Minimum time between pressure-triggered full snapshots")
+      ->capture_default_str();
+  cmd->add_option("--near-margin", o->near_margin, "Available memory this close to a threshold triggers a full snapshot")
+      ->capture_default_str();
+  cmd->add_option("--psi-trigger", o->psi, "Memory PSI some avg10 (percent) that triggers a full snapshot")
+      ->capture_default_str();
+  cmd->add_option("--pod-metrics", o->pod_metrics, "Per-pod series on /metrics: the K largest, the rest as pod=\"other\"")
+      ->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Stop after N samples (0: run until SIGTERM/SIGINT)")->capture_default_str();
+  cmd->add_flag("--no-kmsg", o->no_kmsg, "Do not read /dev/kmsg for OOM kills");
+  cmd->add_option("--kmsg", o->kmsg, "Kernel log device to read (default <rootfs>/dev/kmsg)");
+  cmd->add_flag("-q,--quiet", o->quiet, "Only errors on stderr");
+  cmd->callback([o, &ctx] {
+    agent::RecorderOptions r;
+    auto check = [&](auto res, const char* what) {
+      if (!res) {
+        fmt::print(stderr, "memsleuth record: {}: {}\n", what, res.error().describe());
+        ctx.exit_code = 2;
+      }
+      return res;
+    };
+    auto interval = check(parse_duration_ms(o->interval), "--interval");
+    auto retain = check(parse_duration_ms(o->retain), "--retain");
+    auto full_iv = check(parse_duration_ms(o->full_interval), "--full-interval");
+    auto max_db = check(parse_size_bytes(o->max_db_size), "--max-db-size");
+    auto pfloor = check(parse_size_bytes(o->process_floor), "--process-floor");
+    auto cfloor = check(parse_size_bytes(o->cgroup_floor), "--cgroup-floor");
+    auto margin = check(parse_size_bytes(o->near_margin), "--near-margin");
+    if (ctx.exit_code) return;
+    if (*interval < 100) {
+      fmt::print(stderr, "memsleuth record: --interval must be at least 100ms\n");
+      ctx.exit_code = 2;
+      return;
+    }
+    r.db_path = o->db;
+    r.interval_ms = *interval;
+    r.store.retain_seconds = *retain / 1000;
+    r.store.max_db_bytes = *max_db;
+    r.listen = o->listen == "off" ? "" : o->listen;
+    r.selection.process_floor_bytes = *pfloor;
+    r.selection.top_processes = o->top;
+    r.selection.cgroup_floor_bytes = *cfloor;
+    r.triggers.min_interval_s = *full_iv / 1000;
+    r.triggers.near_margin_bytes = *margin;
+    r.triggers.psi_some_avg10 = o->psi;
+    r.pod_metrics_limit = o->pod_metrics;
+    r.max_samples = o->samples;
+    r.kmsg = !o->no_kmsg;
+    r.kmsg_path = o->kmsg;
+    r.quiet = o->quiet;
+    // The default location may not exist yet on a fresh host.
+    std::error_code ec;
+    auto dir = std::filesystem::path(r.db_path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    struct sigaction sa{};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    agent::Recorder rec(ctx.paths, r);
+    ctx.exit_code = rec.run(g_stop);
   });
 }
 

@@ -1,0 +1,325 @@
+#include "agent/recorder.hpp"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <poll.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/metrics.hpp"
+#include "agent/views.hpp"
+#include "probe/fs.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "util/escape.hpp"
+#include "util/text.hpp"
+#include "util/units.hpp"
+
+namespace ms::agent {
+
+namespace {
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Errors after which the database must be reopened (it went read-only, was replaced or removed).
+bool needs_reopen(int rc) {
+  return rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ||
+         rc == SQLITE_IOERR;
+}
+
+// Ancestry at first sight: the cron -> sh -> updatedb chain is gone by morning, so keep it now.
+std::string provenance_json(const Snapshot& s, const Process& p, const HostPaths& paths,
+                            const std::unordered_map<int, const Process*>& by_pid) {
+  nlohmann::ordered_json j;
+  auto exe = read_link(paths.proc(fmt::format("{}/exe", p.pid)));
+  auto cwd = read_link(paths.proc(fmt::format("{}/cwd", p.pid)));
+  if (exe) j["exe"] = utf8_sanitize(*exe);
+  if (cwd) j["cwd"] = utf8_sanitize(*cwd);
+  auto chain = nlohmann::ordered_json::array();
+  int ppid = p.ppid;
+  for (int depth = 0; depth < 16 && ppid > 0; ++depth) {
+    auto it = by_pid.find(ppid);
+    if (it == by_pid.end()) break;
+    const Process* a = it->second;
+    nlohmann::ordered_json e;
+    e["pid"] = a->pid;
+    e["comm"] = utf8_sanitize(a->comm);
+    std::string cmd;
+    for (size_t i = 0; i < a->cmdline.size() && i < 8; ++i) cmd += (i ? " " : "") + a->cmdline[i];
+    if (cmd.size() > 256) cmd.resize(256);
+    e["cmdline"] = utf8_sanitize(cmd);
+    if (a->memory_cgroup) e["memory_cgroup"] = utf8_sanitize(*a->memory_cgroup);
+    chain.push_back(std::move(e));
+    if (a->pid == 1) break;
+    ppid = a->ppid;
+  }
+  j["ancestry"] = std::move(chain);
+  (void)s;
+  return j.dump();
+}
+
+uint64_t own_rss(const HostPaths& paths) {
+  auto t = read_file(paths.proc("self/statm"));
+  if (!t) return 0;
+  auto f = split_ws(*t);
+  if (f.size() < 2) return 0;
+  return parse_u64(f[1]).value_or(0) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+struct Recorder::Impl {
+  HostPaths paths;
+  RecorderOptions opts;
+  ViewContext views;
+  std::unique_ptr<store::StoreWriter> writer;
+  int64_t last_open_attempt = INT64_MIN / 2;
+  int64_t last_full = INT64_MIN / 2;
+  int pending_oom = 0;
+  std::vector<store::RecordedEvent> pending_events;  // captured, not yet written (bounded)
+
+  mutable std::mutex mu;  // guards the fields below (read by the HTTP thread)
+  std::string metrics;
+  AgentStatus status;
+  EventCounts events;
+  std::map<std::string, uint64_t> triggers;
+
+  std::unique_ptr<httplib::Server> http;
+  std::thread http_thread;
+
+  Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p) {}
+
+  void log(const std::string& msg) const {
+    if (!opts.quiet) fmt::print(stderr, "memsleuth record: {}\n", msg);
+  }
+
+  void set_store_error(const std::string& e) {
+    std::lock_guard lk(mu);
+    if (status.store_ok || status.store_error != e) log("store: " + e + " (sampling continues; will retry)");
+    status.store_ok = false;
+    status.store_error = e;
+  }
+
+  void ensure_writer(int64_t now) {
+    if (writer) return;
+    // Reopen at most once per interval: a read-only or missing directory is retried, not fatal.
+    if (now - last_open_attempt < std::max<int64_t>(1, opts.interval_ms / 1000)) return;
+    last_open_attempt = now;
+    auto w = store::StoreWriter::open(opts.db_path, opts.store);
+    if (!w) {
+      set_store_error(w.error().describe());
+      return;
+    }
+    writer = std::move(*w);
+  }
+
+  void capture_events() {}
+
+  void sample_once() {
+    double c0 = cpu_seconds(), w0 = wall_seconds();
+    SnapshotOptions so;
+    so.links = false;  // exe/cwd are read once, at first sight, for the processes we store
+    so.pss = false;
+    so.statvfs_tmpfs = true;
+    auto snap = read_snapshot(paths, so);
+    double read_s = wall_seconds() - w0;
+    if (!snap) {
+      std::lock_guard lk(mu);
+      ++status.sample_errors_total;
+      log("cannot read the node: " + snap.error().describe());
+      return;
+    }
+    capture_events();
+    NodeViews v = views.compute(*snap);
+    TriggerInput ti;
+    ti.now = snap->time;
+    ti.last_full = last_full;
+    ti.kubelet_available = v.kubelet_available;
+    ti.kubelet_threshold = v.kubelet_threshold;
+    ti.allocatable_available = v.allocatable_available;
+    ti.allocatable_threshold = v.allocatable_threshold;
+    ti.kernel_available = v.kernel_available;
+    if (snap->psi) ti.psi_some_avg10 = snap->psi->some.avg10;
+    ti.new_oom_kills = pending_oom;
+    auto trigger = evaluate_trigger(ti, opts.triggers);
+    bool full = trigger.has_value();
+    Selection sel = select_for_sample(*snap, opts.selection, full);
+
+    std::unordered_map<int, const Process*> by_pid;
+    by_pid.reserve(snap->processes.size());
+    for (const auto& p : snap->processes) by_pid.emplace(p.pid, &p);
+    store::SampleInput in;
+    in.snapshot = &*snap;
+    in.full = full;
+    in.trigger = trigger.value_or("");
+    in.processes = std::move(sel.processes);
+    in.cgroups = std::move(sel.cgroups);
+    in.duration_us = static_cast<int64_t>(read_s * 1e6);
+    in.process_owner = [&](const Process& p) { return views.process_owner(*snap, p); };
+    in.cgroup_owner = [&](const Cgroup& c) { return views.cgroup_owner(*snap, c); };
+    in.process_provenance = [&](const Process& p) { return provenance_json(*snap, p, paths, by_pid); };
+    in.complete_process = [&](Process& p) {
+      if (auto e = read_link(paths.proc(fmt::format("{}/exe", p.pid)))) p.exe = *e;
+      if (auto c = read_link(paths.proc(fmt::format("{}/cwd", p.pid)))) p.cwd = *c;
+    };
+
+    ensure_writer(snap->time);
+    bool wrote = false;
+    if (writer) {
+      auto id = writer->write_sample(in);
+      if (id) {
+        wrote = true;
+        if (full) {
+          last_full = snap->time;
+          pending_oom = 0;
+        }
+        if (!pending_events.empty()) {
+          if (auto r = writer->write_events(pending_events)) pending_events.clear();
+        }
+        if (auto r = writer->enforce_retention(snap->time); !r) log("retention: " + r.error().describe());
+      } else {
+        int rc = writer->last_sqlite_rc();
+        set_store_error(id.error().describe());
+        if (needs_reopen(rc)) writer.reset();
+      }
+    }
+    double cpu = cpu_seconds() - c0;
+    MetricsInput mi;
+    {
+      std::lock_guard lk(mu);
+      ++status.samples_total;
+      if (wrote) {
+        if (!status.store_ok && !status.store_error.empty()) log("store: writing again");
+        status.store_ok = true;
+        status.store_error.clear();
+        if (full) {
+          ++status.full_total;
+          // Label values stay a small fixed set: the PSI value goes to the log, not the label.
+          ++triggers[starts_with(*trigger, "psi") ? std::string("psi") : *trigger];
+        }
+      } else {
+        ++status.write_errors_total;
+      }
+      status.last_sample_seconds = read_s;
+      status.last_sample_cpu_seconds = cpu;
+      status.db_bytes = writer ? writer->db_bytes() : status.db_bytes;
+      mi.status = status;
+      mi.events = events;
+      mi.triggers_by_reason = triggers;
+    }
+    mi.views = std::move(v);
+    mi.psi = snap->psi;
+    mi.rss_bytes = own_rss(paths);
+    mi.pod_limit = opts.pod_metrics_limit;
+    std::string text = render_prometheus(build_metrics(mi));
+    std::lock_guard lk(mu);
+    metrics = std::move(text);
+  }
+
+  // Waits until the next tick or until stopped; returns early when kmsg has records so an OOM kill
+  // is captured (and triggers a snapshot) within a second.
+  void wait_until(double deadline, std::atomic<bool>& stop) {
+    while (!stop.load()) {
+      double left = deadline - wall_seconds();
+      if (left <= 0) return;
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.2)));
+    }
+  }
+
+  bool start_http(int& bound_port) {
+    if (opts.listen.empty() || opts.listen == "off") return true;
+    auto colon = opts.listen.rfind(':');
+    if (colon == std::string::npos) {
+      log("--listen wants HOST:PORT, got " + opts.listen);
+      return false;
+    }
+    std::string host = opts.listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    auto port = parse_u64(opts.listen.substr(colon + 1));
+    if (!port || *port > 65535) {
+      log("bad port in --listen " + opts.listen);
+      return false;
+    }
+    http = std::make_unique<httplib::Server>();
+    // Two workers: scrapes are rare and cheap (the text is rendered once per sample).
+    http->new_task_queue = [] { return new httplib::ThreadPool(2); };
+    http->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lk(mu);
+      res.set_content(metrics, "text/plain; version=0.0.4; charset=utf-8");
+    });
+    http->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lk(mu);
+      res.status = status.store_ok ? 200 : 503;
+      res.set_content(status.store_ok ? "ok\n" : "store: " + status.store_error + "\n", "text/plain");
+    });
+    int p = *port == 0 ? http->bind_to_any_port(host) : (http->bind_to_port(host, static_cast<int>(*port))
+                                                             ? static_cast<int>(*port)
+                                                             : -1);
+    if (p <= 0) {
+      log("cannot listen on " + opts.listen);
+      return false;
+    }
+    bound_port = p;
+    log(fmt::format("serving /metrics on http://{}:{}/metrics", host.find(':') != std::string::npos ? "[" + host + "]" : host, p));
+    http_thread = std::thread([this] { http->listen_after_bind(); });
+    return true;
+  }
+
+  void stop_http() {
+    if (http) http->stop();
+    if (http_thread.joinable()) http_thread.join();
+  }
+};
+
+Recorder::Recorder(HostPaths paths, RecorderOptions opts) : impl_(std::make_unique<Impl>(std::move(paths), std::move(opts))) {
+  // The daemon bounds its own memory: SQLite's page cache and scratch space stay small.
+  sqlite3_soft_heap_limit64(8 << 20);
+}
+
+Recorder::~Recorder() { impl_->stop_http(); }
+
+void Recorder::sample_once() { impl_->sample_once(); }
+
+std::string Recorder::metrics_text() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->metrics;
+}
+
+AgentStatus Recorder::status() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->status;
+}
+
+int Recorder::run(std::atomic<bool>& stop) {
+  if (!impl_->start_http(bound_port_)) return 2;
+  impl_->log(fmt::format("recording to {} every {} ms", impl_->opts.db_path, impl_->opts.interval_ms));
+  double next = wall_seconds();
+  int64_t n = 0;
+  while (!stop.load()) {
+    impl_->sample_once();
+    ++n;
+    if (impl_->opts.max_samples > 0 && n >= impl_->opts.max_samples) break;
+    next += static_cast<double>(impl_->opts.interval_ms) / 1000.0;
+    if (next < wall_seconds()) next = wall_seconds();  // fell behind: skip, never burst
+    impl_->wait_until(next, stop);
+  }
+  impl_->stop_http();
+  return 0;
+}
+
+}  // namespace ms::agent

@@ -1,0 +1,63 @@
+#pragma once
+// `memsleuth record`: every interval, read the node, store a sample (a full snapshot when a trigger
+// fires), capture OOM kills from /dev/kmsg, refresh /metrics. A failed write (disk full, read-only
+// database) is reported and retried; it never stops the loop.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent/selection.hpp"
+#include "agent/triggers.hpp"
+#include "probe/host_paths.hpp"
+#include "store/history.hpp"
+#include "store/writer.hpp"
+
+namespace ms::agent {
+
+struct RecorderOptions {
+  std::string db_path = store::kDefaultDbPath;
+  int64_t interval_ms = 10'000;
+  store::WriterOptions store;
+  SelectionPolicy selection;
+  TriggerPolicy triggers;
+  std::string listen = "127.0.0.1:9465";  // "" = no HTTP server
+  bool kmsg = true;
+  std::string kmsg_path;    // default <rootfs>/dev/kmsg
+  int64_t max_samples = 0;  // stop after this many samples (0 = run until signalled)
+  size_t pod_metrics_limit = 50;  // per-pod series: the largest K pods, the rest summed as "other"
+  bool quiet = false;
+};
+
+// What the daemon knows about itself: exported on /metrics and printed at each state change.
+struct AgentStatus {
+  uint64_t samples_total = 0, full_total = 0, write_errors_total = 0, sample_errors_total = 0;
+  bool store_ok = false;
+  std::string store_error;  // last write/open error, "" when healthy
+  double last_sample_seconds = 0;      // wall time of the last node read
+  double last_sample_cpu_seconds = 0;  // CPU time of the last node read + store write
+  uint64_t db_bytes = 0;
+  uint64_t kmsg_lost = 0;
+};
+
+class Recorder {
+ public:
+  Recorder(HostPaths paths, RecorderOptions opts);
+  ~Recorder();
+  // Runs until `stop` becomes true or max_samples are taken. Returns the process exit code.
+  int run(std::atomic<bool>& stop);
+  // One iteration (read, maybe trigger, store, refresh metrics). Exposed for the benchmark.
+  void sample_once();
+  std::string metrics_text() const;
+  AgentStatus status() const;
+  int bound_port() const { return bound_port_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int bound_port_ = 0;
+};
+
+}  // namespace ms::agent

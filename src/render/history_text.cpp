@@ -1,0 +1,256 @@
+#include "render/history_text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "render/table.hpp"
+#include "util/escape.hpp"
+#include "util/units.hpp"
+
+namespace ms {
+
+namespace {
+
+const char* const kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+
+std::string hb(const std::optional<int64_t>& v) { return v ? human_bytes(*v) : "-"; }
+
+std::string when(int64_t t) { return rfc3339_utc(t); }
+
+Json event_json(const store::RecordedEvent& e) {
+  Json j;
+  j["time"] = rfc3339_utc(e.time);
+  j["kind"] = e.kind;
+  j["source"] = jstr(e.source);
+  j["pid"] = jopt(e.pid);
+  j["comm"] = jstr_opt(e.comm);
+  j["cgroup"] = jstr_opt(e.cgroup);
+  j["owner_kind"] = jstr_opt(e.owner_kind);
+  j["namespace"] = jstr_opt(e.namespace_);
+  j["pod"] = jstr_opt(e.pod);
+  j["container"] = jstr_opt(e.container);
+  j["bytes"] = jopt(e.bytes);
+  j["message"] = jstr(e.message);
+  return j;
+}
+
+std::string event_line(const store::RecordedEvent& e) {
+  std::string who = e.comm ? *e.comm : "?";
+  if (e.pid) who += fmt::format(" (pid {})", *e.pid);
+  std::string owner;
+  if (e.namespace_ || e.pod) owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
+  else if (e.owner_kind) owner = " " + *e.owner_kind;
+  return escape_terminal(fmt::format("  {}  {}{}{}{}", when(e.time), who, owner,
+                                     e.cgroup ? " cgroup " + *e.cgroup : "",
+                                     e.bytes ? " " + human_bytes(*e.bytes) : ""));
+}
+
+}  // namespace
+
+std::string sparkline(const std::vector<std::optional<int64_t>>& values, size_t width) {
+  if (values.empty() || width == 0) return {};
+  width = std::min(width, values.size());
+  std::vector<std::optional<int64_t>> cols(width);
+  for (size_t i = 0; i < values.size(); ++i) {
+    size_t c = i * width / values.size();
+    if (values[i] && (!cols[c] || *values[i] < *cols[c])) cols[c] = values[i];
+  }
+  std::optional<int64_t> lo, hi;
+  for (auto& v : cols) {
+    if (!v) continue;
+    lo = lo ? std::min(*lo, *v) : *v;
+    hi = hi ? std::max(*hi, *v) : *v;
+  }
+  std::string out;
+  for (auto& v : cols) {
+    if (!v) {
+      out += " ";
+      continue;
+    }
+    size_t level = (*hi == *lo) ? 7 : static_cast<size_t>((*v - *lo) * 7 / (*hi - *lo));
+    out += kBlocks[std::min<size_t>(level, 7)];
+  }
+  return out;
+}
+
+std::string render_timeline_text(const store::Timeline& t, size_t width) {
+  std::string out;
+  out += fmt::format("History {} .. {}: {} samples, {} trigger snapshots\n", when(t.window.since),
+                     when(t.window.until), t.samples, t.triggers.size());
+  if (t.samples == 0) {
+    out += "No samples recorded in this window (is `memsleuth record` running? see --db).\n";
+    return out;
+  }
+  if (t.capacity_bytes) out += fmt::format("Capacity (MemTotal): {}\n", human_bytes_u(*t.capacity_bytes));
+  out += fmt::format("From {} to {}\n\n", when(t.points.front().time), when(t.points.back().time));
+  auto series = [&](auto get) {
+    std::vector<std::optional<int64_t>> v;
+    for (const auto& p : t.points) v.push_back(get(p));
+    return v;
+  };
+  struct Row {
+    const char* name;
+    std::vector<std::optional<int64_t>> values;
+    const std::optional<store::Extreme>* low;
+  };
+  std::vector<Row> rows = {
+      {"kubelet memory.available", series([](auto& p) { return p.kubelet_available; }), &t.lowest_kubelet_available},
+      {"allocatableMemory.available", series([](auto& p) { return p.allocatable_available; }),
+       &t.lowest_allocatable_available},
+      {"MemAvailable (free)", series([](auto& p) { return p.kernel_available; }), &t.lowest_kernel_available},
+  };
+  for (const auto& r : rows) {
+    if (!*r.low) continue;
+    out += fmt::format("{:<29} {}\n", r.name, sparkline(r.values, width));
+    out += fmt::format("{:<29} lowest {} at {}, last {}\n", "", human_bytes((*r.low)->value), when((*r.low)->time),
+                       hb(r.values.back()));
+  }
+  if (t.highest_psi_some_avg10)
+    out += fmt::format("{:<29} highest some avg10 {:.2f}% at {}\n", "memory PSI", t.highest_psi_some_avg10->second,
+                       when(t.highest_psi_some_avg10->first));
+  if (!t.top_owners.empty()) {
+    out += "\nLargest owners (peak working set):\n";
+    Table tab({"OWNER", "KIND", "PEAK", "LAST", "TREND"});
+    for (const auto& o : t.top_owners) {
+      std::vector<std::optional<int64_t>> v;
+      for (const auto& p : o.working_set) v.push_back(static_cast<int64_t>(p.value));
+      tab.add({o.label, to_string(o.owner.kind), human_bytes_u(o.peak_working_set),
+                   o.working_set.empty() ? "-" : human_bytes_u(o.working_set.back().value), sparkline(v, 24)});
+    }
+    out += tab.render();
+  }
+  out += fmt::format("\nOOM kills: {}\n", t.oom_kills.size());
+  for (const auto& e : t.oom_kills) out += event_line(e) + "\n";
+  out += fmt::format("Evictions: {}\n", t.evictions.size());
+  for (const auto& e : t.evictions) out += event_line(e) + "\n";
+  if (!t.triggers.empty()) {
+    out += "Trigger snapshots (replay with --at):\n";
+    for (const auto& s : t.triggers) out += escape_terminal(fmt::format("  {}  {}", when(s.time), s.trigger)) + "\n";
+  }
+  return out;
+}
+
+Json timeline_to_json(const store::Timeline& t) {
+  Json j;
+  j["since"] = rfc3339_utc(t.window.since);
+  j["until"] = rfc3339_utc(t.window.until);
+  j["samples"] = t.samples;
+  j["capacity_bytes"] = jopt(t.capacity_bytes);
+  auto pts = Json::array();
+  for (const auto& p : t.points) {
+    Json e;
+    e["time"] = rfc3339_utc(p.time);
+    e["kubelet_available_bytes"] = jopt(p.kubelet_available);
+    e["allocatable_available_bytes"] = jopt(p.allocatable_available);
+    e["kernel_available_bytes"] = jopt(p.kernel_available);
+    e["psi_some_avg10"] = jopt(p.psi_some_avg10);
+    pts.push_back(std::move(e));
+  }
+  j["points"] = std::move(pts);
+  auto ext = [](const std::optional<store::Extreme>& x) -> Json {
+    if (!x) return nullptr;
+    return Json{{"time", rfc3339_utc(x->time)}, {"bytes", x->value}};
+  };
+  j["lowest"] = {{"kubelet_available", ext(t.lowest_kubelet_available)},
+                 {"allocatable_available", ext(t.lowest_allocatable_available)},
+                 {"kernel_available", ext(t.lowest_kernel_available)}};
+  auto owners = Json::array();
+  for (const auto& o : t.top_owners) {
+    Json e;
+    e["label"] = jstr(o.label);
+    e["kind"] = to_string(o.owner.kind);
+    e["peak_working_set_bytes"] = o.peak_working_set;
+    owners.push_back(std::move(e));
+  }
+  j["top_owners"] = std::move(owners);
+  auto evs = [](const std::vector<store::RecordedEvent>& v) {
+    auto a = Json::array();
+    for (const auto& e : v) a.push_back(event_json(e));
+    return a;
+  };
+  j["oom_kills"] = evs(t.oom_kills);
+  j["evictions"] = evs(t.evictions);
+  auto trig = Json::array();
+  for (const auto& s : t.triggers) trig.push_back({{"time", rfc3339_utc(s.time)}, {"trigger", jstr(s.trigger)}});
+  j["triggers"] = std::move(trig);
+  return j;
+}
+
+std::string render_moment_text(const store::RecordedMoment& m, size_t max_processes) {
+  const Snapshot& s = m.snapshot;
+  std::string out = fmt::format("Recorded at {} ({} sample{}{})\n", when(s.time), m.sample.full ? "full" : "regular",
+                                m.sample.trigger.empty() ? "" : ", trigger ", escape_terminal(m.sample.trigger));
+  auto mi = [&](const char* k) { return human_bytes_opt(s.meminfo.get(k)); };
+  out += fmt::format("MemTotal {}  MemAvailable {}  MemFree {}  Cached {}  Shmem {}\n", mi("MemTotal"),
+                     mi("MemAvailable"), mi("MemFree"), mi("Cached"), mi("Shmem"));
+  out += fmt::format("Processes on the node: {} (stored: {}), cgroups: {} (stored: {})\n\n", m.sample.nr_processes,
+                     s.processes.size(), m.sample.nr_cgroups, s.cgroups.size());
+  std::vector<size_t> idx(s.processes.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    return s.processes[a].rss_bytes.value_or(0) > s.processes[b].rss_bytes.value_or(0);
+  });
+  Table tab({"PID", "COMM", "RSS", "ANON", "OWNER", "CGROUP", "FIRST SEEN"});
+  for (size_t k = 0; k < idx.size() && k < max_processes; ++k) {
+    const Process& p = s.processes[idx[k]];
+    tab.add({std::to_string(p.pid), p.comm, human_bytes_opt(p.rss_bytes), human_bytes_opt(p.rss_anon_bytes),
+                 m.process_owners[idx[k]].label(), p.memory_cgroup.value_or("-"),
+                 when(m.process_first_seen[idx[k]])});
+  }
+  out += tab.render();
+  return out;
+}
+
+Json moment_to_json(const store::RecordedMoment& m) {
+  const Snapshot& s = m.snapshot;
+  Json j;
+  j["time"] = rfc3339_utc(s.time);
+  j["full"] = m.sample.full;
+  j["trigger"] = jstr(m.sample.trigger);
+  Json mi = Json::object();
+  for (const auto& [k, v] : s.meminfo.items) mi[k] = v;
+  j["meminfo"] = std::move(mi);
+  auto procs = Json::array();
+  for (size_t i = 0; i < s.processes.size(); ++i) {
+    const Process& p = s.processes[i];
+    Json e;
+    e["pid"] = p.pid;
+    e["start_time"] = p.start_time;
+    e["ppid"] = p.ppid;
+    e["comm"] = jstr(p.comm);
+    std::string cmd;
+    for (const auto& a : p.cmdline) cmd += (cmd.empty() ? "" : " ") + a;
+    e["cmdline"] = jstr(cmd);
+    e["exe"] = jstr_opt(p.exe);
+    e["cwd"] = jstr_opt(p.cwd);
+    e["memory_cgroup"] = jstr_opt(p.memory_cgroup);
+    e["rss_bytes"] = jopt(p.rss_bytes);
+    e["rss_anon_bytes"] = jopt(p.rss_anon_bytes);
+    e["rss_file_bytes"] = jopt(p.rss_file_bytes);
+    e["rss_shmem_bytes"] = jopt(p.rss_shmem_bytes);
+    e["swap_bytes"] = jopt(p.swap_bytes);
+    e["owner"] = {{"kind", to_string(m.process_owners[i].kind)}, {"label", jstr(m.process_owners[i].label())}};
+    auto prov = Json::parse(m.process_provenance[i], nullptr, false);
+    e["provenance"] = prov.is_discarded() ? Json(nullptr) : prov;
+    e["first_seen"] = rfc3339_utc(m.process_first_seen[i]);
+    procs.push_back(std::move(e));
+  }
+  j["processes"] = std::move(procs);
+  auto cgs = Json::array();
+  for (size_t i = 0; i < s.cgroups.size(); ++i) {
+    const Cgroup& c = s.cgroups[i];
+    Json e;
+    e["path"] = jstr(c.path);
+    e["usage_bytes"] = jopt(c.usage_bytes);
+    e["working_set_bytes"] = jopt(store::working_set(c));
+    e["limit_bytes"] = jopt(c.limit_bytes);
+    e["owner"] = {{"kind", to_string(m.cgroup_owners[i].kind)}, {"label", jstr(m.cgroup_owners[i].label())}};
+    cgs.push_back(std::move(e));
+  }
+  j["cgroups"] = std::move(cgs);
+  return j;
+}
+
+}  // namespace ms

@@ -1,0 +1,81 @@
+#pragma once
+// Read side of the store: everything `history`, `--at`, doctor's history rules and the HTML report
+// need, for a [since, until] window (unix seconds, inclusive). Opens the database read-only, so it
+// works while the recorder writes (WAL readers never block the writer).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/records.hpp"
+#include "store/sqlite.hpp"
+
+namespace ms::store {
+
+// Where `memsleuth record` writes by default, and what every history reader opens by default.
+inline constexpr const char* kDefaultDbPath = "/var/lib/memsleuth/history.db";
+
+struct Window {
+  int64_t since = 0;
+  int64_t until = INT64_MAX;
+};
+
+// A per-owner series: the owner's memory at each sample, summed over its top-most stored cgroups.
+struct OwnerSeries {
+  Owner owner;
+  std::string label;
+  std::vector<SeriesPoint> usage;        // memory.usage(_in_bytes)
+  std::vector<SeriesPoint> working_set;  // usage - inactive_file, the kubelet's number
+  uint64_t peak_working_set = 0;
+};
+
+struct CgroupSeries {
+  std::string path;
+  uint64_t inode = 0;
+  Owner owner;
+  std::vector<int64_t> times;
+  std::vector<Cgroup> values;  // raw readings at each time
+};
+
+class History {
+ public:
+  static Result<std::unique_ptr<History>> open(const std::string& path);
+
+  // Samples (regular and trigger) in the window, oldest first.
+  Result<std::vector<SampleInfo>> samples(Window w);
+  // Trigger snapshots only.
+  Result<std::vector<SampleInfo>> triggers(Window w);
+  // Node readings, oldest first. Cheap: does not touch the per-cgroup/per-process frames.
+  Result<std::vector<NodePoint>> node_series(Window w);
+  // One cgroup's raw readings (all incarnations of that path, in time order).
+  Result<CgroupSeries> cgroup_series(const std::string& path, Window w);
+  // Per owner (pods, units, sessions...), largest peak working set first, at most `limit`.
+  Result<std::vector<OwnerSeries>> owner_series(Window w, size_t limit = 20);
+  // The node as recorded at the last sample at or before `t` (nullopt: nothing recorded by then).
+  // `max_age`: refuse a sample older than t - max_age (the recorder was not running).
+  Result<std::optional<RecordedMoment>> at(int64_t t, int64_t max_age = 3600);
+  // The moment of a given sample id.
+  Result<RecordedMoment> moment(int64_t sample_id);
+  // One process's stored history, by identity.
+  Result<std::vector<std::pair<int64_t, Process>>> process_series(uint64_t boot_time, int pid, uint64_t start_time,
+                                                                  Window w);
+  // OOM kills, evictions..., oldest first; `kind` empty = all kinds.
+  Result<std::vector<RecordedEvent>> events(Window w, const std::string& kind = "");
+  // First and last sample times (nullopt when the store is empty).
+  Result<std::optional<std::pair<int64_t, int64_t>>> extent();
+
+ private:
+  History() = default;
+  Result<void> load_keys();
+  Result<std::vector<RecordedEvent>> query_events(const std::string& sql, Window w, const std::string& kind);
+  Db db_;
+  std::vector<std::string> names_;
+};
+
+// Derived values, recomputed on read from raw readings.
+// usage - inactive_file (memory.stat total_inactive_file on v1, inactive_file on v2), never negative.
+std::optional<uint64_t> working_set(const Cgroup& c);
+
+}  // namespace ms::store

@@ -1,0 +1,79 @@
+#include "store/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace ms::store {
+
+namespace {
+
+// Raw readings only: derived values (working set, kubelet view, rates) are recomputed on read, so a
+// fixed formula fixes history too. One row per sample; the node frame stays uncompressed so node
+// timelines read fast, the detail frame (cgroups, processes, slab) is deflated.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE keys(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE owners(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL, json TEXT NOT NULL UNIQUE);
+CREATE TABLE cgroups(
+  id INTEGER PRIMARY KEY, path TEXT NOT NULL, inode INTEGER NOT NULL, owner_id INTEGER,
+  first_seen INTEGER NOT NULL, last_seen INTEGER, UNIQUE(path, inode));
+CREATE TABLE processes(
+  id INTEGER PRIMARY KEY, boot_time INTEGER NOT NULL, pid INTEGER NOT NULL, start_time INTEGER NOT NULL,
+  ppid INTEGER, uid INTEGER, comm TEXT NOT NULL, cmdline TEXT, exe TEXT, cwd TEXT, memory_cgroup TEXT,
+  oom_score_adj INTEGER, owner_id INTEGER, provenance TEXT,
+  first_seen INTEGER NOT NULL, last_seen INTEGER, UNIQUE(boot_time, pid, start_time));
+CREATE TABLE samples(
+  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, full INTEGER NOT NULL, trigger TEXT,
+  boot_time INTEGER, clock_ticks INTEGER, page_size INTEGER, cgroup_version INTEGER, memory_on_v2 INTEGER,
+  duration_us INTEGER, nr_processes INTEGER, nr_cgroups INTEGER,
+  node BLOB NOT NULL, detail BLOB NOT NULL);
+CREATE INDEX samples_time ON samples(time);
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind TEXT NOT NULL, source TEXT, dedupe_key TEXT UNIQUE,
+  pid INTEGER, comm TEXT, cgroup TEXT, owner_kind TEXT, namespace TEXT, pod TEXT, container TEXT,
+  bytes INTEGER, message TEXT, detail TEXT);
+CREATE INDEX events_time ON events(time);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1};
+
+}  // namespace
+
+Result<int> schema_version(Db& db) {
+  auto v = db.query_int("PRAGMA user_version");
+  if (!v) return fail(v.error());
+  return static_cast<int>(*v);
+}
+
+Result<void> configure_writer(Db& db) {
+  // auto_vacuum must be chosen before the first table exists; incremental lets size retention give
+  // pages back to the filesystem.
+  for (const char* p : {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                        "PRAGMA cache_size=-2048", "PRAGMA wal_autocheckpoint=256",
+                        "PRAGMA journal_size_limit=4194304", "PRAGMA temp_store=MEMORY"}) {
+    if (auto r = db.exec(p); !r) return r;
+  }
+  return {};
+}
+
+Result<void> migrate(Db& db) {
+  auto v = schema_version(db);
+  if (!v) return fail(v.error());
+  if (*v > kSchemaVersion)
+    return fail(Error{Error::Kind::kInvalidArgument, db.path(), 0,
+                      fmt::format("schema version {} is newer than this memsleuth ({})", *v, kSchemaVersion)});
+  for (int to = *v + 1; to <= kSchemaVersion; ++to) {
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
+    auto r = db.exec(kMigrations[static_cast<size_t>(to - 1)]);
+    if (r) r = db.exec(fmt::format("PRAGMA user_version={}", to));
+    if (!r) {
+      (void)db.exec("ROLLBACK");
+      return r;
+    }
+    if (auto c = db.exec("COMMIT"); !c) return c;
+  }
+  return {};
+}
+
+}  // namespace ms::store

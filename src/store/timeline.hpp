@@ -1,0 +1,42 @@
+#pragma once
+// What `memsleuth history` (and the HTML report) show for a window: the node's available memory in
+// both views over time, its worst moments, the owners that peaked, OOM kills, evictions and trigger
+// snapshots. Derived from raw readings at read time.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/history.hpp"
+
+namespace ms::store {
+
+struct TimelinePoint {
+  int64_t time = 0;
+  std::optional<int64_t> kernel_available;   // MemAvailable
+  std::optional<int64_t> kubelet_available;  // memory.available, recomputed from the root cgroup
+  std::optional<int64_t> allocatable_available;
+  std::optional<double> psi_some_avg10;
+};
+
+struct Extreme {
+  int64_t time = 0;
+  int64_t value = 0;
+};
+
+struct Timeline {
+  Window window;
+  size_t samples = 0;
+  std::vector<TimelinePoint> points;
+  std::optional<Extreme> lowest_kernel_available, lowest_kubelet_available, lowest_allocatable_available;
+  std::optional<std::pair<int64_t, double>> highest_psi_some_avg10;
+  std::optional<uint64_t> capacity_bytes;  // MemTotal at the last sample
+  std::vector<OwnerSeries> top_owners;      // by peak working set
+  std::vector<RecordedEvent> oom_kills, evictions;
+  std::vector<SampleInfo> triggers;
+};
+
+// Both views at one node reading (raw -> derived, the same formulas as the live commands).
+TimelinePoint derive_point(const NodePoint& n);
+Result<Timeline> build_timeline(History& h, Window w, size_t top_owners = 5);
+
+}  // namespace ms::store

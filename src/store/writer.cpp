@@ -1,0 +1,374 @@
+#include "store/writer.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/frame.hpp"
+#include "store/owner_json.hpp"
+#include "store/schema.hpp"
+#include "util/escape.hpp"
+
+namespace ms::store {
+
+namespace {
+
+std::string cgroup_key(const Cgroup& c) { return c.path + '\0' + std::to_string(c.inode); }
+
+std::string join_cmdline(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) {
+    if (!s.empty()) s.push_back(' ');
+    s += a;
+  }
+  return s;
+}
+
+uint64_t file_size(const std::string& p) {
+  struct stat st{};
+  return ::stat(p.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const std::string& path, WriterOptions opts) {
+  auto db = Db::open(path, false);
+  if (!db) return fail(db.error());
+  std::unique_ptr<StoreWriter> w(new StoreWriter());
+  w->db_ = std::move(*db);
+  w->opts_ = opts;
+  if (auto r = configure_writer(w->db_); !r) return fail(r.error());
+  if (auto r = migrate(w->db_); !r) return fail(r.error());
+  // A previous recorder that died (kill -9) left rows of processes it had not yet seen go: they
+  // were last stored at the last sample at most.
+  auto r = w->db_.exec(
+      "UPDATE processes SET last_seen=(SELECT max(time) FROM samples) WHERE last_seen IS NULL;"
+      "UPDATE cgroups SET last_seen=(SELECT max(time) FROM samples) WHERE last_seen IS NULL;");
+  if (!r) return fail(r.error());
+  return w;
+}
+
+StoreWriter::~StoreWriter() = default;
+
+void StoreWriter::forget_caches() {
+  // Ids handed out inside a rolled-back transaction do not exist: look everything up again.
+  keys_.clear();
+  owners_.clear();
+  procs_.clear();
+  cgroups_.clear();
+}
+
+Result<int64_t> StoreWriter::key_id(std::string_view name) {
+  std::string k(name);
+  if (auto it = keys_.find(k); it != keys_.end()) return it->second;
+  auto ins = db_.prepare("INSERT OR IGNORE INTO keys(name) VALUES(?)");
+  if (!ins) return fail(ins.error());
+  if (auto r = ins->bind(1, std::string_view(k)).run(); !r) return fail(db_.error("insert key"));
+  auto sel = db_.prepare("SELECT id FROM keys WHERE name=?");
+  if (!sel) return fail(sel.error());
+  sel->bind(1, std::string_view(k));
+  if (sel->step() != SQLITE_ROW) return fail(db_.error("select key"));
+  int64_t id = sel->col_int(0);
+  keys_.emplace(std::move(k), id);
+  return id;
+}
+
+Result<int64_t> StoreWriter::owner_id(const Owner& o) {
+  std::string json = owner_to_json(o);
+  if (auto it = owners_.find(json); it != owners_.end()) return it->second;
+  auto ins = db_.prepare("INSERT OR IGNORE INTO owners(kind,label,json) VALUES(?,?,?)");
+  if (!ins) return fail(ins.error());
+  std::string label = utf8_sanitize(o.label());
+  if (auto r = ins->bind(1, std::string_view(to_string(o.kind))).bind(2, std::string_view(label)).bind(3, std::string_view(json)).run();
+      !r)
+    return fail(db_.error("insert owner"));
+  auto sel = db_.prepare("SELECT id FROM owners WHERE json=?");
+  if (!sel) return fail(sel.error());
+  sel->bind(1, std::string_view(json));
+  if (sel->step() != SQLITE_ROW) return fail(db_.error("select owner"));
+  int64_t id = sel->col_int(0);
+  owners_.emplace(std::move(json), id);
+  return id;
+}
+
+Result<int64_t> StoreWriter::process_id(const Snapshot& s, const Process& p, const SampleInput& in) {
+  ProcKey key{s.boot_time, p.start_time, p.pid};
+  if (auto it = procs_.find(key); it != procs_.end()) {
+    it->second.generation = generation_;
+    it->second.last_time = s.time;
+    return it->second.id;
+  }
+  auto sel = db_.prepare("SELECT id FROM processes WHERE boot_time=? AND pid=? AND start_time=?");
+  if (!sel) return fail(sel.error());
+  sel->bind(1, static_cast<int64_t>(s.boot_time)).bind(2, int64_t{p.pid}).bind(3, static_cast<int64_t>(p.start_time));
+  int64_t id = 0;
+  if (sel->step() == SQLITE_ROW) {
+    id = sel->col_int(0);
+    auto up = db_.prepare("UPDATE processes SET last_seen=NULL WHERE id=?");
+    if (!up || !up->bind(1, id).run()) return fail(db_.error("revive process"));
+  } else {
+    Process first = p;
+    if (in.complete_process) in.complete_process(first);
+    std::optional<int64_t> oid;
+    if (in.process_owner) {
+      auto o = owner_id(in.process_owner(first));
+      if (!o) return fail(o.error());
+      oid = *o;
+    }
+    std::optional<std::string> prov;
+    if (in.process_provenance) prov = in.process_provenance(first);
+    auto ins = db_.prepare(
+        "INSERT INTO processes(boot_time,pid,start_time,ppid,uid,comm,cmdline,exe,cwd,memory_cgroup,oom_score_adj,"
+        "owner_id,provenance,first_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!ins) return fail(ins.error());
+    ins->bind(1, static_cast<int64_t>(s.boot_time))
+        .bind(2, int64_t{p.pid})
+        .bind(3, static_cast<int64_t>(p.start_time))
+        .bind(4, int64_t{first.ppid})
+        .bind_opt(5, first.uid ? std::optional<int64_t>(*first.uid) : std::nullopt)
+        .bind(6, std::string_view(first.comm))
+        .bind(7, std::string_view(join_cmdline(first.cmdline)))
+        .bind_opt(8, first.exe)
+        .bind_opt(9, first.cwd)
+        .bind_opt(10, first.memory_cgroup)
+        .bind_opt(11, first.oom_score_adj ? std::optional<int64_t>(*first.oom_score_adj) : std::nullopt)
+        .bind_opt(12, oid)
+        .bind_opt(13, prov)
+        .bind(14, s.time);
+    if (!ins->run()) return fail(db_.error("insert process"));
+    id = db_.last_insert_id();
+  }
+  procs_.emplace(key, Live{id, generation_, s.time});
+  return id;
+}
+
+Result<int64_t> StoreWriter::cgroup_id(const Cgroup& c, const SampleInput& in, int64_t now) {
+  std::string key = cgroup_key(c);
+  if (auto it = cgroups_.find(key); it != cgroups_.end()) {
+    it->second.generation = generation_;
+    it->second.last_time = now;
+    return it->second.id;
+  }
+  auto sel = db_.prepare("SELECT id FROM cgroups WHERE path=? AND inode=?");
+  if (!sel) return fail(sel.error());
+  sel->bind(1, std::string_view(c.path)).bind(2, static_cast<int64_t>(c.inode));
+  int64_t id = 0;
+  if (sel->step() == SQLITE_ROW) {
+    id = sel->col_int(0);
+    auto up = db_.prepare("UPDATE cgroups SET last_seen=NULL WHERE id=?");
+    if (!up || !up->bind(1, id).run()) return fail(db_.error("revive cgroup"));
+  } else {
+    std::optional<int64_t> oid;
+    if (in.cgroup_owner) {
+      auto o = owner_id(in.cgroup_owner(c));
+      if (!o) return fail(o.error());
+      oid = *o;
+    }
+    auto ins = db_.prepare("INSERT INTO cgroups(path,inode,owner_id,first_seen) VALUES(?,?,?,?)");
+    if (!ins) return fail(ins.error());
+    ins->bind(1, std::string_view(c.path)).bind(2, static_cast<int64_t>(c.inode)).bind_opt(3, oid).bind(4, now);
+    if (!ins->run()) return fail(db_.error("insert cgroup"));
+    id = db_.last_insert_id();
+  }
+  cgroups_.emplace(std::move(key), Live{id, generation_, now});
+  return id;
+}
+
+Result<void> StoreWriter::sweep(int64_t) {
+  // Mark and sweep: what was stored before but not in this sample gets its last_seen, once.
+  auto up = db_.prepare("UPDATE processes SET last_seen=? WHERE id=?");
+  if (!up) return fail(up.error());
+  for (auto it = procs_.begin(); it != procs_.end();) {
+    if (it->second.generation == generation_) {
+      ++it;
+      continue;
+    }
+    if (!up->bind(1, it->second.last_time).bind(2, it->second.id).run()) return fail(db_.error("sweep process"));
+    it = procs_.erase(it);
+  }
+  auto upc = db_.prepare("UPDATE cgroups SET last_seen=? WHERE id=?");
+  if (!upc) return fail(upc.error());
+  for (auto it = cgroups_.begin(); it != cgroups_.end();) {
+    if (it->second.generation == generation_) {
+      ++it;
+      continue;
+    }
+    if (!upc->bind(1, it->second.last_time).bind(2, it->second.id).run()) return fail(db_.error("sweep cgroup"));
+    it = cgroups_.erase(it);
+  }
+  return {};
+}
+
+Result<int64_t> StoreWriter::write_locked(const SampleInput& in) {
+  const Snapshot& s = *in.snapshot;
+  std::optional<Error> key_err;
+  KeyIdFn key = [&](std::string_view name) -> uint64_t {
+    auto id = key_id(name);
+    if (!id) {
+      if (!key_err) key_err = id.error();
+      return 0;
+    }
+    return static_cast<uint64_t>(*id);
+  };
+  std::vector<DetailCgroup> cgs;
+  cgs.reserve(in.cgroups.size());
+  for (size_t i : in.cgroups) {
+    if (i >= s.cgroups.size()) continue;
+    auto id = cgroup_id(s.cgroups[i], in, s.time);
+    if (!id) return fail(id.error());
+    cgs.push_back({*id, &s.cgroups[i]});
+  }
+  std::vector<DetailProcess> procs;
+  procs.reserve(in.processes.size());
+  for (size_t i : in.processes) {
+    if (i >= s.processes.size()) continue;
+    auto id = process_id(s, s.processes[i], in);
+    if (!id) return fail(id.error());
+    procs.push_back({*id, &s.processes[i]});
+  }
+  std::string node = encode_node(s, in.full, key);
+  std::string detail = encode_detail(s, std::move(cgs), std::move(procs), in.full, key);
+  if (key_err) return fail(*key_err);
+  auto ins = db_.prepare(
+      "INSERT INTO samples(time,full,trigger,boot_time,clock_ticks,page_size,cgroup_version,memory_on_v2,duration_us,"
+      "nr_processes,nr_cgroups,node,detail) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins) return fail(ins.error());
+  ins->bind(1, s.time)
+      .bind(2, int64_t{in.full})
+      .bind_opt(3, in.trigger.empty() ? std::nullopt : std::optional<std::string>(in.trigger))
+      .bind(4, static_cast<int64_t>(s.boot_time))
+      .bind(5, int64_t{s.clock_ticks})
+      .bind(6, int64_t{s.page_size})
+      .bind(7, static_cast<int64_t>(s.cgroup_version))
+      .bind(8, int64_t{s.memory_on_v2})
+      .bind(9, in.duration_us)
+      .bind(10, static_cast<int64_t>(s.processes.size()))
+      .bind(11, static_cast<int64_t>(s.cgroups.size()))
+      .bind_blob(12, node)
+      .bind_blob(13, detail);
+  if (!ins->run()) return fail(db_.error("insert sample"));
+  int64_t id = db_.last_insert_id();
+  if (auto r = sweep(s.time); !r) return fail(r.error());
+  return id;
+}
+
+Result<int64_t> StoreWriter::write_sample(const SampleInput& in) {
+  if (!in.snapshot) return fail(Error::invalid("no snapshot"));
+  ++generation_;
+  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) {
+    forget_caches();
+    return fail(r.error());
+  }
+  auto id = write_locked(in);
+  if (id) {
+    if (auto c = db_.exec("COMMIT"); !c) id = fail(c.error());
+  }
+  if (!id) {
+    int rc = db_.last_rc();
+    (void)db_.exec("ROLLBACK");
+    forget_caches();
+    auto e = id.error();
+    if (rc == SQLITE_FULL) e.message = "disk full: " + e.message;
+    return fail(e);
+  }
+  return id;
+}
+
+Result<int> StoreWriter::write_events(const std::vector<RecordedEvent>& events) {
+  if (events.empty()) return 0;
+  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
+  auto ins = db_.prepare(
+      "INSERT OR IGNORE INTO events(time,kind,source,dedupe_key,pid,comm,cgroup,owner_kind,namespace,pod,container,"
+      "bytes,message,detail) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins) {
+    (void)db_.exec("ROLLBACK");
+    return fail(ins.error());
+  }
+  int added = 0;
+  for (const auto& e : events) {
+    ins->bind(1, e.time)
+        .bind(2, std::string_view(e.kind))
+        .bind(3, std::string_view(e.source))
+        .bind_opt(4, e.dedupe_key.empty() ? std::nullopt : std::optional<std::string>(e.dedupe_key))
+        .bind_opt(5, e.pid)
+        .bind_opt(6, e.comm)
+        .bind_opt(7, e.cgroup)
+        .bind_opt(8, e.owner_kind)
+        .bind_opt(9, e.namespace_)
+        .bind_opt(10, e.pod)
+        .bind_opt(11, e.container)
+        .bind_opt(12, e.bytes)
+        .bind(13, std::string_view(e.message))
+        .bind(14, std::string_view(e.detail));
+    if (!ins->run()) {
+      auto err = db_.error("insert event");
+      (void)db_.exec("ROLLBACK");
+      return fail(err);
+    }
+    added += db_.changes();
+  }
+  if (auto c = db_.exec("COMMIT"); !c) {
+    (void)db_.exec("ROLLBACK");
+    return fail(c.error());
+  }
+  return added;
+}
+
+uint64_t StoreWriter::db_bytes() const { return file_size(db_.path()) + file_size(db_.path() + "-wal"); }
+
+Result<RetentionResult> StoreWriter::enforce_retention(int64_t now) {
+  RetentionResult res;
+  auto step = [&](const std::string& sql) -> Result<void> { return db_.exec(sql); };
+  // Age: at most once a minute, it scans the time index.
+  if (now - last_time_retention_ >= 60) {
+    int64_t cutoff = now - opts_.retain_seconds;
+    auto r = step(fmt::format(
+        "BEGIN IMMEDIATE; DELETE FROM samples WHERE time < {0}; DELETE FROM events WHERE time < {0};"
+        "DELETE FROM processes WHERE last_seen IS NOT NULL AND last_seen < {0};"
+        "DELETE FROM cgroups WHERE last_seen IS NOT NULL AND last_seen < {0};"
+        "DELETE FROM owners WHERE id NOT IN (SELECT owner_id FROM processes WHERE owner_id IS NOT NULL)"
+        " AND id NOT IN (SELECT owner_id FROM cgroups WHERE owner_id IS NOT NULL); COMMIT;",
+        cutoff));
+    if (!r) {
+      (void)db_.exec("ROLLBACK");
+      return fail(r.error());
+    }
+    res.samples_deleted += db_.changes();
+    last_time_retention_ = now;
+  }
+  // Size: the live pages (not the file, which only shrinks after a vacuum) against the budget. The WAL
+  // is bounded apart (wal_autocheckpoint, journal_size_limit). Oldest samples go first, a tenth at a time.
+  for (int round = 0; round < 20; ++round) {
+    auto pages = db_.query_int("PRAGMA page_count");
+    auto freel = db_.query_int("PRAGMA freelist_count");
+    auto psize = db_.query_int("PRAGMA page_size");
+    if (!pages || !freel || !psize) return fail(db_.error("page count"));
+    uint64_t used = static_cast<uint64_t>((*pages - *freel) * *psize);
+    if (used <= opts_.max_db_bytes) break;
+    auto n = db_.query_int("SELECT count(*) FROM samples");
+    if (!n) return fail(n.error());
+    if (*n <= 1) break;
+    int64_t drop = std::max<int64_t>(1, *n / 10);
+    auto r = step(fmt::format(
+        "BEGIN IMMEDIATE; DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY time LIMIT {0});"
+        "DELETE FROM events WHERE time < (SELECT min(time) FROM samples);"
+        "DELETE FROM processes WHERE last_seen IS NOT NULL AND last_seen < (SELECT min(time) FROM samples);"
+        "DELETE FROM cgroups WHERE last_seen IS NOT NULL AND last_seen < (SELECT min(time) FROM samples); COMMIT;",
+        drop));
+    if (!r) {
+      (void)db_.exec("ROLLBACK");
+      return fail(r.error());
+    }
+    res.samples_deleted += drop;
+    res.size_limited = true;
+  }
+  if (res.size_limited) {
+    // Give the freed pages back to the filesystem and cut the WAL down.
+    (void)db_.exec("PRAGMA incremental_vacuum");
+    (void)db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  return res;
+}
+
+}  // namespace ms::store

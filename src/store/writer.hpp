@@ -1,0 +1,94 @@
+#pragma once
+// The recorder's side of the store. One transaction per sample, so `kill -9` loses at most the
+// sample being written (WAL + synchronous=NORMAL: a committed sample survives a process crash).
+// A failed write (disk full, read-only file) rolls back and leaves the writer usable: the caller
+// keeps sampling and retries at the next interval.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/records.hpp"
+#include "store/sqlite.hpp"
+
+namespace ms::store {
+
+struct WriterOptions {
+  int64_t retain_seconds = 7 * 86400;
+  uint64_t max_db_bytes = uint64_t{512} << 20;  // live pages of the main file; the WAL adds at most ~4 MiB
+};
+
+struct SampleInput {
+  const Snapshot* snapshot = nullptr;
+  bool full = false;
+  std::string trigger;
+  std::vector<size_t> processes;  // indexes into snapshot->processes to store
+  std::vector<size_t> cgroups;    // indexes into snapshot->cgroups to store
+  int64_t duration_us = 0;
+  // Called only the first time a (pid, start_time) or a (path, inode) is stored: owner and provenance
+  // are kept once, as they were at first sight.
+  std::function<Owner(const Process&)> process_owner;
+  std::function<std::string(const Process&)> process_provenance;
+  std::function<Owner(const Cgroup&)> cgroup_owner;
+  // Fills what a regular read skips (exe, cwd) on the copy of a process stored for the first time.
+  std::function<void(Process&)> complete_process;
+};
+
+struct RetentionResult {
+  int64_t samples_deleted = 0;
+  bool size_limited = false;
+};
+
+class StoreWriter {
+ public:
+  static Result<std::unique_ptr<StoreWriter>> open(const std::string& path, WriterOptions opts = {});
+  ~StoreWriter();
+
+  // Returns the sample id.
+  Result<int64_t> write_sample(const SampleInput& in);
+  // Stores events not stored before (same dedupe_key); returns how many were new.
+  Result<int> write_events(const std::vector<RecordedEvent>& events);
+  // Drops samples older than the retention, then the oldest ones until the file fits max_db_bytes.
+  Result<RetentionResult> enforce_retention(int64_t now);
+  uint64_t db_bytes() const;
+  const std::string& path() const { return db_.path(); }
+  int last_sqlite_rc() const { return db_.last_rc(); }
+
+ private:
+  StoreWriter() = default;
+  struct ProcKey {
+    uint64_t boot_time, start_time;
+    int pid;
+    bool operator==(const ProcKey&) const = default;
+  };
+  struct ProcKeyHash {
+    size_t operator()(const ProcKey& k) const {
+      return std::hash<uint64_t>()(k.start_time * 1000003u ^ static_cast<uint64_t>(k.pid) ^ (k.boot_time << 20));
+    }
+  };
+  struct Live {
+    int64_t id;
+    uint64_t generation;
+    int64_t last_time;
+  };
+  Result<int64_t> key_id(std::string_view name);
+  Result<int64_t> owner_id(const Owner& o);
+  Result<int64_t> process_id(const Snapshot& s, const Process& p, const SampleInput& in);
+  Result<int64_t> cgroup_id(const Cgroup& c, const SampleInput& in, int64_t now);
+  Result<void> sweep(int64_t now);
+  Result<int64_t> write_locked(const SampleInput& in);
+  void forget_caches();
+
+  Db db_;
+  WriterOptions opts_;
+  uint64_t generation_ = 0;
+  int64_t last_time_retention_ = 0;
+  std::unordered_map<std::string, int64_t> keys_;
+  std::unordered_map<std::string, int64_t> owners_;
+  std::unordered_map<ProcKey, Live, ProcKeyHash> procs_;
+  std::unordered_map<std::string, Live> cgroups_;  // key: path + '\0' + inode
+};
+
+}  // namespace ms::store

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# deploy/: Prometheus alert rules pass `promtool check rules` and their unit tests (`promtool test
+# rules`); the DaemonSet and the systemd unit keep the properties the recorder relies on.
+set -euo pipefail
+SRC=${MEMSLEUTH_SOURCE_DIR:?}
+if ! command -v promtool >/dev/null; then echo "SKIP: promtool not installed (Debian package prometheus)"; exit 77; fi
+cd "$SRC/deploy/prometheus"
+promtool check rules memsleuth-alerts.yaml
+promtool test rules memsleuth-alerts.test.yaml
+ds="$SRC/deploy/daemonset.yaml"
+python3 - "$ds" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+ds = next(d for d in docs if d["kind"] == "DaemonSet")
+spec = ds["spec"]["template"]["spec"]
+assert spec["hostPID"] is True
+c = spec["containers"][0]
+args = c["args"]
+for a in ("--procfs=/host/proc", "--sysfs=/host/sys", "--rootfs=/host", "record"):
+    assert a in args, a
+sc = c["securityContext"]
+assert sc.get("privileged") is False, "privileged must stay off"
+assert sc["capabilities"]["drop"] == ["ALL"]
+assert set(sc["capabilities"]["add"]) <= {"SYS_PTRACE", "DAC_READ_SEARCH", "SYSLOG"}
+assert c["resources"]["limits"]["memory"] and c["resources"]["requests"]["memory"]
+mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+for p in ("/host/proc", "/host/sys", "/host"):
+    assert mounts[p].get("readOnly") is True, p
+print("daemonset ok")
+PY
+grep -q '^MemoryMax=' "$SRC/deploy/memsleuth-record.service"
+grep -q 'memsleuth record' "$SRC/deploy/memsleuth-record.service"
+echo "deploy manifests ok"

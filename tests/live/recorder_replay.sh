@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The recorder on this machine with a real process in a real cgroup: samples appear; replaying a past
+# moment returns what was there then, including the process that has since exited, with its owner
+# cgroup, its provenance (ancestry, cwd) and its memory at that time.
+set -euo pipefail
+source "$(dirname "$0")/recorder_lib.bash"
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root to create a memory cgroup"; exit 77; }
+CG_ROOT=/sys/fs/cgroup/memory
+[[ -w $CG_ROOT ]] || { echo "SKIP: $CG_ROOT is not writable"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI missing"; exit 77; }
+
+uid=1b2c3d4e-0000-4000-8000-00000000$$
+uid=${uid:0:36}
+ctr=$(printf 'ab%.0s' {1..32})
+base=$CG_ROOT/mst-recorder-$$
+cg=$base/kubepods/burstable/pod$uid/$ctr
+mkdir -p "$cg"
+CLEANUPS+=("rmdir '$cg' '$base/kubepods/burstable/pod$uid' '$base/kubepods/burstable' '$base/kubepods' '$base' 2>/dev/null")
+
+# A ~96 MiB process with a recognisable name, inside the pod cgroup, started from a known cwd.
+cp "$(readlink -f "$(command -v python3)")" "$TMP/msthog$$"
+mkdir -p "$TMP/workdir"
+( cd "$TMP/workdir" && echo $BASHPID > "$cg/cgroup.procs" &&
+  exec "$TMP/msthog$$" -c 'import time; b = b"x" * (96 << 20); time.sleep(600)' ) &
+HOG=$!
+PIDS+=("$HOG")
+comm="msthog$$"
+comm=${comm:0:15}
+
+start_recorder --db "$TMP/h.db" --interval 500ms --listen off --no-kmsg --process-floor 64Mi --cgroup-floor 1Mi
+# Wait until a sample holds the hog at full size.
+hog_stored() {
+  "$MS" history --db "$TMP/h.db" --at now -o json |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if any(p["pid"]=='"$HOG"' and p["rss_bytes"]>=90<<20 for p in d["processes"]) else 1)'
+}
+wait_for "a sample with the hog" 150 hog_stored
+T_ALIVE=$("$MS" history --db "$TMP/h.db" --at now -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["time"])')
+
+kill -9 "$HOG"; wait "$HOG" 2>/dev/null || true
+T_KILL=$(date +%s)
+# Two more samples after the exit.
+after_exit() { (($(sqlite3 "file:$TMP/h.db?mode=ro" "SELECT count(*) FROM samples WHERE time > $T_KILL") >= 2)); }
+wait_for "samples after the exit" 100 after_exit
+
+# Now: the hog is gone.
+"$MS" history --db "$TMP/h.db" --at now -o json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert not any(p["pid"] == '"$HOG"' for p in d["processes"]), "exited process still listed now"
+'
+# Then: it was there, with its size, cgroup, cwd and ancestry as first seen.
+"$MS" history --db "$TMP/h.db" --at "$T_ALIVE" -o json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+hog = [p for p in d["processes"] if p["pid"] == '"$HOG"']
+assert hog, "the exited process is missing from the replay"
+p = hog[0]
+assert p["comm"] == "'"$comm"'", p["comm"]
+assert p["rss_bytes"] >= 90 << 20, p["rss_bytes"]
+assert p["memory_cgroup"].endswith("/pod'"$uid"'/'"$ctr"'"), p["memory_cgroup"]
+assert p["cwd"] == "'"$TMP"'/workdir", p["cwd"]
+assert p["provenance"]["ancestry"], "no ancestry stored"
+cg = [c for c in d["cgroups"] if c["path"].endswith("/pod'"$uid"'")]
+assert cg and cg[0]["usage_bytes"] >= 90 << 20, cg
+print("replay ok:", p["comm"], p["rss_bytes"])
+'
+# The text forms work too.
+"$MS" history --db "$TMP/h.db" --at "$T_ALIVE" | grep -q "$comm" || die "--at table lacks the process"
+"$MS" history --db "$TMP/h.db" --since -10m > "$TMP/timeline.txt"
+grep -q "MemAvailable (free)" "$TMP/timeline.txt" || { cat "$TMP/timeline.txt"; die "timeline lacks the kernel view"; }
+
+kill -TERM "$REC_PID"
+wait "$REC_PID" || die "recorder exited with $? on SIGTERM"
+[[ $(sqlite3 "$TMP/h.db" "PRAGMA integrity_check") == ok ]] || die "integrity_check"
+echo "PASS"

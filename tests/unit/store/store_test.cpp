@@ -1,0 +1,353 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "store/codec.hpp"
+#include "store/frame.hpp"
+#include "store/history.hpp"
+#include "store/owner_json.hpp"
+#include "store/schema.hpp"
+#include "store/writer.hpp"
+
+using namespace ms;
+using namespace ms::store;
+
+namespace {
+
+struct TempDb {
+  std::string dir;
+  std::string path;
+  TempDb() {
+    char tmpl[] = "/tmp/ms-store-test-XXXXXX";
+    dir = mkdtemp(tmpl);
+    path = dir + "/h.db";
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+};
+
+Process proc(int pid, uint64_t start, const char* comm, uint64_t rss) {
+  Process p;
+  p.pid = pid;
+  p.ppid = 1;
+  p.start_time = start;
+  p.comm = comm;
+  p.cmdline = {comm, "--flag"};
+  p.rss_bytes = rss;
+  p.rss_anon_bytes = rss - 4096;
+  p.rss_file_bytes = 4096;
+  p.state = 'S';
+  p.threads = 3;
+  p.memory_cgroup = "/kubepods/burstable/podabc/ctr";
+  return p;
+}
+
+Cgroup cg(const char* path, uint64_t inode, uint64_t usage, std::optional<uint64_t> limit, uint64_t inactive) {
+  Cgroup c;
+  c.path = path;
+  c.inode = inode;
+  c.usage_bytes = usage;
+  c.limit_known = true;
+  c.limit_bytes = limit;
+  c.stat.items = {{"total_inactive_file", inactive}, {"total_rss", usage - inactive}, {"pgfault", 7}};
+  c.nr_procs = 2;
+  return c;
+}
+
+Snapshot snap(int64_t t, uint64_t free_bytes) {
+  Snapshot s;
+  s.time = t;
+  s.boot_time = 1700000000;
+  s.cgroup_version = CgroupVersion::kV1;
+  s.meminfo.items = {{"MemTotal", 8ull << 30}, {"MemFree", free_bytes}, {"MemAvailable", free_bytes + (1ull << 30)},
+                     {"HugePages_Total", 3}};
+  s.vmstat.items = {{"pgmajfault", 12}, {"nr_dirty", 5}, {"oom_kill", 1}};
+  Psi psi;
+  psi.some = {1.25, 0.5, 0.01, 12345};
+  psi.full = PsiLine{0.1, 0, 0, 77};
+  s.psi = psi;
+  s.cgroups = {cg("/", 1, 4ull << 30, std::nullopt, 1ull << 30), cg("/kubepods", 2, 2ull << 30, 6ull << 30, 1 << 20),
+               cg("/kubepods/burstable/podabc", 3, 1ull << 30, 1ull << 30, 4096)};
+  s.slab_readable = true;
+  s.slab = {{"dentry", 10, 20, 192, 3840}};
+  return s;
+}
+
+SampleInput all_of(const Snapshot& s) {
+  SampleInput in;
+  in.snapshot = &s;
+  for (size_t i = 0; i < s.processes.size(); ++i) in.processes.push_back(i);
+  for (size_t i = 0; i < s.cgroups.size(); ++i) in.cgroups.push_back(i);
+  return in;
+}
+
+}  // namespace
+
+TEST(Codec, VarintsAndBytesRoundTrip) {
+  Packer p;
+  p.u(0);
+  p.u(300);
+  p.u(UINT64_MAX);
+  p.i(-5);
+  p.bytes(4096);
+  p.bytes(4097);
+  p.opt_bytes(std::nullopt);
+  p.opt_bytes(uint64_t{0});
+  p.opt_bytes(uint64_t{1} << 40);
+  p.str("a\0b");
+  Unpacker u(p.data());
+  EXPECT_EQ(u.u(), 0u);
+  EXPECT_EQ(u.u(), 300u);
+  EXPECT_EQ(u.u(), UINT64_MAX);
+  EXPECT_EQ(u.i(), -5);
+  EXPECT_EQ(u.bytes(), 4096u);
+  EXPECT_EQ(u.bytes(), 4097u);
+  EXPECT_EQ(u.opt_bytes(), std::nullopt);
+  EXPECT_EQ(u.opt_bytes(), uint64_t{0});
+  EXPECT_EQ(u.opt_bytes(), uint64_t{1} << 40);
+  EXPECT_EQ(u.str(), "a");
+  EXPECT_TRUE(u.ok());
+  // Reading past the end is reported, never a crash.
+  Unpacker v("\x80");
+  v.u();
+  EXPECT_FALSE(v.ok());
+}
+
+TEST(Codec, DeflateRoundTripAndCorruption) {
+  std::string raw(5000, 'x');
+  auto packed = deflate_frame(raw);
+  EXPECT_LT(packed.size(), raw.size());
+  auto back = inflate_frame(packed);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, raw);
+  packed[packed.size() / 2] ^= 0x55;
+  EXPECT_FALSE(inflate_frame(packed));
+  EXPECT_FALSE(inflate_frame("ab"));
+}
+
+TEST(Frame, NodeKeepsMeminfoPsiAndKeyCgroups) {
+  auto s = snap(100, 1ull << 30);
+  std::vector<std::string> names;
+  KeyIdFn key = [&](std::string_view n) {
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == n) return i;
+    names.emplace_back(n);
+    return names.size() - 1;
+  };
+  auto f = encode_node(s, false, key);
+  auto n = decode_node(f, names);
+  ASSERT_TRUE(n) << n.error().describe();
+  EXPECT_EQ(n->meminfo.get("MemFree"), 1ull << 30);
+  EXPECT_EQ(n->meminfo.get("HugePages_Total"), 3u);
+  EXPECT_EQ(n->vmstat.get("pgmajfault"), 12u);
+  EXPECT_FALSE(n->vmstat.get("nr_dirty"));  // not a core key in a regular sample
+  ASSERT_TRUE(n->psi && n->psi->full);
+  EXPECT_DOUBLE_EQ(n->psi->some.avg10, 1.25);
+  EXPECT_EQ(n->psi->full->total_us, 77u);
+  ASSERT_TRUE(n->root && n->kubepods);
+  EXPECT_EQ(n->kubepods->path, "/kubepods");
+  EXPECT_EQ(n->kubepods->limit_bytes, 6ull << 30);
+  EXPECT_FALSE(n->root->limit_bytes);
+  EXPECT_TRUE(n->root->limit_known);
+  EXPECT_FALSE(n->root->stat.get("pgfault"));  // regular samples keep the analyses' keys only
+  auto full = decode_node(encode_node(s, true, key), names);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->vmstat.get("nr_dirty"), 5u);
+  EXPECT_FALSE(decode_node(f.substr(0, f.size() / 2), names));
+}
+
+TEST(Frame, KubepodsAtAnyDepth) {
+  Snapshot s;
+  s.cgroups = {cg("/", 1, 10, std::nullopt, 0), cg("/custom/kubepods.slice", 2, 5, 100, 0),
+               cg("/custom/kubepods.slice/x/kubepods", 3, 5, 100, 0)};
+  auto* k = find_kubepods(s);
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->path, "/custom/kubepods.slice");
+}
+
+TEST(OwnerJson, RoundTrip) {
+  Owner o;
+  o.kind = OwnerKind::kPod;
+  o.qos = QosClass::kBurstable;
+  o.namespace_ = "ns";
+  o.pod = "web-\xff";
+  o.container = "app";
+  o.in_kubepods = true;
+  auto back = owner_from_json(owner_to_json(o));
+  EXPECT_EQ(back.kind, OwnerKind::kPod);
+  EXPECT_EQ(back.qos, QosClass::kBurstable);
+  EXPECT_EQ(back.namespace_, "ns");
+  EXPECT_EQ(back.pod, "web-\\xff");
+  EXPECT_TRUE(back.in_kubepods);
+  EXPECT_EQ(owner_from_json("garbage").kind, OwnerKind::kUnconfined);
+}
+
+TEST(Store, RecordsAndReplaysIncludingExitedProcess) {
+  TempDb t;
+  auto w = StoreWriter::open(t.path);
+  ASSERT_TRUE(w) << w.error().describe();
+  int owner_calls = 0;
+  auto owner_fn = [&](const Process& p) {
+    ++owner_calls;
+    Owner o;
+    o.kind = p.comm == "updatedb" ? OwnerKind::kCron : OwnerKind::kPod;
+    o.unit = "cron.service";
+    return o;
+  };
+  // t=100: two processes; t=110: updatedb exited.
+  auto s1 = snap(100, 2ull << 30);
+  s1.processes = {proc(10, 500, "java", 300 << 20), proc(20, 900, "updatedb", 1ull << 30)};
+  auto in1 = all_of(s1);
+  in1.process_owner = owner_fn;
+  in1.process_provenance = [](const Process&) { return std::string(R"({"ancestry":["cron","sh"]})"); };
+  ASSERT_TRUE((*w)->write_sample(in1));
+  auto s2 = snap(110, 3ull << 30);
+  s2.processes = {proc(10, 500, "java", 310 << 20)};
+  auto in2 = all_of(s2);
+  in2.process_owner = owner_fn;
+  ASSERT_TRUE((*w)->write_sample(in2));
+  EXPECT_EQ(owner_calls, 2);  // java's owner was computed once, at first sight
+
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h) << h.error().describe();
+  auto m = (*h)->at(105);
+  ASSERT_TRUE(m && *m);
+  const auto& snap_then = (*m)->snapshot;
+  ASSERT_EQ(snap_then.processes.size(), 2u);
+  const Process* u = snap_then.find_process(20);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->comm, "updatedb");
+  EXPECT_EQ(u->rss_bytes, 1ull << 30);
+  EXPECT_EQ(u->start_time, 900u);
+  size_t ui = static_cast<size_t>(u - snap_then.processes.data());
+  EXPECT_EQ((*m)->process_owners[ui].kind, OwnerKind::kCron);
+  EXPECT_EQ((*m)->process_provenance[ui], R"({"ancestry":["cron","sh"]})");
+  EXPECT_EQ(snap_then.meminfo.get("MemFree"), 2ull << 30);
+  ASSERT_EQ(snap_then.cgroups.size(), 3u);
+  EXPECT_EQ(snap_then.cgroups[0].path, "/");
+  EXPECT_EQ(snap_then.slab.at(0).name, "dentry");
+
+  auto later = (*h)->at(115);
+  ASSERT_TRUE(later && *later);
+  EXPECT_EQ((*later)->snapshot.processes.size(), 1u);
+  EXPECT_FALSE((*h)->at(99).value());  // before the first sample
+
+  auto nodes = (*h)->node_series({0, 200});
+  ASSERT_TRUE(nodes);
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[1].meminfo.get("MemFree"), 3ull << 30);
+  EXPECT_EQ(working_set(*(*nodes)[0].root), (4ull << 30) - (1ull << 30));
+
+  auto series = (*h)->process_series(1700000000, 10, 500, {0, 200});
+  ASSERT_TRUE(series);
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[1].second.rss_bytes, uint64_t{310} << 20);
+
+  auto cs = (*h)->cgroup_series("/kubepods/burstable/podabc", {0, 200});
+  ASSERT_TRUE(cs);
+  EXPECT_EQ(cs->times.size(), 2u);
+  EXPECT_EQ(cs->values[0].limit_bytes, 1ull << 30);
+}
+
+TEST(Store, ProcessIdentityIsPidAndStartTime) {
+  TempDb t;
+  auto w = StoreWriter::open(t.path);
+  ASSERT_TRUE(w);
+  auto s1 = snap(100, 1);
+  s1.processes = {proc(42, 1000, "old", 1 << 20)};
+  ASSERT_TRUE((*w)->write_sample(all_of(s1)));
+  auto s2 = snap(110, 1);
+  s2.processes = {proc(42, 2000, "new", 2 << 20)};  // pid reused
+  ASSERT_TRUE((*w)->write_sample(all_of(s2)));
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  EXPECT_EQ((*h)->at(100).value()->snapshot.processes.at(0).comm, "old");
+  EXPECT_EQ((*h)->at(110).value()->snapshot.processes.at(0).comm, "new");
+}
+
+TEST(Store, EventsAreStoredOnce) {
+  TempDb t;
+  auto w = StoreWriter::open(t.path);
+  ASSERT_TRUE(w);
+  RecordedEvent e;
+  e.time = 100;
+  e.kind = "oom_kill";
+  e.source = "kmsg";
+  e.dedupe_key = "boot:17";
+  e.pid = 5;
+  e.comm = "stress";
+  e.message = "Out of memory: Killed process 5 (stress)";
+  auto a = (*w)->write_events({e});
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, 1);
+  auto b = (*w)->write_events({e});
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, 0);
+  auto h = History::open(t.path);
+  auto ev = (*h)->events({0, 200}, "oom_kill");
+  ASSERT_TRUE(ev);
+  ASSERT_EQ(ev->size(), 1u);
+  EXPECT_EQ(ev->at(0).comm, "stress");
+  EXPECT_TRUE((*h)->events({0, 200}, "eviction")->empty());
+}
+
+TEST(Store, RetentionByAge) {
+  TempDb t;
+  WriterOptions o;
+  o.retain_seconds = 100;
+  auto w = StoreWriter::open(t.path, o);
+  ASSERT_TRUE(w);
+  for (int64_t ts : {1000, 1050, 1100, 1150}) {
+    auto s = snap(ts, 1);
+    s.processes = {proc(static_cast<int>(ts), 1, "p", 1 << 20)};
+    ASSERT_TRUE((*w)->write_sample(all_of(s)));
+  }
+  auto r = (*w)->enforce_retention(1160);
+  ASSERT_TRUE(r) << r.error().describe();
+  auto h = History::open(t.path);
+  auto all = (*h)->samples({});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(all->front().time, 1100);
+}
+
+TEST(Store, RetentionBySize) {
+  TempDb t;
+  WriterOptions o;
+  o.max_db_bytes = 400 * 1024;
+  auto w = StoreWriter::open(t.path, o);
+  ASSERT_TRUE(w);
+  for (int i = 0; i < 300; ++i) {
+    auto s = snap(1000 + i, static_cast<uint64_t>(i) * 4096);
+    for (int p = 0; p < 40; ++p) s.processes.push_back(proc(p + 100, 7, "filler", static_cast<uint64_t>(i * 7919 + p) * 4096));
+    ASSERT_TRUE((*w)->write_sample(all_of(s)));
+    ASSERT_TRUE((*w)->enforce_retention(1000 + i));
+  }
+  EXPECT_LE(std::filesystem::file_size(t.path), 2 * o.max_db_bytes);  // pages given back by the vacuum
+  auto h = History::open(t.path);
+  auto all = (*h)->samples({});
+  ASSERT_TRUE(all);
+  EXPECT_LT(all->size(), 300u);
+  EXPECT_EQ(all->back().time, 1299);  // newest kept
+}
+
+TEST(Store, RefusesNewerSchema) {
+  TempDb t;
+  {
+    auto w = StoreWriter::open(t.path);
+    ASSERT_TRUE(w);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(t.path.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_FALSE(StoreWriter::open(t.path));
+  EXPECT_FALSE(History::open(t.path));
+}
+
+TEST(Store, ReaderRejectsNonDatabase) {
+  TempDb t;
+  EXPECT_FALSE(History::open(t.path + "-missing"));
+}
