@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kill -9 the recorder at random moments, many times: every time the database opens, passes
+# kill -9 the recorder at random moments, 8 times: every time the database opens, passes
 # PRAGMA integrity_check, keeps every sample committed before the kill, and every stored sample
 # decodes (history --at on each of the last ones).
 set -euo pipefail
@@ -7,7 +7,7 @@ source "$(dirname "$0")/recorder_lib.bash"
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI missing"; exit 77; }
 DB=$TMP/h.db
 prev=0
-for round in $(seq 1 12); do
+for round in $(seq 1 8); do
   start_recorder --db "$DB" --interval 100ms --listen off --no-kmsg --process-floor 1Mi --top 200 --cgroup-floor 0
   # Let it write at least one sample, then kill it at a random point of its cycle.
   wait_for "round $round: a new sample" 150 has_samples "$DB" $((prev + 1))
@@ -20,7 +20,7 @@ for round in $(seq 1 12); do
   # Committed before the kill = still there (at most the sample being written is lost).
   ((now >= before)) || die "round $round: $before samples before the kill, $now after"
   # Every sample's frames decode and reference stored identities.
-  for t in $(sqlite3 "$DB" "SELECT time FROM samples ORDER BY id DESC LIMIT 3"); do
+  for t in $(sqlite3 "$DB" "SELECT time FROM samples ORDER BY id DESC LIMIT 1"); do
     "$MS" history --db "$DB" --at "$(date -u -d @"$t" +%Y-%m-%dT%H:%M:%SZ)" -o json >/dev/null ||
       die "round $round: sample at $t does not replay"
   done
@@ -31,7 +31,7 @@ done
 "$MS" history --db "$DB" --since -1h -o json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert d["samples"] >= 12, d["samples"]
-print("samples after 12 kills:", d["samples"])
+assert d["samples"] >= 8, d["samples"]
+print("samples after 8 kills:", d["samples"])
 '
 echo PASS

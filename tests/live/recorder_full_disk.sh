@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The database's filesystem fills up, then goes read-only: the recorder stays alive, reports it on
+# The database's filesystem fills up, or is read-only: the recorder stays alive, reports it on
 # /metrics (memsleuth_store_up 0, write errors counted) and on stderr, and writes again once space
 # (or write access) returns. A small tmpfs is mounted for the test and unmounted on exit.
 set -euo pipefail
@@ -13,7 +13,7 @@ CLEANUPS+=("umount -l '$MNT'")
 DB=$MNT/h.db
 
 start_recorder --db "$DB" --interval 200ms --listen 127.0.0.1:0 --no-kmsg --process-floor 1Mi --top 100 --cgroup-floor 0
-wait_for "metrics port" 100 test -n "$(metrics_port)"
+wait_for "metrics port" 100 port_known
 PORT=$(metrics_port)
 store_up_is() { [[ $(metric_value "$PORT" memsleuth_store_up) == "$1" ]]; }
 wait_for "first samples" 100 has_samples "$DB" 3
@@ -35,13 +35,21 @@ n=$(samples_in "$DB")
 wait_for "store up again" 150 store_up_is 1
 wait_for "new samples after recovery" 100 has_samples "$DB" $((n + 2))
 
-# Read-only filesystem: same story.
+# Read-only filesystem: a recorder that starts while the database cannot be opened for writing keeps
+# running, reports it, and opens it once the filesystem is writable again. (A filesystem cannot be
+# remounted read-only under a process that holds a file open for writing, hence the restart.)
+kill -TERM "$REC_PID"
+wait "$REC_PID" || die "recorder exited with $? on SIGTERM"
 mount -o remount,ro "$MNT"
+start_recorder --db "$DB" --interval 200ms --listen 127.0.0.1:0 --no-kmsg --process-floor 1Mi --top 100 --cgroup-floor 0
+wait_for "metrics port" 100 port_known
+PORT=$(metrics_port)
 wait_for "store reported down (read-only)" 150 store_up_is 0
+sleep 1
 kill -0 "$REC_PID" || die "recorder died on a read-only filesystem"
 mount -o remount,rw "$MNT"
-wait_for "store up after read-only" 150 store_up_is 1
 n=$(samples_in "$DB")
+wait_for "store up after read-only" 150 store_up_is 1
 wait_for "new samples after read-only" 100 has_samples "$DB" $((n + 2))
 
 kill -TERM "$REC_PID"

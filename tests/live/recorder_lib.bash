@@ -39,6 +39,7 @@ start_recorder() {
 
 # Port the recorder printed ("serving /metrics on http://127.0.0.1:PORT/metrics").
 metrics_port() { sed -n 's|.*serving /metrics on http://[^:]*:\([0-9]*\)/metrics.*|\1|p' "$TMP/rec.log" | head -1; }
+port_known() { [[ -n $(metrics_port) ]]; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 metric_value() { # name{labels} exactly as exposed -> value
   curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m {print $2}'

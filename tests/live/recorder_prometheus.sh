@@ -8,9 +8,10 @@ command -v prometheus >/dev/null && command -v promtool >/dev/null ||
   { echo "SKIP: prometheus/promtool not installed (Debian package prometheus)"; exit 77; }
 
 start_recorder --db "$TMP/h.db" --interval 500ms --listen 127.0.0.1:0 --no-kmsg
-wait_for "metrics port" 100 test -n "$(metrics_port)"
+wait_for "metrics port" 100 port_known
 MPORT=$(metrics_port)
-wait_for "first sample on /metrics" 100 test -n "$(metric_value "$MPORT" memsleuth_samples_total)"
+sampled() { [[ -n $(metric_value "$MPORT" memsleuth_samples_total) ]]; }
+wait_for "first sample on /metrics" 100 sampled
 curl -sf "http://127.0.0.1:$MPORT/metrics" > "$TMP/metrics.txt"
 promtool check metrics < "$TMP/metrics.txt" || die "promtool check metrics failed"
 
@@ -31,7 +32,7 @@ first_value() { python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["res
 scraped() { [[ $(q 'up{job="memsleuth"}' | first_value) == 1 ]]; }
 wait_for "prometheus scraped the recorder" 150 scraped
 
-memtotal=$(awk '/^MemTotal:/ {print $2 * 1024}' /proc/meminfo)
+memtotal=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))
 got=$(q 'memsleuth_memory_capacity_bytes' | first_value)
 [[ $got == "$memtotal" ]] || die "capacity: prometheus has '$got', /proc/meminfo says $memtotal"
 avail=$(q 'memsleuth_memory_available_bytes{view="kernel"}' | first_value)

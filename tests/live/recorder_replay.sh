@@ -18,7 +18,7 @@ mkdir -p "$cg"
 CLEANUPS+=("rmdir '$cg' '$base/kubepods/burstable/pod$uid' '$base/kubepods/burstable' '$base/kubepods' '$base' 2>/dev/null")
 
 # A ~96 MiB process with a recognisable name, inside the pod cgroup, started from a known cwd.
-cp "$(readlink -f "$(command -v python3)")" "$TMP/msthog$$"
+cp "$(python3 -c "import os, sys; print(os.path.realpath(sys.executable))")" "$TMP/msthog$$"
 mkdir -p "$TMP/workdir"
 ( cd "$TMP/workdir" && echo $BASHPID > "$cg/cgroup.procs" &&
   exec "$TMP/msthog$$" -c 'import time; b = b"x" * (96 << 20); time.sleep(600)' ) &

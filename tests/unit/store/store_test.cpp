@@ -316,7 +316,7 @@ TEST(Store, RetentionByAge) {
 TEST(Store, RetentionBySize) {
   TempDb t;
   WriterOptions o;
-  o.max_db_bytes = 400 * 1024;
+  o.max_db_bytes = 96 * 1024;
   auto w = StoreWriter::open(t.path, o);
   ASSERT_TRUE(w);
   for (int i = 0; i < 300; ++i) {
