@@ -30,8 +30,10 @@ while (($#)); do
     *) binary=$1; shift ;;
   esac
 done
-# Scenarios that must pass. Each is checked by check_<name> below.
-SCENARIOS=(snapshot)
+# Scenarios that must pass, each checked by check_<name> in checks.sh. The scenario script runs every
+# command; a scenario joins this list once its command is implemented on main (checks.sh has the
+# checks of the others ready: MEMSLEUTH_VM_SCENARIOS="snapshot top" runs them by hand).
+read -r -a SCENARIOS <<<"${MEMSLEUTH_VM_SCENARIOS:-snapshot}"
 
 die() { echo "vm: FAIL: $*" >&2; exit 1; }
 
@@ -97,132 +99,9 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio" || die "cpio failed"
 fi
 
-# --- checks ----------------------------------------------------------------------------------------
-# Each check_<scenario> reads the sections in $res and the frozen tree in $res/tree; it prints the
-# reasons of its failures on stdout (nothing = ok).
-meta() { sed -n "s/^$1=//p" "$res/meta" | head -1; }
-tree_file() { cat "$res/tree/$1" 2>/dev/null; }
-# jq_true <file> <description> <jq filter with $m = meta object>: reports the description when false.
-jq_true() {
-  local file=$1 what=$2 filter=$3
-  if ! jq -e --argjson m "$meta_json" "$filter" "$file" >/dev/null 2>"$res/jq.err"; then
-    echo "$what"
-    [[ -s "$res/jq.err" ]] && sed 's/^/    jq: /' "$res/jq.err"
-  fi
-}
-# frozen <name> <memsleuth args...>: runs memsleuth here, natively, over the tree the VM froze.
-frozen() {
-  local name=$1
-  shift
-  "$binary" --procfs "$res/tree/proc" --sysfs "$res/tree/sys" --rootfs "$res/tree/root" "$@" \
-    >"$res/out:$name" 2>"$res/err:$name"
-  echo $? >"$res/out:$name.rc"
-}
-ran_ok() {  # <command name> [exit codes that mean success, default 0]: ran, printed JSON
-  local rc ok=${2:-0}
-  rc=$(cat "$res/out:$1.rc" 2>/dev/null) || { echo "memsleuth $1 did not run"; return 1; }
-  if [[ " $ok " != *" $rc "* ]]; then
-    echo "memsleuth $1 exited $rc: $(head -c 300 "$res/err:$1" 2>/dev/null | tr '\n' ' ')"
-    return 1
-  fi
-  jq -e . "$res/out:$1" >/dev/null 2>&1 || { echo "memsleuth $1 printed no valid JSON"; return 1; }
-}
-
-check_snapshot() {
-  local v
-  for v in BU_PID GU_PID BE_PID HOG_PID; do
-    [[ -n "$(meta $v)" ]] || echo "workload $v never printed READY (see console.log)"
-  done
-  ran_ok snapshot || return
-  local f=$res/out:snapshot
-  jq_true "$f" "schema/cgroup version wrong" \
-    '.schema == "memsleuth.snapshot/v1" and .cgroup_version == "v2" and .memory_controller == "v2"'
-  # Every cgroup of the layout, by its path relative to the cgroup2 root.
-  for v in KP BU_POD BU_CTR OOM_CTR GU_POD GU_CTR BE_POD BE_CTR CRON; do
-    jq_true "$f" "cgroup /$(meta $v) missing" "any(.cgroups[]; .path == \"/\" + \$m.$v)"
-  done
-  jq_true "$f" "v2 root cgroup: usage must be unknown (null, there is no memory.current), limit null" \
-    'any(.cgroups[]; .path == "/" and .usage_bytes == null and .limit_bytes == null and (.stat.anon > 0))'
-  # Limits as written, unlimited as null.
-  jq_true "$f" "limits wrong (kubepods, pod, container, guaranteed pod)" '
-    def cg($p): first(.cgroups[] | select(.path == "/" + $p));
-    cg($m.KP).limit_bytes == ($m.KP_MAX|tonumber) and cg($m.BU_POD).limit_bytes == ($m.BU_POD_MAX|tonumber)
-    and cg($m.BU_CTR).limit_bytes == ($m.BU_CTR_MAX|tonumber) and cg($m.OOM_CTR).limit_bytes == ($m.OOM_CTR_MAX|tonumber)
-    and cg($m.GU_POD).limit_bytes == ($m.GU_MAX|tonumber)'
-  jq_true "$f" "unlimited cgroups (cron.service, besteffort container) must have limit_bytes null" '
-    def cg($p): first(.cgroups[] | select(.path == "/" + $p));
-    cg($m.CRON).limit_bytes == null and cg($m.BE_CTR).limit_bytes == null'
-  # Usage: each workload touched N MiB; its cgroup holds at least that and stays under its limit.
-  jq_true "$f" "usage of workload cgroups out of range" '
-    def cg($p): first(.cgroups[] | select(.path == "/" + $p));
-    def mib($k): ($m[$k]|tonumber) * 1048576;
-    (cg($m.BU_CTR).usage_bytes | . >= mib("BU_MIB") and . <= ($m.BU_CTR_MAX|tonumber))
-    and (cg($m.CRON).usage_bytes >= mib("HOG_MIB")) and (cg($m.GU_CTR).usage_bytes >= mib("GU_MIB"))
-    and (cg($m.BE_CTR).usage_bytes >= mib("BE_MIB")) and (cg($m.BU_POD).usage_bytes >= cg($m.BU_CTR).usage_bytes)
-    and (cg($m.KP).usage_bytes >= cg($m.BU_POD).usage_bytes + cg($m.GU_POD).usage_bytes)'
-  # Processes: their memory cgroup (from /proc/<pid>/cgroup "0::"), RSS and the hog's cwd. RSS is
-  # allowed 10% below what was touched: 6.1 batches RSS counters per thread (up to 64 pages late).
-  jq_true "$f" "workload processes: memory_cgroup or rss wrong" '
-    def p($k): first(.processes[] | select(.pid == ($m[$k]|tonumber)));
-    def mib($k): ($m[$k]|tonumber) * 1048576 * 0.9;
-    (p("BU_PID") | .memory_cgroup == "/" + $m.BU_CTR and .rss_bytes >= mib("BU_MIB") and .comm == "memhog")
-    and (p("GU_PID") | .memory_cgroup == "/" + $m.GU_CTR and .rss_bytes >= mib("GU_MIB"))
-    and (p("BE_PID") | .memory_cgroup == "/" + $m.BE_CTR and .rss_bytes >= mib("BE_MIB"))
-    and (p("HOG_PID") | .memory_cgroup == "/" + $m.CRON and .rss_anon_bytes >= mib("HOG_MIB"))'
-  jq_true "$f" "the hog (updatedb in cron.service): comm, exe or cwd wrong" '
-    first(.processes[] | select(.pid == ($m.HOG_PID|tonumber)))
-    | .comm == "updatedb" and .exe == "/usr/local/bin/updatedb"
-      and .cwd == "/var/log/pods/shop_web-7d4b9c_" + $m.BU_UID + "/app"'
-  # On the frozen copy, the numbers must be exactly those of the files.
-  frozen snapshot-frozen snapshot -o json
-  if ran_ok snapshot-frozen >/dev/null; then
-    local g=$res/out:snapshot-frozen ctr=sys/fs/cgroup/$(meta BU_CTR)
-    local cur anon memtotal
-    cur=$(tree_file "$ctr/memory.current")
-    anon=$(tree_file "$ctr/memory.stat" | awk '$1 == "anon" {print $2}')
-    memtotal=$(tree_file proc/meminfo | awk '$1 == "MemTotal:" {print $2 * 1024}')
-    jq_true "$g" "frozen tree: container usage/anon/MemTotal differ from the files ($cur, $anon, $memtotal)" "
-      first(.cgroups[] | select(.path == \"/\" + \$m.BU_CTR)) | .usage_bytes == $cur and .stat.anon == $anon" 
-    jq_true "$g" "frozen tree: meminfo.MemTotal != $memtotal" ".meminfo.MemTotal == $memtotal"
-  else
-    echo "snapshot of the frozen tree: $(ran_ok snapshot-frozen)"
-  fi
-}
-
-check_available() {
-  # Over the frozen tree (natively, here): exactly the VM's awk results, for both v2 root rules.
-  frozen available-frozen available -o json
-  frozen available-frozen-meminfo available --v2-root-usage meminfo -o json
-  if ran_ok available-frozen; then
-    jq_true "$res/out:available-frozen" "anon+file rule: capacity/working set/available differ from awk" '
-      .kubelet.root_usage_rule == "v2:anon+file-inactive_file"
-      and .kubelet.capacity_bytes == ($m.capacity|tonumber)
-      and .kubelet.working_set_bytes == ($m.ws_anon_file|tonumber)
-      and .kubelet.memory_available_bytes == ($m.available_anon_file|tonumber)'
-    jq_true "$res/out:available-frozen" "allocatableMemory.available on kubepods.slice differs from awk" '
-      .kubelet.kubepods_cgroup == "/kubepods.slice"
-      and .kubelet.allocatable.capacity_bytes == ($m.alloc_capacity|tonumber)
-      and .kubelet.allocatable.working_set_bytes == ($m.alloc_ws|tonumber)
-      and .kubelet.allocatable_available_bytes == ($m.alloc_available|tonumber)'
-  fi
-  if ran_ok available-frozen-meminfo; then
-    jq_true "$res/out:available-frozen-meminfo" "MemTotal-MemFree rule: working set/available differ from awk" '
-      .kubelet.root_usage_rule == "v2:(MemTotal-MemFree)-inactive_file"
-      and .kubelet.working_set_bytes == ($m.ws_meminfo|tonumber)
-      and .kubelet.memory_available_bytes == ($m.available_meminfo|tonumber)'
-  fi
-  # Live, inside the VM, a moment after the freeze: the same numbers within 16 MiB (the VM keeps
-  # running: memsleuth itself and the shell allocate in between).
-  local tol=$((16 << 20)) n
-  for n in available available-meminfo; do
-    ran_ok "$n" || continue
-    local want=available_anon_file
-    [[ $n == available-meminfo ]] && want=available_meminfo
-    jq_true "$res/out:$n" "live $n: memory_available_bytes not within 16 MiB of awk's $want" "
-      .kubelet.capacity_bytes == (\$m.capacity|tonumber)
-      and ((.kubelet.memory_available_bytes - (\$m.$want|tonumber)) | . <= $tol and . >= -$tol)"
-  done
-}
+# --- checks: check_<scenario> functions (checks.sh) -------------------------------------------------
+# shellcheck source=checks.sh
+source "$here/checks.sh"
 
 # --- boot the kernels (in parallel: each VM is one TCG thread) -------------------------------------
 failed=0

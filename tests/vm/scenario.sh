@@ -121,6 +121,7 @@ meta uname "$(uname -r)"
 # --- memsleuth on the live node, before the OOM kill ----------------------------------------------
 ms snapshot snapshot -o json
 ms top top --by pod -o json
+ms top-process top -o json
 ms doctor doctor -o json
 
 # --- a real memcg OOM kill inside a pod's container scope -----------------------------------------
