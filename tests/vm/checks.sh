@@ -43,8 +43,10 @@ check_snapshot() {
   for v in KP BU_POD BU_CTR OOM_CTR GU_POD GU_CTR BE_POD BE_CTR CRON; do
     jq_true "$f" "cgroup /$(meta $v) missing" "any(.cgroups[]; .path == \"/\" + \$m.$v)"
   done
-  jq_true "$f" "v2 root cgroup: usage must be unknown (null, there is no memory.current), limit null" \
-    'any(.cgroups[]; .path == "/" and .usage_bytes == null and .limit_bytes == null and (.stat.anon > 0))'
+  # The v2 root has no memory.current: snapshot derives usage from the same read of meminfo.
+  jq_true "$f" "v2 root cgroup: usage must be MemTotal - MemFree (usage_source meminfo), limit null" '
+    .meminfo as $mi | any(.cgroups[]; .path == "/" and .usage_source == "meminfo"
+      and .usage_bytes == $mi.MemTotal - $mi.MemFree and .limit_bytes == null and (.stat.anon > 0))'
   # Limits as written, unlimited as null.
   jq_true "$f" "limits wrong (kubepods, pod, container, guaranteed pod)" '
     def cg($p): first(.cgroups[] | select(.path == "/" + $p));

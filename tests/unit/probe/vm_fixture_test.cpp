@@ -75,14 +75,17 @@ class VmTree : public ::testing::TestWithParam<std::string> {
   Snapshot snap;
 };
 
-TEST_P(VmTree, MemoryControllerIsV2AndRootHasNoCurrent) {
+TEST_P(VmTree, MemoryControllerIsV2AndRootUsageFromMeminfo) {
   EXPECT_EQ(snap.cgroup_version, CgroupVersion::kV2);
   EXPECT_TRUE(snap.memory_on_v2);
   const Cgroup* root = snap.find_cgroup("/");
   ASSERT_NE(root, nullptr);
-  // The v2 root has neither memory.current nor memory.max: usage is unknown, never 0.
-  EXPECT_FALSE(root->usage_bytes);
+  // The v2 root has neither memory.current nor memory.max: usage comes from meminfo (MemTotal -
+  // MemFree, as runc < 1.1.9 computes it), the limit is none.
+  EXPECT_TRUE(root->usage_from_meminfo);
+  EXPECT_EQ(root->usage_bytes, snap.meminfo.get("MemTotal").value_or(0) - snap.meminfo.get("MemFree").value_or(0));
   EXPECT_FALSE(root->limit_bytes);
+  EXPECT_TRUE(root->limit_known);
   EXPECT_EQ(root->stat.get("anon"), stat_key(dir + "/sys/fs/cgroup/memory.stat", "anon"));
   EXPECT_EQ(root->stat.get("inactive_file"), stat_key(dir + "/sys/fs/cgroup/memory.stat", "inactive_file"));
 }
