@@ -131,6 +131,15 @@ std::optional<std::string> UpdatedbConf::pruning_path(std::string_view path) con
   return std::nullopt;
 }
 
+std::optional<std::string> UpdatedbConf::pruning_path(std::string_view path, std::string_view root) const {
+  for (const auto& p : prunepaths_list()) {
+    bool below_root = root == "/" ? p != "/" : (p.size() > root.size() && starts_with(p, root) && p[root.size()] == '/');
+    if (!below_root) continue;
+    if (p == path || (path.size() > p.size() && starts_with(path, p) && path[p.size()] == '/')) return p;
+  }
+  return std::nullopt;
+}
+
 UpdatedbConf parse_updatedb_conf(std::string_view text, std::string_view path) {
   UpdatedbConf conf;
   // YAML (puppet-mlocate data): "mlocate::prunefs:" followed by "  - item" lines.

@@ -37,6 +37,9 @@ struct UpdatedbConf {
   // The PRUNEPATHS entry that prunes `path` (the entry itself or an ancestor directory of `path`;
   // entries are matched exactly, so one with a trailing slash prunes nothing).
   std::optional<std::string> pruning_path(std::string_view path) const;
+  // The same for a walk that starts at `database_root`: updatedb checks PRUNEPATHS only for the
+  // directories it descends into, so an entry at or above the root (/tmp for `-U /tmp/x`) prunes nothing.
+  std::optional<std::string> pruning_path(std::string_view path, std::string_view database_root) const;
 };
 
 UpdatedbConf parse_updatedb_conf(std::string_view text, std::string_view path = "/etc/updatedb.conf");

@@ -95,12 +95,12 @@ CrawlPlan plan_updatedb_crawl(const UpdatedbConf& conf_in, const UpdatedbArgs& a
       if (f == t) return true;
     return false;
   };
+  const std::string& root = plan.database_root;
   auto cmd_prunes_path = [&](std::string_view p) -> std::optional<std::string> {
     for (const auto& e : args.add_prunepaths)
-      if (path_under(p, e) && e != "/") return e;
+      if (path_under(p, e) && path_under(e, root) && e != root) return e;
     return std::nullopt;
   };
-  const std::string& root = plan.database_root;
   const Mount* root_mount = mount_of(mounts, root);
 
   // Why a directory (a mount point or a Kubernetes dir) is skipped, or nullopt if it is walked.
@@ -113,7 +113,7 @@ CrawlPlan plan_updatedb_crawl(const UpdatedbConf& conf_in, const UpdatedbArgs& a
       e.raw = "-U " + root;
       return e;
     }
-    if (auto p = conf.pruning_path(path)) {
+    if (auto p = conf.pruning_path(path, root)) {
       e.by = "PRUNEPATHS";
       e.line = conf.prunepaths->line;
       e.raw = conf.prunepaths->raw;

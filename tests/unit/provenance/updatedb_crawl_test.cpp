@@ -147,3 +147,15 @@ TEST(UpdatedbCrawl, NoMountsNoConfig) {
   EXPECT_EQ(plan.crawled[0].risk, CrawlRisk::kKubernetesState);
   EXPECT_EQ(*plan.prunepaths_fix, "PRUNEPATHS=\"/var/lib/kubelet\"");
 }
+
+TEST(UpdatedbCrawl, PrunePathAboveTheDatabaseRootPrunesNothing) {
+  // `updatedb -U /tmp/x` with PRUNEPATHS="/tmp": the walk never visits /tmp itself.
+  auto conf = parse_updatedb_conf("PRUNEPATHS=\"/tmp /tmp/x/var/lib/kubelet/skip\"\n");
+  EXPECT_EQ(conf.pruning_path("/tmp/x/var/lib/kubelet"), "/tmp");
+  EXPECT_FALSE(conf.pruning_path("/tmp/x/var/lib/kubelet", "/tmp/x"));
+  EXPECT_EQ(conf.pruning_path("/tmp/x/var/lib/kubelet/skip/a", "/tmp/x"), "/tmp/x/var/lib/kubelet/skip");
+  UpdatedbArgs a;
+  a.database_root = "/tmp/x/var/lib/kubelet/pods";
+  auto plan = plan_updatedb_crawl(conf, a, node_mounts(), {"/var/lib/kubelet", "/tmp/x/var/lib/kubelet"});
+  EXPECT_TRUE(crawled(plan, "/tmp/x/var/lib/kubelet/pods"));
+}
