@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "attribution/attribution.hpp"
 #include "cli/context.hpp"
 #include "probe/fs.hpp"
 #include "probe/parsers.hpp"
@@ -53,6 +54,10 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     in.watermarks.zone_low_bytes = reserves.zones->low_pages * page;
     in.watermarks.zone_high_bytes = reserves.zones->high_pages * page;
   }
+  // Attribution of every process and cgroup (owners, effective limits, pods).
+  Attribution attr = attribute(*snap, ctx.paths);
+  in.attribution = &attr;
+
   // Swap rates need a second vmstat reading; only worth the wait when the node has swap.
   if (o.sample_seconds > 0 && snap->meminfo.get_or("SwapTotal", 0) > 0) {
     std::this_thread::sleep_until(t_snap + std::chrono::duration<double>(o.sample_seconds));

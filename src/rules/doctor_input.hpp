@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "attribution/attribution.hpp"
 #include "model/snapshot.hpp"
 
 namespace ms {
@@ -36,6 +37,9 @@ struct DoctorInput {
   // A /proc/vmstat reading taken `vmstat_interval_s` after the snapshot's, for current swap rates.
   std::optional<KeyValues> vmstat_later;
   double vmstat_interval_s = 0;
+
+  // attribution/: owner, effective limit and memory of every process, cgroup and pod.
+  const Attribution* attribution = nullptr;
 };
 
 }  // namespace ms

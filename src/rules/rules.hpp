@@ -15,9 +15,19 @@ std::vector<Finding> memory_backed_fs(const DoctorInput& in);
 // Pressure (rules_pressure.cpp)
 std::vector<Finding> memory_psi(const DoctorInput& in);
 std::vector<Finding> swap_activity(const DoctorInput& in);
+// Outside kubepods (rules_unbounded.cpp)
+std::vector<Finding> unbounded_outside(const DoctorInput& in);
+// Pods (rules_pods.cpp)
+std::vector<Finding> besteffort_hog(const DoctorInput& in);
+std::vector<Finding> container_near_limit(const DoctorInput& in);
 
 // Shared helpers for rules.
 double pct_of(uint64_t part, uint64_t whole);
 std::optional<uint64_t> mem_total(const Snapshot& s);
+std::optional<int64_t> hard_threshold_bytes(const DoctorInput& in);
+// Processes outside kubepods with no effective limit, largest RSS first.
+std::vector<const ProcessAttribution*> unbounded_outside_kubepods(const DoctorInput& in);
+// The size from which such a process is worth a finding.
+uint64_t unbounded_floor_bytes(const DoctorInput& in);
 
 }  // namespace ms::rules

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# e2e (root): doctor on this machine's real kernel, one cause at a time, each in cgroups and files of
+# our own (prefix mst-doctor-sc-$$), cleaned up on every exit path:
+#   0. this idle machine: no critical finding (findings about other developers' concurrent test
+#      cgroups, /mst-*, are listed but not held against the machine)
+#   1. tmpfs filling: a tmpfs of our own holding ~1.5 GiB (≥ 5% of RAM on nodes up to 30 GiB)
+#   2. a leaking service: a process in <prefix>/system.slice/leaky.service, no limit, growing to ~1.2 GiB
+#   3. a BestEffort pod hog: a process in <prefix>/kubepods/besteffort/pod<uid>/<id> holding ~1.5 GiB
+set -uo pipefail
+MS=${1:?usage: doctor_scenarios.sh <memsleuth>}
+CGROOT=/sys/fs/cgroup/memory
+if [[ $(id -u) -ne 0 ]]; then echo "SKIP: needs root"; exit 77; fi
+if [[ ! -w $CGROOT/cgroup.procs ]]; then echo "SKIP: memory cgroup v1 at $CGROOT not writable"; exit 77; fi
+for t in jq python3 mount; do command -v "$t" >/dev/null || { echo "FAIL: missing $t"; exit 1; }; done
+
+PREFIX="mst-doctor-sc-$$"
+BASE="$CGROOT/$PREFIX"
+ROOT=$(mktemp -d "/tmp/mst-doctor-sc-$$-XXXX")
+MNT="$ROOT/mnt-tmpfs"
+CGS=()
+PIDS=()
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  for _ in 1 2 3; do
+    for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do
+      [[ -f ${CGS[i]}/cgroup.procs ]] || continue
+      while read -r p; do kill -KILL "$p" 2>/dev/null; done <"${CGS[i]}/cgroup.procs"
+    done
+    sleep 0.2
+  done
+  for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do rmdir "${CGS[i]}" 2>/dev/null; done
+  mountpoint -q "$MNT" && umount "$MNT"
+  rm -rf "$ROOT"
+}
+trap cleanup EXIT INT TERM
+mkcg() { mkdir -p "$1" && CGS+=("$1"); }
+# Runs python code in a cgroup; prints the pid once the code wrote its ready file.
+run_in() {  # cgroup-dir name code
+  local ready="$ROOT/$2.ready"
+  sh -c "echo \$\$ >$1/cgroup.procs && exec python3 -c \"\$0\" $ready" "$3" </dev/null >/dev/null 2>&1 &
+  PIDS+=($!)
+  local pid=$!
+  for _ in $(seq 1 600); do [[ -f $ready ]] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  echo "$pid"
+}
+HOLD='import sys, time
+hold = b"\x01" * SIZE
+open(sys.argv[1], "w").write("ready")
+time.sleep(600)'
+doctor_json() { "$MS" "$@" doctor -o json; }
+q() { jq -r "$1" <<<"$J"; }
+ours() { jq -c "[.findings[]|select(.subject.cgroup // \"\" | startswith(\"/$PREFIX\"))]" <<<"$J"; }
+
+# --- 0. idle machine ---
+J=$(doctor_json)
+rc=$?
+[[ $(q .schema) == memsleuth.doctor/v1 ]] || fail "idle: not a doctor report (rc $rc)"
+crit=$(jq -c '[.findings[]|select(.severity=="critical")|select((.subject.cgroup // "")|startswith("/mst-")|not)]' <<<"$J")
+[[ $crit == "[]" ]] || fail "idle machine has critical findings: $crit"
+others=$(jq -r '[.findings[]|select((.subject.cgroup // "")|startswith("/mst-"))]|length' <<<"$J")
+echo "idle: exit $rc, $(q '.findings|length') finding(s) ($others about concurrent test cgroups): $(q '[.findings[].id]|join(",")')"
+
+mkcg "$BASE" || { echo "FAIL: cannot create $BASE"; exit 1; }
+
+# --- 1. tmpfs filling ---
+mkdir -p "$MNT"
+mount -t tmpfs -o size=2g mst-doctor-tmpfs "$MNT" || { echo "FAIL: mount tmpfs"; exit 1; }
+dd if=/dev/zero of="$MNT/blob" bs=1M count=1536 status=none
+J=$(doctor_json)
+rc=$?
+f=$(jq -c --arg m "$MNT" '[.findings[]|select(.subject.path==$m)][0]' <<<"$J")
+[[ $(jq -r .id <<<"$f") == tmpfs-filling ]] || fail "tmpfs: no tmpfs-filling finding for $MNT: $(q '[.findings[]|{id,title}]')"
+[[ $(jq -r .title <<<"$f") == *"1.50Gi"* ]] || fail "tmpfs: title lacks the size: $(jq -r .title <<<"$f")"
+[[ $(jq -r '.evidence[0].source' <<<"$f") == "statvfs($MNT)" ]] || fail "tmpfs: evidence source $(jq -r '.evidence[0].source' <<<"$f")"
+((rc >= 1)) || fail "tmpfs: exit $rc, want >= 1"
+umount "$MNT"
+
+# --- 2. a leaking service outside kubepods ---
+mkcg "$BASE/system.slice" && mkcg "$BASE/system.slice/leaky.service"
+leak=$(run_in "$BASE/system.slice/leaky.service" leaky 'import sys, time
+hold = []
+for i in range(12):
+    hold.append(b"\x01" * (100 << 20)); time.sleep(0.05)
+open(sys.argv[1], "w").write("ready")
+time.sleep(600)')
+J=$(doctor_json)
+rc=$?
+f=$(jq -c --argjson p "$leak" '[.findings[]|select(.subject.pid==$p)][0]' <<<"$J")
+[[ $(jq -r .id <<<"$f") == unbounded-outside-kubepods ]] || fail "leak: no unbounded finding for pid $leak: $(ours)"
+[[ $(jq -r .subject.owner <<<"$f") == *leaky.service* ]] || fail "leak: owner $(jq -r .subject.owner <<<"$f")"
+[[ $(jq -r .fix[] <<<"$f") == *"MemoryMax="* ]] || fail "leak: fix lacks MemoryMax: $(jq -c .fix <<<"$f")"
+((rc >= 1)) || fail "leak: exit $rc"
+kill -KILL "$leak" 2>/dev/null
+
+# --- 3. a BestEffort pod hog ---
+BE_UID=0b5c4e1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d
+CID=$(printf '%064x' 48879)
+mkcg "$BASE/kubepods" && mkcg "$BASE/kubepods/besteffort" && mkcg "$BASE/kubepods/besteffort/pod$BE_UID" &&
+  mkcg "$BASE/kubepods/besteffort/pod$BE_UID/$CID"
+mkdir -p "$ROOT/rootfs/var/log/pods/batch_hog-0_$BE_UID/hog"
+hog=$(run_in "$BASE/kubepods/besteffort/pod$BE_UID/$CID" hog "${HOLD/SIZE/(1536 << 20)}")
+J=$("$MS" --rootfs "$ROOT/rootfs" doctor -o json)
+rc=$?
+f=$(jq -c '[.findings[]|select(.id=="besteffort-pod-hog")][0]' <<<"$J")
+[[ $(jq -r .title <<<"$f") == *"batch/hog-0"* ]] || fail "besteffort: no finding naming batch/hog-0: $(ours)"
+[[ $(jq -r .subject.cgroup <<<"$f") == "/$PREFIX/kubepods/besteffort/pod$BE_UID" ]] || fail "besteffort: cgroup $(jq -r .subject.cgroup <<<"$f")"
+((rc >= 1)) || fail "besteffort: exit $rc"
+kill -KILL "$hog" 2>/dev/null
+
+if ((fails)); then echo "$fails failure(s)"; exit 1; fi
+echo "PASS: idle (no critical), tmpfs, leaking service, BestEffort hog"

@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+
+#include "rules/rules.hpp"
+#include "synthetic.hpp"
+
+using namespace ms;
+using namespace ms::test;
+
+namespace {
+
+Process proc(int pid, std::string comm, uint64_t rss, std::string cg) {
+  Process p;
+  p.pid = pid;
+  p.comm = comm;
+  p.cmdline = {comm};
+  p.rss_bytes = rss;
+  p.memory_cgroup = std::move(cg);
+  return p;
+}
+
+ProcessAttribution unbounded(const Process& p, OwnerKind kind, std::optional<std::string> unit) {
+  ProcessAttribution pa;
+  pa.process = &p;
+  pa.owner.kind = kind;
+  pa.owner.unit = std::move(unit);
+  pa.limit.known = true;  // and no limit_bytes: unbounded
+  pa.memory.rss = p.rss_bytes;
+  pa.why = "test";
+  return pa;
+}
+
+}  // namespace
+
+TEST(UnboundedOutside, BelowTheFloorIsSilentAboveIsWarningCronIsCritical) {
+  auto s = healthy_node();  // 16 GiB: floor = max(256 MiB, 2% = 327 MiB, hard threshold)
+  s.processes.push_back(proc(100, "java", 300 * kMi, "/system.slice/app.service"));
+  Attribution a;
+  a.processes.push_back(unbounded(s.processes[0], OwnerKind::kSystemdUnit, "app.service"));
+  auto in = input_for(s);
+  in.attribution = &a;
+  EXPECT_TRUE(rules::unbounded_outside(in).empty());
+  s.processes[0].rss_bytes = 400 * kMi;
+  a.processes[0].memory.rss = 400 * kMi;
+  auto f = rules::unbounded_outside(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_EQ(f[0].subject.pid, 100);
+  EXPECT_EQ(f[0].subject.owner, "app.service");
+  // A bounded process of the same size, or one in kubepods, is not this rule's business.
+  a.processes[0].limit.limit_bytes = 1 * kGi;
+  EXPECT_TRUE(rules::unbounded_outside(in).empty());
+  a.processes[0].limit.limit_bytes.reset();
+  a.processes[0].owner.in_kubepods = true;
+  EXPECT_TRUE(rules::unbounded_outside(in).empty());
+  a.processes[0].owner.in_kubepods = false;
+  // Owned by a cron job (a cron ancestor): critical, it is a scheduled job nothing bounds.
+  a.processes[0].owner.kind = OwnerKind::kCron;
+  f = rules::unbounded_outside(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kCritical);
+}
+
+TEST(UnboundedOutside, NodeAgentsOnlyWhenHuge) {
+  auto s = healthy_node();
+  s.processes.push_back(proc(1, "kubelet", 600 * kMi, "/system.slice/kubelet.service"));
+  Attribution a;
+  a.processes.push_back(unbounded(s.processes[0], OwnerKind::kNodeAgent, "kubelet.service"));
+  auto in = input_for(s);
+  in.attribution = &a;
+  EXPECT_TRUE(rules::unbounded_outside(in).empty());
+  a.processes[0].memory.rss = 2 * kGi;  // 12.5% of RAM
+  EXPECT_EQ(rules::unbounded_outside(in).size(), 1u);
+}
+
+TEST(BestEffortHog, FiveAndTwentyFivePercent) {
+  auto s = healthy_node();
+  Attribution a;
+  PodRollup pod;
+  pod.owner.kind = OwnerKind::kPod;
+  pod.owner.qos = QosClass::kBestEffort;
+  pod.owner.namespace_ = "batch";
+  pod.owner.pod = "hog-0";
+  pod.pod_cgroup = "/kubepods/besteffort/podabc";
+  pod.memory.working_set = static_cast<uint64_t>(16 * kGi * 0.049);
+  a.pods.push_back(pod);
+  auto in = input_for(s);
+  in.attribution = &a;
+  EXPECT_TRUE(rules::besteffort_hog(in).empty());
+  a.pods[0].memory.working_set = static_cast<uint64_t>(16 * kGi * 0.051);
+  auto f = rules::besteffort_hog(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_NE(f[0].title.find("batch/hog-0"), std::string::npos) << f[0].title;
+  a.pods[0].memory.working_set = 5 * kGi;
+  EXPECT_EQ(rules::besteffort_hog(in)[0].severity, Severity::kCritical);
+  a.pods[0].owner.qos = QosClass::kBurstable;
+  EXPECT_TRUE(rules::besteffort_hog(in).empty());
+}
+
+TEST(ContainerNearLimit, NinetyPercentOfItsOwnLimit) {
+  auto s = healthy_node();
+  Cgroup c;
+  c.path = "/kubepods/burstable/podabc/0123";
+  c.limit_bytes = 1 * kGi;
+  c.limit_known = true;
+  s.cgroups.push_back(c);
+  Attribution a;
+  CgroupAttribution ca;
+  ca.cgroup = &s.cgroups.back();
+  ca.owner.kind = OwnerKind::kPod;
+  ca.owner.in_kubepods = true;
+  ca.owner.pod_uid = "abc";
+  ca.memory.working_set = static_cast<uint64_t>(kGi * 0.89);
+  a.cgroups.push_back(ca);
+  auto in = input_for(s);
+  in.attribution = &a;
+  EXPECT_TRUE(rules::container_near_limit(in).empty());
+  a.cgroups[0].memory.working_set = static_cast<uint64_t>(kGi * 0.91);
+  auto f = rules::container_near_limit(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].title.find("91%"), std::string::npos) << f[0].title;
+}
+
