@@ -1,18 +1,149 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <map>
 
 #include "cli/context.hpp"
+#include "events/attribute.hpp"
+#include "events/event_stream.hpp"
+#include "events/memcg_owner.hpp"
+#include "probe/fs.hpp"
+#include "probe/kmsg.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "render/oom_json.hpp"
+#include "render/oom_table.hpp"
+#include "util/time_input.hpp"
 
 namespace ms::cli {
 
-// STUB: replaced by the issue that delivers `oom`.
+namespace {
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct OomOpts {
+  std::string output = "table";
+  std::string file;
+  std::string since, until;
+};
+
+// Live pid -> (comm, memory cgroup), read lazily and only for the pids a task table names.
+class LiveProcesses {
+ public:
+  explicit LiveProcesses(const HostPaths& paths) : paths_(paths) {}
+  std::optional<LiveProcessInfo> get(int64_t pid) {
+    if (pid <= 0 || pid > INT32_MAX) return std::nullopt;
+    if (!layout_) {
+      auto mounts = read_mounts(paths_);
+      layout_ = mounts ? detect_cgroup_layout(*mounts, paths_) : CgroupLayout{};
+    }
+    auto it = cache_.find(pid);
+    if (it != cache_.end()) return it->second;
+    SnapshotOptions so;
+    so.links = false;
+    so.pss = false;
+    auto p = read_process(paths_, static_cast<int>(pid), layout_->memory_on_v2, so);
+    std::optional<LiveProcessInfo> info;
+    if (p) info = LiveProcessInfo{p->comm, p->memory_cgroup};
+    cache_[pid] = info;
+    return info;
+  }
+
+ private:
+  HostPaths paths_;
+  std::optional<CgroupLayout> layout_;
+  std::map<int64_t, std::optional<LiveProcessInfo>> cache_;
+};
+
+Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths, int64_t now, bool& live) {
+  LineContext ctx;
+  ctx.reference_us = now;
+  if (!o.file.empty()) {
+    live = false;
+    std::string text;
+    if (o.file == "-") {
+      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+      auto t = read_file(o.file);
+      if (!t) return fail(t.error());
+      text = std::move(*t);
+    }
+    return parse_events(text, ctx);
+  }
+  live = true;
+  auto reader = KmsgReader::open(paths);
+  if (!reader) return fail(reader.error());
+  ctx.boot_time_s = read_boot_time(paths);
+  EventStream stream(ctx);
+  auto recs = reader->read_available();
+  if (!recs) return fail(recs.error());
+  for (const auto& r : *recs) stream.feed_kmsg(r);
+  stream.finish();
+  return stream.take();
+}
+
+}  // namespace
+
 void add_oom_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("oom", "Kernel OOM kills and kubelet evictions, tied to pods, units and jobs (not implemented yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    fmt::print(stderr, "memsleuth oom: not implemented yet\n");
-    ctx.exit_code = 3;
+  auto o = std::make_shared<OomOpts>();
+  auto* cmd = app.add_subcommand("oom", "Kernel OOM kills and kubelet evictions, tied to pods, units and jobs");
+  add_output_option(*cmd, o->output, {"table", "json"});
+  cmd->add_option("--file", o->file,
+                  "Read this log instead of the live /dev/kmsg ('-' = stdin): dmesg, dmesg -T, journalctl -k "
+                  "(short, short-iso, -o json), syslog, kubelet logs, pod status messages");
+  cmd->add_option("--since", o->since, "Only events at or after this time (RFC 3339, \"YYYY-MM-DD HH:MM[:SS]\" local, -2h)");
+  cmd->add_option("--until", o->until, "Only events before this time (same forms as --since)");
+  cmd->callback([o, &ctx] {
+    int64_t now = now_us();
+    std::optional<int64_t> since, until;
+    for (auto [text, slot] : {std::pair{&o->since, &since}, std::pair{&o->until, &until}}) {
+      if (text->empty()) continue;
+      auto t = parse_time_input(*text, now);
+      if (!t) {
+        fmt::print(stderr, "memsleuth oom: {}\n", t.error().describe());
+        ctx.exit_code = 2;
+        return;
+      }
+      *slot = *t;
+    }
+    bool live = false;
+    auto events = read_events(*o, ctx.paths, now, live);
+    if (!events) {
+      const Error& e = events.error();
+      fmt::print(stderr, "memsleuth oom: cannot read {}: {}\n", o->file.empty() ? "/dev/kmsg" : o->file, e.describe());
+      if (e.kind == Error::Kind::kPermission)
+        fmt::print(stderr, "memsleuth oom: reading the kernel log needs root or CAP_SYSLOG (kernel.dmesg_restrict); "
+                           "or pass --file with saved dmesg/journalctl output\n");
+      ctx.exit_code = 1;
+      return;
+    }
+    // An event without a known time cannot be placed in the window: keep it only without a window.
+    std::vector<Event> kept;
+    for (auto& e : *events) {
+      if ((since || until) && !e.time_us) continue;
+      if (since && *e.time_us < *since) continue;
+      if (until && *e.time_us >= *until) continue;
+      kept.push_back(std::move(e));
+    }
+    PodLogNames names = PodLogNames::load(ctx.paths);
+    AttributionContext ac;
+    ac.owner_of = [&names](std::string_view memcg) { return classify_memcg_path(memcg, &names); };
+    // Pids of a task table only mean something on the boot that wrote it: the live kernel log.
+    LiveProcesses procs(ctx.paths);
+    if (live) {
+      ac.live_process = [&procs](int64_t pid) { return procs.get(pid); };
+      long ps = ::sysconf(_SC_PAGESIZE);
+      if (ps > 0) ac.page_size = static_cast<uint64_t>(ps);
+    }
+    attribute_events(kept, ac);
+    if (o->output == "json") fmt::print("{}\n", dump_json(oom_events_to_json(kept)));
+    else fmt::print("{}", render_oom_table(kept));
   });
 }
 

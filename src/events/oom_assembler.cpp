@@ -1,0 +1,218 @@
+#include "events/oom_assembler.hpp"
+
+#include "events/oom_lines.hpp"
+#include "util/text.hpp"
+
+namespace ms {
+
+namespace {
+constexpr size_t kMaxTasks = 100000;  // a task table row per process; bound it for hostile input
+constexpr size_t kMaxStats = 64;
+}  // namespace
+
+const char* to_string(OomScope s) {
+  switch (s) {
+    case OomScope::kMemcg: return "memcg";
+    case OomScope::kGlobal: return "global";
+    case OomScope::kUnknown: break;
+  }
+  return "unknown";
+}
+
+OomScope OomKill::scope() const {
+  if (constraint) {
+    if (*constraint == "CONSTRAINT_MEMCG") return OomScope::kMemcg;
+    if (*constraint == "CONSTRAINT_NONE" || *constraint == "CONSTRAINT_CPUSET" ||
+        *constraint == "CONSTRAINT_MEMORY_POLICY")
+      return OomScope::kGlobal;
+  }
+  if (global_oom_marker) return OomScope::kGlobal;
+  if (oom_memcg) return OomScope::kMemcg;
+  if (kill_reason) {
+    if (kill_reason->find("Memory cgroup") != std::string::npos) return OomScope::kMemcg;
+    if (starts_with(*kill_reason, "Out of memory")) return OomScope::kGlobal;
+  }
+  if (legacy_limit_of) return *legacy_limit_of == "/" ? OomScope::kGlobal : OomScope::kMemcg;
+  // mem_cgroup_print_oom_meminfo ("memory: usage ..., limit ...") is only printed for a memcg OOM.
+  if (memory.usage_kb || memory.limit_kb) return OomScope::kMemcg;
+  return OomScope::kUnknown;
+}
+
+std::optional<std::string> OomKill::victim_memcg() const {
+  if (task_memcg) return task_memcg;
+  return legacy_task_in;
+}
+
+std::optional<std::string> OomKill::limit_memcg() const {
+  if (oom_memcg) return oom_memcg;
+  if (legacy_limit_of) return legacy_limit_of;
+  if (scope() == OomScope::kMemcg) return stats_path;
+  return std::nullopt;
+}
+
+void finalize_oom_event(Event& e) {
+  e.missing.clear();
+  const OomKill& k = e.oom;
+  if (!k.invoker_comm) e.missing.push_back("trigger");
+  if (!k.victim.pid) e.missing.push_back("victim");
+  else if (!k.victim.comm) e.missing.push_back("victim comm");
+  if (k.victim.pid && !k.victim.anon_rss_kb && !k.victim.total_vm_kb) e.missing.push_back("victim memory");
+  e.incomplete = !e.missing.empty();
+}
+
+void OomAssembler::stamp(Event& e, const LogLine& line) {
+  if (line.wall_us) e.time_us = line.wall_us;
+  if (line.uptime_us) e.uptime_us = line.uptime_us;
+  if (line.host) e.host = line.host;
+}
+
+void OomAssembler::start(const LogLine& line) {
+  cur_.emplace();
+  cur_->kind = EventKind::kOomKill;
+  stamp(*cur_, line);
+  columns_.clear();
+  in_stats_ = false;
+}
+
+void OomAssembler::close() {
+  if (!cur_) return;
+  finalize_oom_event(*cur_);
+  done_.push_back(std::move(*cur_));
+  cur_.reset();
+  columns_.clear();
+  in_stats_ = false;
+}
+
+Event& OomAssembler::ensure(const LogLine& line, bool field_already_set) {
+  if (cur_ && field_already_set) close();
+  if (!cur_) start(line);
+  return *cur_;
+}
+
+void OomAssembler::feed(const LogLine& line) {
+  std::string_view text = line.text;
+  if (in_stats_) {
+    if (auto kv = parse_memcg_stat_kv(text)) {
+      if (cur_ && cur_->oom.memcg_stats.size() < kMaxStats) cur_->oom.memcg_stats.push_back(std::move(*kv));
+      return;
+    }
+    in_stats_ = false;
+  }
+  if (auto t = parse_oom_trigger(text)) {
+    close();
+    start(line);
+    cur_->oom.invoker_comm = t->comm;
+    cur_->oom.gfp_mask = t->gfp_mask;
+    cur_->oom.order = t->order;
+    cur_->oom.invoker_oom_score_adj = t->oom_score_adj;
+    return;
+  }
+  if (cur_ && cur_->oom.invoker_comm && !cur_->oom.invoker_pid) {
+    if (auto pid = parse_cpu_pid_line(text)) {
+      cur_->oom.invoker_pid = pid;
+      return;
+    }
+  }
+  if (starts_with(text, "oom-kill:")) {
+    Event& e = ensure(line, cur_ && (cur_->oom.constraint || cur_->oom.task_memcg));
+    parse_oom_summary(text, e.oom);
+    if (e.oom.victim.pid) stamp(e, line);
+    return;
+  }
+  if (auto ti = parse_task_in_line(text)) {
+    Event& e = ensure(line, cur_ && cur_->oom.legacy_task_in.has_value());
+    e.oom.legacy_task_in = ti->first;
+    e.oom.legacy_limit_of = ti->second;
+    return;
+  }
+  if (auto mc = parse_memcg_counter(text)) {
+    MemcgCounter* slot = nullptr;
+    auto pick = [&](OomKill& k) -> MemcgCounter* {
+      if (mc->first == "memory") return &k.memory;
+      if (mc->first == "memory+swap") return &k.memsw;
+      if (mc->first == "kmem") return &k.kmem;
+      return &k.swap;
+    };
+    bool set = cur_ && (pick(cur_->oom)->usage_kb || pick(cur_->oom)->limit_kb);
+    Event& e = ensure(line, set);
+    slot = pick(e.oom);
+    *slot = mc->second;
+    return;
+  }
+  if (auto st = parse_memcg_stats_line(text)) {
+    // v1 prints one stats line per memcg of the hierarchy; the first is the OOMing memcg.
+    Event& e = ensure(line, cur_ && cur_->oom.task_table_seen);
+    if (!e.oom.stats_path && !st->path_cut) e.oom.stats_path = st->path;
+    if (e.oom.memcg_stats.empty()) e.oom.memcg_stats = std::move(st->stats);
+    in_stats_ = ends_with(text, ":");
+    return;
+  }
+  if (starts_with(text, "Tasks state (memory values in pages)")) {
+    ensure(line, cur_ && cur_->oom.task_table_seen);
+    return;
+  }
+  if (auto cols = parse_task_header(text)) {
+    Event& e = ensure(line, cur_ && cur_->oom.task_table_seen);
+    e.oom.task_table_seen = true;
+    columns_ = std::move(*cols);
+    return;
+  }
+  if (starts_with(text, "[")) {
+    if (auto row = parse_task_row(text, columns_)) {
+      Event& e = ensure(line, false);
+      e.oom.task_table_seen = true;
+      if (e.oom.tasks.size() < kMaxTasks) e.oom.tasks.push_back(std::move(*row));
+      return;
+    }
+  }
+  if (auto k = parse_kill_line(text)) {
+    if (k->selected) {
+      Event& e = ensure(line, cur_ && cur_->oom.selected_pid.has_value());
+      e.oom.selected_pid = k->victim.pid;
+      e.oom.selected_comm = k->victim.comm;
+      e.oom.selected_score = k->score;
+      if (k->reason) e.oom.kill_reason = k->reason;
+      return;
+    }
+    // A victim already parsed from the oom-kill: summary is the same kill; a second "Killed"
+    // line is a new report.
+    bool have_victim_line = cur_ && (cur_->oom.victim.anon_rss_kb || cur_->oom.victim.total_vm_kb);
+    Event& e = ensure(line, have_victim_line);
+    OomVictim& v = e.oom.victim;
+    const OomVictim& n = k->victim;
+    if (n.pid) v.pid = n.pid;
+    if (n.comm) v.comm = n.comm;
+    if (n.uid) v.uid = n.uid;
+    if (n.total_vm_kb) v.total_vm_kb = n.total_vm_kb;
+    if (n.anon_rss_kb) v.anon_rss_kb = n.anon_rss_kb;
+    if (n.file_rss_kb) v.file_rss_kb = n.file_rss_kb;
+    if (n.shmem_rss_kb) v.shmem_rss_kb = n.shmem_rss_kb;
+    if (n.pgtables_kb) v.pgtables_kb = n.pgtables_kb;
+    if (n.oom_score_adj) v.oom_score_adj = n.oom_score_adj;
+    if (k->reason) e.oom.kill_reason = k->reason;
+    stamp(e, line);
+    close();
+    return;
+  }
+  if (auto pid = parse_reaper_line(text)) {
+    // The reaper reports after the kill line closed the report.
+    if (!done_.empty() && done_.back().oom.victim.pid == pid) done_.back().oom.reaped = true;
+    return;
+  }
+  if (cur_) {
+    if (auto cs = parse_cpuset_line(text)) {
+      if (!cur_->oom.cpuset) cur_->oom.cpuset = cs->first;
+      if (!cur_->oom.mems_allowed) cur_->oom.mems_allowed = cs->second;
+    }
+  }
+}
+
+void OomAssembler::finish() { close(); }
+
+std::vector<Event> OomAssembler::take() {
+  std::vector<Event> out = std::move(done_);
+  done_.clear();
+  return out;
+}
+
+}  // namespace ms

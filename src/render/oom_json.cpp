@@ -1,0 +1,159 @@
+#include "render/oom_json.hpp"
+
+#include <fmt/format.h>
+
+#include "util/units.hpp"
+
+namespace ms {
+
+namespace {
+
+Json kb_bytes(const std::optional<uint64_t>& kb) { return kb ? Json(*kb * 1024) : Json(nullptr); }
+
+Json counter_json(const MemcgCounter& c) {
+  if (!c.usage_kb && !c.limit_kb && !c.failcnt) return nullptr;
+  Json j;
+  j["usage_bytes"] = kb_bytes(c.usage_kb);
+  j["limit_bytes"] = kb_bytes(c.limit_kb);
+  j["failcnt"] = jopt(c.failcnt);
+  return j;
+}
+
+}  // namespace
+
+std::string rfc3339_utc_us(int64_t us) {
+  int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+  int64_t frac = us - s * 1000000;
+  std::string base = rfc3339_utc(s);
+  if (frac == 0) return base;
+  base.pop_back();  // 'Z'
+  return fmt::format("{}.{:06d}Z", base, frac);
+}
+
+Json owner_to_json(const Owner& o) {
+  Json j;
+  j["kind"] = to_string(o.kind);
+  j["label"] = jstr(o.label());
+  j["in_kubepods"] = o.in_kubepods;
+  const char* q = to_string(o.qos);
+  j["qos"] = *q ? Json(q) : Json(nullptr);
+  j["namespace"] = jstr_opt(o.namespace_);
+  j["pod"] = jstr_opt(o.pod);
+  j["pod_uid"] = jstr_opt(o.pod_uid);
+  j["container"] = jstr_opt(o.container);
+  j["container_id"] = jstr_opt(o.container_id);
+  j["runtime"] = jstr_opt(o.runtime);
+  j["unit"] = jstr_opt(o.unit);
+  j["session"] = jstr_opt(o.session);
+  j["user"] = jstr_opt(o.user);
+  return j;
+}
+
+Json oom_event_to_json(const Event& e) {
+  Json j;
+  j["time"] = e.time_us ? Json(rfc3339_utc_us(*e.time_us)) : Json(nullptr);
+  j["uptime_s"] = e.uptime_us ? Json(static_cast<double>(*e.uptime_us) / 1e6) : Json(nullptr);
+  j["host"] = jstr_opt(e.host);
+  if (e.kind == EventKind::kEviction) {
+    const Eviction& v = e.eviction;
+    j["kind"] = "eviction";
+    j["stage"] = v.stage;
+    j["resource"] = jstr_opt(v.resource);
+    j["signal"] = jstr_opt(v.signal);
+    j["threshold"] = jstr_opt(v.threshold);
+    j["observed"] = jstr_opt(v.observed);
+    j["pod"] = jstr_opt(v.pod);
+    j["pod_uid"] = jstr_opt(v.pod_uid);
+    Json ranked = Json::array();
+    for (const auto& p : v.ranked) ranked.push_back(jstr(p));
+    j["ranked"] = ranked;
+    Json cs = Json::array();
+    for (const auto& c : v.containers) {
+      Json cj;
+      cj["name"] = jstr(c.name);
+      cj["usage"] = jstr_opt(c.usage);
+      cj["request"] = jstr_opt(c.request);
+      cs.push_back(cj);
+    }
+    j["containers"] = cs;
+    j["message"] = jstr_opt(v.message);
+    j["incomplete"] = false;
+    return j;
+  }
+  const OomKill& k = e.oom;
+  j["kind"] = "oom_kill";
+  OomScope sc = k.scope();
+  j["scope"] = sc == OomScope::kUnknown ? Json(nullptr) : Json(to_string(sc));
+  j["constraint"] = jstr_opt(k.constraint);
+  j["oom_memcg"] = jstr_opt(k.limit_memcg());
+  j["task_memcg"] = jstr_opt(k.victim_memcg());
+  Json trig;
+  trig["comm"] = jstr_opt(k.invoker_comm);
+  trig["pid"] = jopt(k.invoker_pid);
+  trig["gfp_mask"] = jstr_opt(k.gfp_mask);
+  trig["order"] = jopt(k.order);
+  trig["oom_score_adj"] = jopt(k.invoker_oom_score_adj);
+  j["trigger"] = k.invoker_comm ? trig : Json(nullptr);
+  Json v;
+  v["pid"] = jopt(k.victim.pid);
+  v["comm"] = jstr_opt(k.victim.comm);
+  v["uid"] = jopt(k.victim.uid);
+  v["total_vm_bytes"] = kb_bytes(k.victim.total_vm_kb);
+  v["anon_rss_bytes"] = kb_bytes(k.victim.anon_rss_kb);
+  v["file_rss_bytes"] = kb_bytes(k.victim.file_rss_kb);
+  v["shmem_rss_bytes"] = kb_bytes(k.victim.shmem_rss_kb);
+  v["pgtables_bytes"] = kb_bytes(k.victim.pgtables_kb);
+  v["oom_score_adj"] = jopt(k.victim.oom_score_adj);
+  v["reaped"] = k.reaped;
+  j["victim"] = v;
+  if (k.selected_pid) {
+    Json s;
+    s["pid"] = *k.selected_pid;
+    s["comm"] = jstr_opt(k.selected_comm);
+    s["score"] = jopt(k.selected_score);
+    j["selected"] = s;
+  } else {
+    j["selected"] = nullptr;
+  }
+  j["kill_reason"] = jstr_opt(k.kill_reason);
+  Json mc;
+  mc["memory"] = counter_json(k.memory);
+  mc["memory+swap"] = counter_json(k.memsw);
+  mc["kmem"] = counter_json(k.kmem);
+  mc["swap"] = counter_json(k.swap);
+  j["memcg"] = mc;
+  j["owner"] = e.owner ? owner_to_json(*e.owner) : Json(nullptr);
+  j["owner_memcg"] = jstr_opt(e.owner_memcg);
+  Json tops = Json::array();
+  for (const auto& t : e.top_consumers) {
+    Json tj;
+    tj["group"] = jstr(t.group);
+    tj["owner"] = t.owner ? owner_to_json(*t.owner) : Json(nullptr);
+    tj["owner_source"] = t.owner_source;
+    tj["rss_bytes"] = t.rss_bytes;
+    tj["processes"] = t.processes;
+    tj["pids"] = t.pids;
+    Json comms = Json::array();
+    for (const auto& c : t.comms) comms.push_back(jstr(c));
+    tj["comms"] = comms;
+    tops.push_back(tj);
+  }
+  j["top_consumers"] = tops;
+  j["task_table_rows"] = k.tasks.size();
+  j["incomplete"] = e.incomplete;
+  Json missing = Json::array();
+  for (const auto& m : e.missing) missing.push_back(m);
+  j["missing"] = missing;
+  return j;
+}
+
+Json oom_events_to_json(const std::vector<Event>& events) {
+  Json j;
+  j["schema"] = "memsleuth.oom/v1";
+  Json arr = Json::array();
+  for (const auto& e : events) arr.push_back(oom_event_to_json(e));
+  j["events"] = arr;
+  return j;
+}
+
+}  // namespace ms
