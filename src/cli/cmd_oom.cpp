@@ -7,10 +7,10 @@
 #include <iterator>
 #include <map>
 
+#include "attribution/classify.hpp"
 #include "cli/context.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
-#include "events/memcg_owner.hpp"
 #include "probe/fs.hpp"
 #include "probe/kmsg.hpp"
 #include "probe/snapshot_reader.hpp"
@@ -131,9 +131,10 @@ void add_oom_command(CLI::App& app, Context& ctx) {
       if (until && *e.time_us >= *until) continue;
       kept.push_back(std::move(e));
     }
-    PodLogNames names = PodLogNames::load(ctx.paths);
+    // Pod/container names from <rootfs>/var/log/{pods,containers}, units, users, runtime ids.
+    ClassifySources sources = ClassifySources::load(ctx.paths);
     AttributionContext ac;
-    ac.owner_of = [&names](std::string_view memcg) { return classify_memcg_path(memcg, &names); };
+    ac.owner_of = [&sources](std::string_view memcg) { return classify_cgroup(memcg, &sources); };
     // Pids of a task table only mean something on the boot that wrote it: the live kernel log.
     LiveProcesses procs(ctx.paths);
     if (live) {

@@ -6,7 +6,7 @@
 
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
-#include "events/memcg_owner.hpp"
+#include "attribution/classify.hpp"
 #include "probe/kmsg.hpp"
 #include "render/oom_json.hpp"
 #include "util/time_input.hpp"
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ctx.boot_time_s = 1700000000;
   auto events = ms::parse_events(text, ctx);
   ms::AttributionContext ac;
-  ac.owner_of = [](std::string_view p) { return ms::classify_memcg_path(p); };
+  ac.owner_of = [](std::string_view p) { return ms::classify_cgroup(p); };
   ac.live_process = [](int64_t pid) -> std::optional<ms::LiveProcessInfo> {
     if (pid % 3 == 0) return ms::LiveProcessInfo{"x", std::string("/system.slice/cron.service")};
     return std::nullopt;

@@ -2,31 +2,33 @@
 
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
-#include "events/memcg_owner.hpp"
+#include "attribution/classify.hpp"
 
 using namespace ms;
 
-TEST(MemcgOwner, CgroupfsAndSystemdPods) {
-  PodLogNames names;
-  names.pods["0330b2c1-a15b-4cdd-b5e5-72d4a90bee82"] = {"istio", "web-0"};
-  auto o = classify_memcg_path(
-      "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0330b2c1_a15b_4cdd_b5e5_72d4a90bee82.slice/"
-      "docker-b27201334a41cd0749d053b18378d7ea65617b8e26277197ea25c974da1a5a8a.scope",
-      &names);
-  EXPECT_EQ(o.kind, OwnerKind::kPod);
-  EXPECT_EQ(o.qos, QosClass::kBurstable);
-  EXPECT_EQ(o.pod_uid, "0330b2c1-a15b-4cdd-b5e5-72d4a90bee82");
-  EXPECT_EQ(o.namespace_, "istio");
-  EXPECT_EQ(o.pod, "web-0");
-  EXPECT_EQ(o.runtime, "docker");
-  EXPECT_EQ(o.container_id, "b27201334a41cd0749d053b18378d7ea65617b8e26277197ea25c974da1a5a8a");
-  auto g = classify_memcg_path("/mst-oom-1/kubepods/podabcdef12-0000-0000-0000-000000000000");
-  EXPECT_EQ(g.kind, OwnerKind::kPod);
-  EXPECT_EQ(g.qos, QosClass::kGuaranteed);
-  EXPECT_FALSE(g.pod);  // no names known: never guessed
-  EXPECT_EQ(classify_memcg_path("/system.slice/cron.service").kind, OwnerKind::kCron);
-  EXPECT_EQ(classify_memcg_path("/user.slice/user-1000.slice/session-3.scope").session, "session-3");
-  EXPECT_EQ(classify_memcg_path("/").kind, OwnerKind::kUnconfined);
+TEST(Attribute, OwnerFromVictimMemcgWithPodNames) {
+  LineContext c;
+  auto ev = parse_events(
+      "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+      "oom_memcg=/x/kubepods/besteffort/pod0330b2c1-a15b-4cdd-b5e5-72d4a90bee82,"
+      "task_memcg=/x/kubepods/besteffort/pod0330b2c1-a15b-4cdd-b5e5-72d4a90bee82/"
+      "b27201334a41cd0749d053b18378d7ea65617b8e26277197ea25c974da1a5a8a,task=app,pid=7,uid=0\n"
+      "Memory cgroup out of memory: Killed process 7 (app) total-vm:10kB, anon-rss:8kB, file-rss:0kB\n",
+      c);
+  ASSERT_EQ(ev.size(), 1u);
+  ClassifySources src;
+  src.names.add_pod(PodNames{"0330b2c1-a15b-4cdd-b5e5-72d4a90bee82", "istio", "web-0", {"app"}});
+  AttributionContext ac;
+  ac.owner_of = [&src](std::string_view p) { return classify_cgroup(p, &src); };
+  attribute_events(ev, ac);
+  ASSERT_TRUE(ev[0].owner);
+  EXPECT_EQ(ev[0].owner->kind, OwnerKind::kPod);
+  EXPECT_EQ(ev[0].owner->qos, QosClass::kBestEffort);
+  EXPECT_EQ(ev[0].owner->pod_uid, "0330b2c1-a15b-4cdd-b5e5-72d4a90bee82");
+  EXPECT_EQ(ev[0].owner->namespace_, "istio");
+  EXPECT_EQ(ev[0].owner->pod, "web-0");
+  EXPECT_EQ(ev[0].owner->container_id, "b27201334a41cd0749d053b18378d7ea65617b8e26277197ea25c974da1a5a8a");
+  EXPECT_EQ(ev[0].owner_memcg, ev[0].oom.task_memcg);
 }
 
 TEST(Attribute, GlobalOomGroupsTaskTableByLiveCgroupOrUidComm) {
@@ -44,7 +46,7 @@ TEST(Attribute, GlobalOomGroupsTaskTableByLiveCgroupOrUidComm) {
       c);
   ASSERT_EQ(ev.size(), 1u);
   AttributionContext ac;
-  ac.owner_of = [](std::string_view p) { return classify_memcg_path(p); };
+  ac.owner_of = [](std::string_view p) { return classify_cgroup(p); };
   ac.live_process = [](int64_t pid) -> std::optional<LiveProcessInfo> {
     if (pid == 100) return LiveProcessInfo{"updatedb", std::string("/system.slice/cron.service")};
     if (pid == 300) return LiveProcessInfo{"bash", std::string("/user.slice")};  // pid reused: ignored
