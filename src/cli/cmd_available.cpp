@@ -3,16 +3,65 @@
 #include <cstdio>
 
 #include "cli/context.hpp"
+#include "k8s/kubelet_config.hpp"
+#include "k8s/kubelet_view.hpp"
+#include "k8s/thresholds.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "render/available_json.hpp"
+#include "render/available_table.hpp"
 
 namespace ms::cli {
 
-// STUB: replaced by the issue that delivers `available`.
+// memsleuth available: the kubelet's memory.available beside the kernel's view, the difference
+// itemised, a node ledger, and the kubelet's thresholds with their margins.
+// Exit code: 0, or 1 when the node cannot be read (config errors are reported, not fatal).
 void add_available_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("available", "Kubelet memory.available beside the kernel view, the difference itemised, thresholds (not implemented yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    fmt::print(stderr, "memsleuth available: not implemented yet\n");
-    ctx.exit_code = 3;
+  struct Opts {
+    std::string output = "table";
+    std::string v2_root_usage = "anon-file";
+    std::optional<std::string> kubelet_config, kubelet_flags;
+    std::optional<int> kubelet_pid;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "available", "Kubelet memory.available beside the kernel view, the difference itemised, thresholds");
+  add_output_option(*cmd, o->output, {"table", "json"});
+  cmd->add_option("--v2-root-usage", o->v2_root_usage,
+                  "cgroup v2 root usage rule: anon-file (kubelet >= 1.29, runc >= 1.1.9) or meminfo (older)")
+      ->check(CLI::IsMember({"anon-file", "meminfo"}))
+      ->capture_default_str();
+  cmd->add_option("--kubelet-config", o->kubelet_config,
+                  "Read this KubeletConfiguration file instead of the running kubelet's --config");
+  cmd->add_option("--kubelet-flags", o->kubelet_flags,
+                  "Use this kubelet command line (one string) instead of the running kubelet's");
+  cmd->add_option("--kubelet-pid", o->kubelet_pid,
+                  "The kubelet is this process (when several processes are named kubelet)");
+  cmd->callback([o, &ctx] {
+    SnapshotOptions so;
+    so.pss = false;
+    so.slab = false;
+    so.statvfs_tmpfs = false;
+    auto snap = read_snapshot(ctx.paths, so);
+    if (!snap) {
+      fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
+      ctx.exit_code = 1;
+      return;
+    }
+    k8s::KubeletOverrides ov{o->kubelet_config, o->kubelet_flags, o->kubelet_pid};
+    k8s::KubeletConfig cfg = k8s::discover_kubelet_config(ctx.paths, *snap, ov);
+    auto rule = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
+    // The kubelet's own idea of its pods cgroup when we know its settings and the cgroup exists;
+    // otherwise the kubepods(.slice) search.
+    std::optional<std::string> pods;
+    bool settings_known = cfg.kubelet_found || o->kubelet_config || o->kubelet_flags;
+    if (settings_known && snap->find_cgroup(cfg.pods_cgroup())) pods = cfg.pods_cgroup();
+    k8s::KubeletView view = k8s::compute_kubelet_view(*snap, rule, pods);
+    std::vector<Error> errors;
+    auto thresholds = k8s::resolve_thresholds(cfg, view, &errors);
+    auto na = k8s::compute_node_allocatable(cfg, view, *snap, &errors);
+    cfg.errors.insert(cfg.errors.end(), errors.begin(), errors.end());
+    if (o->output == "json") fmt::print("{}\n", dump_json(available_to_json(view, cfg, thresholds)));
+    else fmt::print("{}", render_available(view, cfg, thresholds, &na));
   });
 }
 

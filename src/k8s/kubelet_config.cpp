@@ -1,0 +1,477 @@
+#include "k8s/kubelet_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+#include "k8s/quantity.hpp"
+#include "probe/fs.hpp"
+#include "util/text.hpp"
+
+namespace ms::k8s {
+
+const char* to_string(Source s) {
+  switch (s) {
+    case Source::kConfig:
+      return "config";
+    case Source::kFlag:
+      return "flag";
+    default:
+      return "default";
+  }
+}
+
+const std::map<std::string, std::string>& default_eviction_hard() {
+  static const std::map<std::string, std::string> kDefaults = {
+      {"memory.available", "100Mi"},  {"nodefs.available", "10%"},  {"nodefs.inodesFree", "5%"},
+      {"imagefs.available", "15%"},   {"imagefs.inodesFree", "5%"},
+  };
+  return kDefaults;
+}
+
+KubeletConfig default_kubelet_config() {
+  KubeletConfig c;
+  for (const auto& [k, v] : default_eviction_hard()) c.eviction_hard[k] = {v, Source::kDefault};
+  return c;
+}
+
+std::string KubeletConfig::pods_cgroup() const {
+  std::string root = cgroup_root.value.empty() ? "/" : cgroup_root.value;
+  if (!cgroups_per_qos.value) return root;
+  // pkg/kubelet/cm: NewCgroupName(cgroupRoot, "kubepods"); the systemd driver spells it as a slice.
+  std::string leaf = cgroup_driver.value == "systemd" ? "kubepods.slice" : "kubepods";
+  if (root.back() != '/') root += '/';
+  return root + leaf;
+}
+
+// ---------------------------------------------------------------- shell words
+
+std::vector<std::string> split_shell_words(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_word = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\'') {
+      in_word = true;
+      size_t end = s.find('\'', i + 1);
+      if (end == std::string_view::npos) end = s.size();
+      cur.append(s.substr(i + 1, end - i - 1));
+      i = end;
+    } else if (c == '"') {
+      in_word = true;
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == '$')) ++i;
+        cur += s[i];
+      }
+    } else if (c == '\\' && i + 1 < s.size()) {
+      in_word = true;
+      if (s[i + 1] != '\n') cur += s[i + 1];  // backslash-newline continues the line
+      ++i;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) out.push_back(std::move(cur));
+      cur.clear();
+      in_word = false;
+    } else {
+      in_word = true;
+      cur += c;
+    }
+  }
+  if (in_word) out.push_back(std::move(cur));
+  return out;
+}
+
+// ---------------------------------------------------------------- config file
+
+namespace {
+
+std::string yaml_where(const std::string& name, const YAML::Node& n) {
+  auto m = n.Mark();
+  if (m.line >= 0) return fmt::format("{}:{}", name, m.line + 1);
+  return name;
+}
+
+Error config_error(const std::string& name, const YAML::Node& n, std::string msg) {
+  auto m = n.Mark();
+  return Error::malformed(name, m.line >= 0 ? m.line + 1 : 0, std::move(msg));
+}
+
+// map[string]string field. Absent → nullopt; null → nullopt (a nil map in Go).
+std::optional<std::map<std::string, std::string>> read_string_map(KubeletConfig& cfg, const YAML::Node& root,
+                                                                  const char* key, const std::string& name,
+                                                                  bool* present_nonnull) {
+  *present_nonnull = false;
+  YAML::Node n = root[key];
+  if (!n || n.IsNull()) return std::nullopt;
+  if (!n.IsMap()) {
+    cfg.errors.push_back(config_error(name, n, fmt::format("{} must be a map of strings", key)));
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& kv : n) {
+    if (!kv.second.IsScalar()) {
+      cfg.errors.push_back(config_error(name, kv.second, fmt::format("{}.{} must be a string", key,
+                                                                     kv.first.as<std::string>("?"))));
+      continue;
+    }
+    out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  }
+  *present_nonnull = true;
+  return out;
+}
+
+std::optional<bool> read_bool(KubeletConfig& cfg, const YAML::Node& root, const char* key, const std::string& name) {
+  YAML::Node n = root[key];
+  if (!n || n.IsNull()) return std::nullopt;
+  bool b = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b)) {
+    cfg.errors.push_back(config_error(name, n, fmt::format("{} must be true or false, got '{}'", key,
+                                                           n.IsScalar() ? n.Scalar() : "<non-scalar>")));
+    return std::nullopt;
+  }
+  return b;
+}
+
+std::optional<std::string> read_string(KubeletConfig& cfg, const YAML::Node& root, const char* key,
+                                       const std::string& name) {
+  YAML::Node n = root[key];
+  if (!n || n.IsNull()) return std::nullopt;
+  if (!n.IsScalar()) {
+    cfg.errors.push_back(config_error(name, n, fmt::format("{} must be a string", key)));
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+SourcedMap to_sourced(const std::map<std::string, std::string>& m, Source s) {
+  SourcedMap out;
+  for (const auto& [k, v] : m) out[k] = {v, s};
+  return out;
+}
+
+}  // namespace
+
+void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    cfg.errors.push_back(Error::malformed(name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                                          fmt::format("not valid YAML/JSON: {}", e.msg)));
+    return;
+  }
+  if (!root.IsMap()) {
+    cfg.errors.push_back(Error::malformed(name, 0, "not a KubeletConfiguration (the document is not a map)"));
+    return;
+  }
+  try {
+    auto kind = root["kind"];
+    if (!kind || !kind.IsScalar() || kind.Scalar() != "KubeletConfiguration") {
+      cfg.errors.push_back(Error::malformed(
+          name, 0,
+          fmt::format("kind is '{}', not KubeletConfiguration: the kubelet would refuse this file; ignored",
+                      kind && kind.IsScalar() ? kind.Scalar() : "")));
+      return;
+    }
+    cfg.config_sources.push_back(fmt::format("config: {}", name));
+
+    auto merge = read_bool(cfg, root, "mergeDefaultEvictionSettings", name);
+    if (merge) cfg.merge_default_eviction_settings = {*merge, Source::kConfig};
+
+    bool present = false;
+    // loadConfigFile: a nil evictionHard gets DefaultEvictionHard; a non-nil one keeps only its own
+    // signals unless mergeDefaultEvictionSettings fills the missing defaults in.
+    if (auto m = read_string_map(cfg, root, "evictionHard", name, &present)) {
+      cfg.eviction_hard = to_sourced(*m, Source::kConfig);
+      if (cfg.merge_default_eviction_settings.value)
+        for (const auto& [k, v] : default_eviction_hard())
+          if (!cfg.eviction_hard.count(k)) cfg.eviction_hard[k] = {v, Source::kDefault};
+    }
+    if (auto m = read_string_map(cfg, root, "evictionSoft", name, &present))
+      cfg.eviction_soft = to_sourced(*m, Source::kConfig);
+    if (auto m = read_string_map(cfg, root, "evictionSoftGracePeriod", name, &present))
+      cfg.eviction_soft_grace_period = to_sourced(*m, Source::kConfig);
+    if (auto m = read_string_map(cfg, root, "evictionMinimumReclaim", name, &present))
+      cfg.eviction_minimum_reclaim = to_sourced(*m, Source::kConfig);
+    if (auto m = read_string_map(cfg, root, "systemReserved", name, &present))
+      cfg.system_reserved = to_sourced(*m, Source::kConfig);
+    if (auto m = read_string_map(cfg, root, "kubeReserved", name, &present))
+      cfg.kube_reserved = to_sourced(*m, Source::kConfig);
+
+    if (auto s = read_string(cfg, root, "evictionPressureTransitionPeriod", name)) {
+      auto d = parse_go_duration(*s, "evictionPressureTransitionPeriod in " + name);
+      if (!d) cfg.errors.push_back(d.error());
+      else if (*d != 0) cfg.eviction_pressure_transition_period_seconds = {*d, Source::kConfig};
+      // "0s" is converted to the default of 5m by v1beta1 defaulting.
+    }
+    if (auto s = read_string(cfg, root, "evictionMaxPodGracePeriod", name)) {
+      auto v = parse_i64(*s);
+      if (!v || *v < INT32_MIN || *v > INT32_MAX)
+        cfg.errors.push_back(config_error(name, root["evictionMaxPodGracePeriod"],
+                                          fmt::format("evictionMaxPodGracePeriod must be an int32, got '{}'", *s)));
+      else cfg.eviction_max_pod_grace_period = {static_cast<int>(*v), Source::kConfig};
+    }
+    if (auto b = read_bool(cfg, root, "kernelMemcgNotification", name)) cfg.kernel_memcg_notification = {*b, Source::kConfig};
+    if (auto b = read_bool(cfg, root, "cgroupsPerQOS", name)) cfg.cgroups_per_qos = {*b, Source::kConfig};
+    if (auto s = read_string(cfg, root, "cgroupRoot", name)) cfg.cgroup_root = {*s, Source::kConfig};
+    if (auto s = read_string(cfg, root, "cgroupDriver", name)) cfg.cgroup_driver = {*s, Source::kConfig};
+
+    YAML::Node ena = root["enforceNodeAllocatable"];
+    if (ena && !ena.IsNull()) {
+      if (!ena.IsSequence()) {
+        cfg.errors.push_back(config_error(name, ena, "enforceNodeAllocatable must be a list of strings"));
+      } else {
+        std::vector<std::string> v;
+        for (const auto& e : ena) v.push_back(e.IsScalar() ? e.Scalar() : "");
+        cfg.enforce_node_allocatable = {v, Source::kConfig};
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    cfg.errors.push_back(Error::malformed(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg));
+  }
+}
+
+// ---------------------------------------------------------------- flags
+
+namespace {
+
+// Kubelet (and klog/global) flags that take no value, so `--flag next` does not consume `next`.
+const std::set<std::string>& bool_flags() {
+  static const std::set<std::string> k = {
+      "add-dir-header", "allow-privileged", "alsologtostderr", "anonymous-auth", "authentication-token-webhook",
+      "cgroups-per-qos", "containerized", "cpu-cfs-quota", "enable-controller-attach-detach",
+      "enable-cadvisor-json-endpoints", "enable-debugging-handlers", "enable-load-reader", "enable-server",
+      "exit-on-lock-contention", "experimental-allocatable-ignore-eviction", "experimental-check-node-capabilities-before-mount",
+      "experimental-kernel-memcg-notification", "fail-cgroupv1", "fail-swap-on", "h", "help", "keep-terminated-pod-volumes",
+      "kernel-memcg-notification", "local-storage-capacity-isolation", "log-json-split-stream", "logtostderr",
+      "make-iptables-util-chains", "one-output", "protect-kernel-defaults", "really-crash-for-testing",
+      "register-node", "register-schedulable", "rotate-certificates", "rotate-server-certificates", "runonce",
+      "seccomp-default", "serialize-image-pulls", "skip-headers", "skip-log-headers", "version"};
+  return k;
+}
+
+// strconv.ParseBool
+std::optional<bool> go_parse_bool(std::string_view s) {
+  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return true;
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") return false;
+  return std::nullopt;
+}
+
+struct FlagParser {
+  KubeletConfig& cfg;
+  std::set<std::string> seen;  // map/slice flags already Set once (the first Set clears)
+
+  void error(const std::string& flag, const std::string& value, const std::string& why) {
+    cfg.errors.push_back(Error::invalid(
+        fmt::format("--{}={}: {} (the kubelet would refuse this command line)", flag, value, why)));
+  }
+
+  // cliflag.LangleSeparatedMapStringString / MapStringString: split on ',', then on the separator;
+  // the first Set replaces the whole map (defaults and config entries included).
+  void set_map(SourcedMap& m, const std::string& flag, const std::string& value, char sep) {
+    if (seen.insert(flag).second) m.clear();
+    for (auto part : split(value, ',')) {
+      if (part.empty()) continue;
+      size_t at = part.find(sep);
+      if (at == std::string_view::npos) {
+        error(flag, value, fmt::format("malformed pair '{}', expect string{}string", part, sep));
+        continue;
+      }
+      m[std::string(trim(part.substr(0, at)))] = {std::string(trim(part.substr(at + 1))), Source::kFlag};
+    }
+  }
+
+  void set_bool(Sourced<bool>& b, const std::string& flag, const std::string& value) {
+    auto v = go_parse_bool(value);
+    if (!v) return error(flag, value, "not a boolean");
+    b = {*v, Source::kFlag};
+  }
+
+  void apply(const std::string& flag, const std::string& value) {
+    if (flag == "eviction-hard") set_map(cfg.eviction_hard, flag, value, '<');
+    else if (flag == "eviction-soft") set_map(cfg.eviction_soft, flag, value, '<');
+    else if (flag == "eviction-soft-grace-period") set_map(cfg.eviction_soft_grace_period, flag, value, '=');
+    else if (flag == "eviction-minimum-reclaim") set_map(cfg.eviction_minimum_reclaim, flag, value, '=');
+    else if (flag == "system-reserved") set_map(cfg.system_reserved, flag, value, '=');
+    else if (flag == "kube-reserved") set_map(cfg.kube_reserved, flag, value, '=');
+    else if (flag == "eviction-pressure-transition-period") {
+      auto d = parse_go_duration(value, "--" + flag);
+      if (!d) error(flag, value, d.error().message);
+      else cfg.eviction_pressure_transition_period_seconds = {*d, Source::kFlag};
+    } else if (flag == "eviction-max-pod-grace-period") {
+      auto v = parse_i64(value);
+      if (!v || *v < INT32_MIN || *v > INT32_MAX) error(flag, value, "not an int32");
+      else cfg.eviction_max_pod_grace_period = {static_cast<int>(*v), Source::kFlag};
+    } else if (flag == "enforce-node-allocatable") {
+      // pflag StringSlice: the first Set replaces the default, later ones append.
+      if (seen.insert(flag).second) cfg.enforce_node_allocatable = {{}, Source::kFlag};
+      for (auto part : split(value, ','))
+        if (!part.empty()) cfg.enforce_node_allocatable.value.emplace_back(part);
+    } else if (flag == "experimental-kernel-memcg-notification" || flag == "kernel-memcg-notification") {
+      set_bool(cfg.kernel_memcg_notification, flag, value);
+    } else if (flag == "experimental-allocatable-ignore-eviction") {
+      set_bool(cfg.experimental_allocatable_ignore_eviction, flag, value);
+    } else if (flag == "cgroups-per-qos") {
+      set_bool(cfg.cgroups_per_qos, flag, value);
+    } else if (flag == "cgroup-root") {
+      cfg.cgroup_root = {value, Source::kFlag};
+    } else if (flag == "cgroup-driver") {
+      cfg.cgroup_driver = {value, Source::kFlag};
+    }
+  }
+};
+
+std::string normalize(std::string_view name) {
+  std::string n(name);
+  std::replace(n.begin(), n.end(), '_', '-');  // cliflag.WordSepNormalizeFunc
+  return n;
+}
+
+// Walks args the way pflag does and calls fn(name, value) for each long flag.
+template <class Fn>
+void walk_flags(const std::vector<std::string>& args, Fn&& fn) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--") break;
+    if (a.size() < 2 || a[0] != '-') continue;  // the kubelet takes no positional arguments
+    bool long_flag = a.size() > 2 && a[1] == '-';
+    std::string_view body = a.substr(long_flag ? 2 : 1);
+    size_t eq = body.find('=');
+    std::string name = normalize(body.substr(0, eq));
+    std::string value;
+    bool has_value = eq != std::string_view::npos;
+    if (has_value) value = std::string(body.substr(eq + 1));
+    if (!has_value) {
+      if (bool_flags().count(name)) {
+        value = "true";
+      } else if (i + 1 < args.size() && !(args[i + 1].size() > 1 && args[i + 1][0] == '-')) {
+        value = args[++i];
+        has_value = true;
+      } else {
+        value = "true";  // an unknown flag with no value: treat as a boolean
+      }
+    }
+    if (long_flag) fn(name, value, has_value);
+  }
+}
+
+}  // namespace
+
+void apply_flags(KubeletConfig& cfg, const std::vector<std::string>& args) {
+  FlagParser p{cfg, {}};
+  walk_flags(args, [&](const std::string& name, const std::string& value, bool) { p.apply(name, value); });
+}
+
+std::optional<std::string> config_flag(const std::vector<std::string>& args) {
+  std::optional<std::string> out;
+  walk_flags(args, [&](const std::string& name, const std::string& value, bool has_value) {
+    if (name == "config" && has_value) out = value;
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- discovery
+
+namespace {
+
+std::string_view basename_of(std::string_view p) {
+  size_t s = p.rfind('/');
+  return s == std::string_view::npos ? p : p.substr(s + 1);
+}
+
+bool names_kubelet(std::string_view path) {
+  auto b = basename_of(path);
+  if (ends_with(b, " (deleted)")) b.remove_suffix(10);
+  return b == "kubelet";
+}
+
+}  // namespace
+
+const Process* find_kubelet_process(const Snapshot& snap) {
+  for (const auto& p : snap.processes) {  // sorted by pid: the lowest wins
+    if (p.kernel_thread) continue;
+    if (p.comm == "kubelet" || (p.exe && names_kubelet(*p.exe)) ||
+        (!p.cmdline.empty() && names_kubelet(p.cmdline[0])))
+      return &p;
+  }
+  return nullptr;
+}
+
+KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& snap, const KubeletOverrides& ov) {
+  KubeletConfig cfg = default_kubelet_config();
+  const Process* kp = nullptr;
+  if (ov.pid) {
+    kp = snap.find_process(*ov.pid);
+    if (!kp) cfg.errors.push_back(Error::invalid(fmt::format("--kubelet-pid {}: no such process", *ov.pid)));
+  } else {
+    kp = find_kubelet_process(snap);
+  }
+  if (kp) {
+    cfg.kubelet_found = true;
+    cfg.pid = kp->pid;
+  }
+
+  std::vector<std::string> args;
+  std::string flags_source;
+  if (ov.flags) {
+    args = split_shell_words(*ov.flags);
+    if (!args.empty() && !starts_with(args[0], "-") && names_kubelet(args[0])) args.erase(args.begin());
+    flags_source = "flags: --kubelet-flags";
+  } else if (kp) {
+    args.assign(kp->cmdline.size() > 1 ? kp->cmdline.begin() + 1 : kp->cmdline.end(), kp->cmdline.end());
+    flags_source = fmt::format("flags: /proc/{}/cmdline (kubelet pid {})", kp->pid, kp->pid);
+  }
+  cfg.args = args;
+
+  // Which config file, and where to read it.
+  std::optional<std::string> host_name, read_path;
+  std::string why;
+  if (ov.config_file) {
+    host_name = *ov.config_file;
+    read_path = *ov.config_file;
+    why = " (--kubelet-config)";
+  } else if (auto c = config_flag(args)) {
+    std::string abs = *c;
+    if (!starts_with(abs, "/")) {
+      // filepath.Abs in the kubelet's own working directory.
+      std::string cwd = kp && kp->cwd ? *kp->cwd : "/";
+      abs = HostPaths::join(cwd, abs);
+    }
+    host_name = abs;
+    read_path = paths.root(abs);
+    why = " (--config)";
+  } else if (!kp && !ov.flags) {
+    std::string fallback = "/var/lib/kubelet/config.yaml";
+    if (exists(paths.root(fallback))) {
+      host_name = fallback;
+      read_path = paths.root(fallback);
+      why = " (no kubelet process found: the kubeadm default path)";
+    }
+  }
+
+  if (read_path) {
+    cfg.config_file = host_name;
+    auto text = read_file(*read_path);
+    if (!text) {
+      Error e = text.error();
+      e.message = fmt::format("kubelet config file {}{} unreadable: {}", *host_name, why, e.message);
+      cfg.errors.push_back(e);
+    } else {
+      size_t before = cfg.config_sources.size();
+      apply_config_text(cfg, *text, *host_name);
+      if (cfg.config_sources.size() > before) cfg.config_sources.back() += why;
+    }
+  }
+  if (!flags_source.empty()) {
+    apply_flags(cfg, args);  // flags win over the file (kubeletConfigFlagPrecedence)
+    cfg.config_sources.push_back(flags_source);
+  }
+  if (cfg.config_sources.empty())
+    cfg.config_sources.push_back(kp ? "defaults (kubelet without flags or config)"
+                                    : "defaults (no kubelet process and no config file found)");
+  return cfg;
+}
+
+}  // namespace ms::k8s
