@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <functional>
 #include <fmt/format.h>
 #include <set>
 
@@ -87,39 +88,9 @@ std::vector<std::string> split_shell_words(std::string_view s) {
 
 namespace {
 
-std::string yaml_where(const std::string& name, const YAML::Node& n) {
-  auto m = n.Mark();
-  if (m.line >= 0) return fmt::format("{}:{}", name, m.line + 1);
-  return name;
-}
-
 Error config_error(const std::string& name, const YAML::Node& n, std::string msg) {
   auto m = n.Mark();
   return Error::malformed(name, m.line >= 0 ? m.line + 1 : 0, std::move(msg));
-}
-
-// map[string]string field. Absent → nullopt; null → nullopt (a nil map in Go).
-std::optional<std::map<std::string, std::string>> read_string_map(KubeletConfig& cfg, const YAML::Node& root,
-                                                                  const char* key, const std::string& name,
-                                                                  bool* present_nonnull) {
-  *present_nonnull = false;
-  YAML::Node n = root[key];
-  if (!n || n.IsNull()) return std::nullopt;
-  if (!n.IsMap()) {
-    cfg.errors.push_back(config_error(name, n, fmt::format("{} must be a map of strings", key)));
-    return std::nullopt;
-  }
-  std::map<std::string, std::string> out;
-  for (const auto& kv : n) {
-    if (!kv.second.IsScalar()) {
-      cfg.errors.push_back(config_error(name, kv.second, fmt::format("{}.{} must be a string", key,
-                                                                     kv.first.as<std::string>("?"))));
-      continue;
-    }
-    out[kv.first.as<std::string>()] = kv.second.as<std::string>();
-  }
-  *present_nonnull = true;
-  return out;
 }
 
 std::optional<bool> read_bool(KubeletConfig& cfg, const YAML::Node& root, const char* key, const std::string& name) {
@@ -145,15 +116,9 @@ std::optional<std::string> read_string(KubeletConfig& cfg, const YAML::Node& roo
   return n.Scalar();
 }
 
-SourcedMap to_sourced(const std::map<std::string, std::string>& m, Source s) {
-  SourcedMap out;
-  for (const auto& [k, v] : m) out[k] = {v, s};
-  return out;
-}
-
 }  // namespace
 
-void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::string& name) {
+void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::string& name, bool dropin) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -175,30 +140,48 @@ void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::str
                       kind && kind.IsScalar() ? kind.Scalar() : "")));
       return;
     }
-    cfg.config_sources.push_back(fmt::format("config: {}", name));
+    cfg.config_sources.push_back((dropin ? "config drop-in: " : "config: ") + name);
 
     auto merge = read_bool(cfg, root, "mergeDefaultEvictionSettings", name);
     if (merge) cfg.merge_default_eviction_settings = {*merge, Source::kConfig};
 
-    bool present = false;
-    // loadConfigFile: a nil evictionHard gets DefaultEvictionHard; a non-nil one keeps only its own
-    // signals unless mergeDefaultEvictionSettings fills the missing defaults in.
-    if (auto m = read_string_map(cfg, root, "evictionHard", name, &present)) {
-      cfg.eviction_hard = to_sourced(*m, Source::kConfig);
-      if (cfg.merge_default_eviction_settings.value)
-        for (const auto& [k, v] : default_eviction_hard())
-          if (!cfg.eviction_hard.count(k)) cfg.eviction_hard[k] = {v, Source::kDefault};
-    }
-    if (auto m = read_string_map(cfg, root, "evictionSoft", name, &present))
-      cfg.eviction_soft = to_sourced(*m, Source::kConfig);
-    if (auto m = read_string_map(cfg, root, "evictionSoftGracePeriod", name, &present))
-      cfg.eviction_soft_grace_period = to_sourced(*m, Source::kConfig);
-    if (auto m = read_string_map(cfg, root, "evictionMinimumReclaim", name, &present))
-      cfg.eviction_minimum_reclaim = to_sourced(*m, Source::kConfig);
-    if (auto m = read_string_map(cfg, root, "systemReserved", name, &present))
-      cfg.system_reserved = to_sourced(*m, Source::kConfig);
-    if (auto m = read_string_map(cfg, root, "kubeReserved", name, &present))
-      cfg.kube_reserved = to_sourced(*m, Source::kConfig);
+    // A map field. Main file: absent or null keeps the current value (nil → defaults), present
+    // replaces it. Drop-in (JSON merge patch): null deletes the field, keys merge, a null key deletes.
+    auto map_field = [&](const char* key, SourcedMap& dst, bool eviction_hard) {
+      YAML::Node n = root[key];
+      if (!n) return;
+      if (n.IsNull()) {
+        if (dropin) dst.clear();
+        return;
+      }
+      if (!n.IsMap()) {
+        cfg.errors.push_back(config_error(name, n, fmt::format("{} must be a map of strings", key)));
+        return;
+      }
+      if (!dropin) dst.clear();
+      for (const auto& kv : n) {
+        std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        if (kv.second.IsNull()) {
+          if (dropin) dst.erase(k);
+          else dst[k] = {"", Source::kConfig};
+        } else if (kv.second.IsScalar()) {
+          dst[k] = {kv.second.Scalar(), Source::kConfig};
+        } else {
+          cfg.errors.push_back(config_error(name, kv.second, fmt::format("{}.{} must be a string", key, k)));
+        }
+      }
+      // loadConfigFile: a nil evictionHard gets DefaultEvictionHard (kept above); a non-nil one keeps
+      // only its own signals unless mergeDefaultEvictionSettings fills the missing defaults in.
+      if (eviction_hard && !dropin && cfg.merge_default_eviction_settings.value)
+        for (const auto& [dk, dv] : default_eviction_hard())
+          if (!dst.count(dk)) dst[dk] = {dv, Source::kDefault};
+    };
+    map_field("evictionHard", cfg.eviction_hard, true);
+    map_field("evictionSoft", cfg.eviction_soft, false);
+    map_field("evictionSoftGracePeriod", cfg.eviction_soft_grace_period, false);
+    map_field("evictionMinimumReclaim", cfg.eviction_minimum_reclaim, false);
+    map_field("systemReserved", cfg.system_reserved, false);
+    map_field("kubeReserved", cfg.kube_reserved, false);
 
     if (auto s = read_string(cfg, root, "evictionPressureTransitionPeriod", name)) {
       auto d = parse_go_duration(*s, "evictionPressureTransitionPeriod in " + name);
@@ -364,13 +347,15 @@ void apply_flags(KubeletConfig& cfg, const std::vector<std::string>& args) {
   walk_flags(args, [&](const std::string& name, const std::string& value, bool) { p.apply(name, value); });
 }
 
-std::optional<std::string> config_flag(const std::vector<std::string>& args) {
+std::optional<std::string> flag_value(const std::vector<std::string>& args, std::string_view flag) {
   std::optional<std::string> out;
   walk_flags(args, [&](const std::string& name, const std::string& value, bool has_value) {
-    if (name == "config" && has_value) out = value;
+    if (name == flag && has_value) out = value;
   });
   return out;
 }
+
+std::optional<std::string> config_flag(const std::vector<std::string>& args) { return flag_value(args, "config"); }
 
 // ---------------------------------------------------------------- discovery
 
@@ -462,6 +447,32 @@ KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& sn
       size_t before = cfg.config_sources.size();
       apply_config_text(cfg, *text, *host_name);
       if (cfg.config_sources.size() > before) cfg.config_sources.back() += why;
+    }
+  }
+  // --config-dir drop-ins: every *.conf file, walked in lexical order, merged over the config.
+  if (auto dir = flag_value(args, "config-dir")) {
+    std::string abs = *dir;
+    if (!starts_with(abs, "/")) abs = HostPaths::join(kp && kp->cwd ? *kp->cwd : "/", abs);
+    std::vector<std::string> files;
+    std::function<void(const std::string&)> walk = [&](const std::string& host_dir) {
+      auto entries = list_dir(paths.root(host_dir));
+      if (!entries) {
+        cfg.errors.push_back(Error::invalid(
+            fmt::format("kubelet --config-dir {} unreadable: {}", host_dir, entries.error().describe())));
+        return;
+      }
+      std::sort(entries->begin(), entries->end());
+      for (const auto& e : *entries) {
+        std::string child = HostPaths::join(host_dir, e);
+        if (is_dir(paths.root(child))) walk(child);
+        else if (ends_with(e, ".conf")) files.push_back(child);
+      }
+    };
+    walk(abs);
+    for (const auto& f : files) {
+      auto text = read_file(paths.root(f));
+      if (!text) cfg.errors.push_back(text.error());
+      else apply_config_text(cfg, *text, f, /*dropin=*/true);
     }
   }
   if (!flags_source.empty()) {

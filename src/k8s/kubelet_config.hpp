@@ -91,7 +91,9 @@ KubeletConfig default_kubelet_config();
 // Applies a KubeletConfiguration document (YAML or JSON) to `cfg` as loadConfigFile does,
 // including the evictionHard default/merge rule. `name` is used in errors and config_sources.
 // Errors (bad YAML, wrong kind, wrong type) are appended to cfg.errors; fields that parse are kept.
-void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::string& name);
+// `dropin`: a --config-dir file, merged as a JSON merge patch (maps merge key by key, null deletes)
+// after the main file's defaults were applied.
+void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::string& name, bool dropin = false);
 
 // Re-parses kubelet command-line args (without argv[0]) over `cfg` (pflag semantics). Unknown
 // flags are skipped; malformed values are appended to cfg.errors naming the flag and value.
@@ -99,6 +101,8 @@ void apply_flags(KubeletConfig& cfg, const std::vector<std::string>& args);
 
 // The --config value in args, if any (last occurrence wins, like pflag).
 std::optional<std::string> config_flag(const std::vector<std::string>& args);
+// The value of any long flag in args (last occurrence wins), e.g. "config-dir".
+std::optional<std::string> flag_value(const std::vector<std::string>& args, std::string_view flag);
 
 // The kubelet process: comm "kubelet" or exe basename "kubelet" (lowest pid when several).
 const Process* find_kubelet_process(const Snapshot& snap);
@@ -107,7 +111,8 @@ const Process* find_kubelet_process(const Snapshot& snap);
 
 // Finds the kubelet in the snapshot, reads its flags and its --config file under --rootfs
 // (relative paths resolved against the kubelet's cwd); with no kubelet process found, falls back
-// to /var/lib/kubelet/config.yaml when it exists. Overrides replace what discovery finds.
+// to /var/lib/kubelet/config.yaml when it exists. --config-dir drop-ins (*.conf, lexical order) are
+// merged over it before the flags. Overrides replace what discovery finds.
 // Never fails: problems land in KubeletConfig::errors.
 KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& snap,
                                       const KubeletOverrides& overrides = {});

@@ -248,6 +248,10 @@ TEST(RealKubeletConfigs, OpenShift04SystemReservedAndDefaultEviction) {
   std::string inner;
   std::istringstream in(doc.substr(at + 10));
   for (std::string line; std::getline(in, line);) inner += (line.size() >= 4 ? line.substr(4) : "") + "\n";
+  // The file is an MCO template: fill in its one Go-template value as the operator would.
+  auto tpl = inner.find("{{.ClusterDNSIP}}");
+  ASSERT_NE(tpl, std::string::npos);
+  inner.replace(tpl, 17, "172.30.0.10");
   auto c = from(inner);
   ASSERT_TRUE(c.errors.empty()) << errors_text(c);
   EXPECT_EQ(c.system_reserved.at("memory").value, "1Gi");
@@ -435,4 +439,27 @@ TEST(KubeletDiscovery, FixtureKubeletFlagsWinOverItsConfigFile) {
   ASSERT_EQ(c.errors.size(), 1u);
   EXPECT_NE(c.errors[0].describe().find("/nope.yaml"), std::string::npos);
   EXPECT_EQ(c.eviction_hard.at("memory.available").value, "3Gi");
+}
+
+TEST(KubeletDiscovery, ConfigDirDropInsMergeLikeAJsonMergePatch) {
+  HostPaths p;
+  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/kubelet-v2";
+  p.procfs = base + "/proc";
+  p.sysfs = base + "/sys";
+  p.rootfs = base + "/root";
+  Snapshot snap;  // no processes: everything comes from the overrides
+  KubeletOverrides ov;
+  ov.flags = "--config=/etc/kubernetes/kubelet.yaml --config-dir=/etc/kubernetes/kubelet.conf.d";
+  auto c = discover_kubelet_config(p, snap, ov);
+  EXPECT_TRUE(c.errors.empty()) << errors_text(c);
+  EXPECT_FALSE(c.kubelet_found);
+  // Base file: memory 500Mi + nodefs 10%; 10-eviction.conf deletes nodefs and adds imagefs.
+  ASSERT_EQ(c.eviction_hard.size(), 2u);
+  EXPECT_EQ(c.eviction_hard.at("memory.available").value, "500Mi");
+  EXPECT_EQ(c.eviction_hard.at("imagefs.available").value, "20%");
+  EXPECT_EQ(c.kube_reserved.size(), 2u);  // memory from the file, cpu from the drop-in
+  EXPECT_DOUBLE_EQ(c.eviction_pressure_transition_period_seconds.value, 60);
+  ASSERT_EQ(c.config_sources.size(), 4u);
+  EXPECT_NE(c.config_sources[1].find("10-eviction.conf"), std::string::npos);
+  EXPECT_NE(c.config_sources[2].find("20-transition.conf"), std::string::npos);
 }
