@@ -107,8 +107,9 @@ std::string render_available(const k8s::KubeletView& v, const k8s::KubeletConfig
   out += "  kubeReserved: " + escape_terminal(map_text(cfg.kube_reserved)) + "\n";
   std::string ena;
   for (const auto& e : cfg.enforce_node_allocatable.value) ena += (ena.empty() ? "" : ",") + e;
-  out += escape_terminal(fmt::format("  enforceNodeAllocatable: [{}] ({})\n", ena,
-                                     k8s::to_string(cfg.enforce_node_allocatable.source)));
+  out += escape_terminal(fmt::format("  enforceNodeAllocatable: [{}] ({})", ena,
+                                     k8s::to_string(cfg.enforce_node_allocatable.source))) +
+         "\n";
   if (na && na->allocatable_bytes) {
     out += fmt::format("  node allocatable: {} = capacity {} - systemReserved {} - kubeReserved {} - evictionHard {} - "
                        "hugepages {}\n",

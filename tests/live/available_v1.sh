@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Live, cgroup v1: `memsleuth available` must agree with the kubernetes docs' memory-available.sh
-# (the script quoted in ../shared/seed/incident-writeup-zh.txt), computed here at the same moment.
-# The tolerance is what the script itself sees change between a read just before and one just after
-# memsleuth's read; an attempt only counts when that change is small, so a wrong formula (e.g. not
-# subtracting total_inactive_file) cannot hide inside the noise. Also: the ledger adds up to MemTotal
+# (the script quoted in ../shared/seed/incident-writeup-zh.txt), computed here at the same moment:
+# byte-exact on a frozen copy of the node's files, and live within what the script itself sees move
+# between a read just before and one just after memsleuth's. Also: the ledger adds up to MemTotal
 # with "unexplained" under 2% of it, and the difference items add up to their total.
 set -uo pipefail
 bin=${1:?usage: available_v1.sh <memsleuth>}
@@ -11,13 +10,15 @@ mem=/sys/fs/cgroup/memory
 if [[ $(id -u) -ne 0 ]]; then echo "SKIP: not root"; exit 77; fi
 if [[ ! -f $mem/memory.usage_in_bytes ]]; then echo "SKIP: no cgroup v1 memory controller at $mem"; exit 77; fi
 
-# memory-available.sh, verbatim in its arithmetic.
+# memory-available.sh, verbatim in its arithmetic; $1 = where /proc is, $2 = where the memory
+# controller is (the live kernel, or a frozen copy).
 script_available() {
+  local proc=${1:-/proc} cg=${2:-$mem}
   local memory_capacity_in_kb memory_capacity_in_bytes memory_usage_in_bytes memory_total_inactive_file memory_working_set
-  memory_capacity_in_kb=$(grep MemTotal /proc/meminfo | awk '{print $2}')
+  memory_capacity_in_kb=$(cat $proc/meminfo | grep MemTotal | awk '{print $2}')
   memory_capacity_in_bytes=$((memory_capacity_in_kb * 1024))
-  memory_usage_in_bytes=$(cat $mem/memory.usage_in_bytes)
-  memory_total_inactive_file=$(grep total_inactive_file $mem/memory.stat | awk '{print $2}')
+  memory_usage_in_bytes=$(cat $cg/memory.usage_in_bytes)
+  memory_total_inactive_file=$(cat $cg/memory.stat | grep total_inactive_file | awk '{print $2}')
   memory_working_set=${memory_usage_in_bytes}
   if [ "$memory_working_set" -lt "$memory_total_inactive_file" ]; then
     memory_working_set=0
@@ -27,9 +28,27 @@ script_available() {
   echo $((memory_capacity_in_bytes - memory_working_set))
 }
 
-max_window=$((32 * 1024 * 1024))  # an attempt counts only if memory moved less than this between reads
+# 1. Same moment by construction: freeze the three files the formula reads, from the live kernel,
+#    and run both on the frozen copy. Byte-exact.
+tmp=$(mktemp -d /tmp/mst-kubelet-v1-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/proc" "$tmp/sys/fs/cgroup/memory"
+cat /proc/meminfo >"$tmp/proc/meminfo"
+cat $mem/memory.usage_in_bytes >"$tmp/sys/fs/cgroup/memory/memory.usage_in_bytes"
+cat $mem/memory.stat >"$tmp/sys/fs/cgroup/memory/memory.stat"
+frozen_script=$(script_available "$tmp/proc" "$tmp/sys/fs/cgroup/memory")
+frozen_json=$("$bin" --procfs "$tmp/proc" --sysfs "$tmp/sys" --rootfs "$tmp" available -o json) || {
+  echo "FAIL: memsleuth on the frozen copy exited $?"; exit 1; }
+frozen_got=$(jq -r '.kubelet.memory_available_bytes' <<<"$frozen_json")
+echo "frozen copy of this node: memory-available.sh $frozen_script, memsleuth $frozen_got"
+if [[ "$frozen_got" != "$frozen_script" ]]; then echo "FAIL: not byte-exact on the same readings"; exit 1; fi
+
+# 2. Live: memsleuth between two runs of the script; the tolerance is what the script saw move
+#    between its two reads. Attempts where memory moved by more than max_window (other builds on the
+#    machine) do not count, so a formula error of that size cannot hide in the noise.
+max_window=$((256 * 1024 * 1024))
 ok=0
-for attempt in $(seq 1 30); do
+for attempt in $(seq 1 40); do
   a1=$(script_available)
   json=$("$bin" available -o json) || { echo "FAIL: memsleuth available exited $?"; exit 1; }
   a2=$(script_available)
@@ -38,7 +57,7 @@ for attempt in $(seq 1 30); do
   window=$((hi - lo))
   echo "attempt $attempt: script before $a1, memsleuth $got, script after $a2 (moved $window)"
   if ((window > max_window)); then continue; fi
-  slack=$((1024 * 1024))
+  slack=$((window > 1048576 ? window : 1048576))
   if ((got >= lo - slack && got <= hi + slack)); then ok=1; break; fi
 done
 if ((ok == 0)); then echo "FAIL: memsleuth never agreed with memory-available.sh within the read-to-read change"; exit 1; fi
