@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "k8s/kubelet_config.hpp"
@@ -25,7 +24,10 @@ std::string shared(const std::string& rel) { return slurp(std::string(MEMSLEUTH_
 
 KubeletConfig from(const std::string& yaml, const std::vector<std::string>& flags = {}) {
   KubeletConfig c = default_kubelet_config();
-  if (!yaml.empty()) apply_config_text(c, yaml, "/etc/kubernetes/kubelet.yaml");
+  if (!yaml.empty()) {
+    c.config_file = "/etc/kubernetes/kubelet.yaml";
+    apply_config_text(c, yaml, *c.config_file);
+  }
   apply_flags(c, flags);
   return c;
 }
@@ -226,11 +228,15 @@ TEST(KubeletConfig, PflagForms) {
 
 TEST(RealKubeletConfigs, Eks03BootstrapWritesPartialEvictionHard) {
   std::string sh = shared("config/config-03-eks-bootstrap.sh.excerpt");
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(sh, m, std::regex(R"(\{"evictionHard": (\{[^}]*\})\})")));
+  size_t a = sh.find(R"({"evictionHard": )");
+  ASSERT_NE(a, std::string::npos);
+  a += 17;
+  size_t b = sh.find('}', a);
+  ASSERT_NE(b, std::string::npos);
   // The JSON the script merges into kubelet-config.json (JSON is YAML).
   auto c = from(R"({"kind": "KubeletConfiguration", "apiVersion": "kubelet.config.k8s.io/v1beta1", "evictionHard": )" +
-                m[1].str() + R"(, "kubeReserved": {"cpu": "70m", "ephemeral-storage": "1Gi", "memory": "574Mi"}})");
+                sh.substr(a, b - a + 1) +
+                R"(, "kubeReserved": {"cpu": "70m", "ephemeral-storage": "1Gi", "memory": "574Mi"}})");
   ASSERT_TRUE(c.errors.empty()) << errors_text(c);
   EXPECT_EQ(c.eviction_hard.size(), 3u);  // the trap: imagefs.available / imagefs.inodesFree are gone
   EXPECT_EQ(c.eviction_hard.at("memory.available").value, "100Mi");
@@ -280,9 +286,13 @@ TEST(RealKubeletConfigs, K3s06ZeroPercentAndNoMemoryThreshold) {
 
 TEST(RealKubeletConfigs, Kubeadm07EnvironmentFlags) {
   std::string doc = shared("config/config-07-kubeadm-dropin-issue-58541.txt");
+  // Environment="NAME=value": the values are the kubelet flags.
   std::string args;
-  std::regex env(R"(Environment="[A-Z_]+=([^"]*)\")");
-  for (std::sregex_iterator it(doc.begin(), doc.end(), env), end; it != end; ++it) args += (*it)[1].str() + " ";
+  for (size_t at = doc.find("Environment=\""); at != std::string::npos; at = doc.find("Environment=\"", at + 1)) {
+    size_t eq = doc.find('=', at + 13);
+    size_t end = doc.find('"', eq);
+    args += doc.substr(eq + 1, end - eq - 1) + " ";
+  }
   auto c = from("", split_shell_words(args));
   ASSERT_TRUE(c.errors.empty()) << errors_text(c);
   EXPECT_EQ(c.eviction_hard.size(), 3u);
@@ -325,9 +335,11 @@ TEST(RealKubeletConfigs, Gist10MinimumReclaimAndReservations) {
 
 TEST(RealKubeletConfigs, Gist11ExtraArgs) {
   std::string doc = shared("config/config-11-gist-peihsinsu.txt");
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(doc, m, std::regex(R"(KUBELET_EXTRA_ARGS=([^"]*)\")")));
-  auto c = from("", split_shell_words(m[1].str()));
+  size_t a = doc.find("KUBELET_EXTRA_ARGS=");
+  ASSERT_NE(a, std::string::npos);
+  a += 19;
+  size_t b = doc.find('"', a);
+  auto c = from("", split_shell_words(doc.substr(a, b - a)));
   ASSERT_TRUE(c.errors.empty()) << errors_text(c);
   EXPECT_EQ(c.eviction_hard.size(), 1u);
   EXPECT_EQ(c.eviction_hard.at("memory.available").value, "500Mi");

@@ -158,7 +158,7 @@ TEST(KubeletViewFixture, V2RootAnonFileRule) {
   auto v = compute_kubelet_view(s, V2RootUsage::kAnonFile);
   EXPECT_EQ(v.root_usage_rule, kRuleV2AnonFile);
   EXPECT_EQ(*v.capacity_bytes, 16777216000u);
-  EXPECT_EQ(v.node->usage_bytes, 3072000000u + 4198400000u);
+  EXPECT_EQ(v.node->usage_bytes, uint64_t{3072000000} + uint64_t{4198400000});
   EXPECT_EQ(*v.working_set_bytes, 5427200000u);
   EXPECT_EQ(*v.memory_available_bytes, 11350016000);
   EXPECT_EQ(sum_of(v.ledger), 16777216000);
