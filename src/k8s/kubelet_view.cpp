@@ -123,8 +123,9 @@ KubeletView compute_kubelet_view(const Snapshot& snap, V2RootUsage rule,
     v.root_usage_rule = kRuleV1;
     usage = root->usage_bytes;
     if (!usage) v.notes.push_back("the root cgroup's memory.usage_in_bytes is unreadable");
-  } else if (root->usage_bytes) {
-    // A kernel that gives the v2 root memory.current: runc reads it before any emulation.
+  } else if (root->usage_bytes && !root->usage_from_meminfo) {
+    // A kernel that gives the v2 root memory.current: runc reads it before any emulation. (The
+    // snapshot fills a missing one from meminfo; that is not memory.current.)
     v.root_usage_rule = kRuleV2Current;
     usage = root->usage_bytes;
   } else if (rule == V2RootUsage::kMeminfo) {
