@@ -3,18 +3,34 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <thread>
 
 #include "attribution/attribution.hpp"
+#include "attribution/classify.hpp"
 #include "cli/context.hpp"
+#include "events/attribute.hpp"
+#include "events/event_stream.hpp"
+#include "k8s/kubelet_config.hpp"
+#include "k8s/kubelet_view.hpp"
+#include "k8s/thresholds.hpp"
 #include "probe/fs.hpp"
+#include "probe/kmsg.hpp"
 #include "probe/parsers.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "probe/vm_watermarks.hpp"
+#include "provenance/ancestry.hpp"
+#include "provenance/cron_match.hpp"
+#include "provenance/cron_sources.hpp"
+#include "provenance/culprits.hpp"
+#include "provenance/cwd.hpp"
+#include "provenance/scheduled.hpp"
 #include "render/doctor_json.hpp"
 #include "render/doctor_text.hpp"
 #include "rules/engine.hpp"
+#include "rules/rules.hpp"
 #include "util/text.hpp"
+#include "util/units.hpp"
 
 namespace ms::cli {
 namespace {
@@ -22,6 +38,9 @@ namespace {
 struct DoctorOptions {
   std::string output = "text";
   double sample_seconds = 1.0;
+  std::optional<std::string> kubelet_config, kubelet_flags;
+  bool no_kernel_log = false;
+  size_t max_suspects = 5;
 };
 
 std::string read_hostname(const HostPaths& paths) {
@@ -35,6 +54,21 @@ std::optional<KeyValues> read_vmstat(const HostPaths& paths) {
   return std::nullopt;
 }
 
+// The whole kernel ring once (the same reading `memsleuth oom` does without --file).
+Result<std::vector<Event>> read_kernel_events(const HostPaths& paths) {
+  LineContext lc;
+  lc.reference_us = now_unix() * 1'000'000;
+  auto reader = KmsgReader::open(paths);
+  if (!reader) return fail(reader.error());
+  lc.boot_time_s = read_boot_time(paths);
+  EventStream stream(lc);
+  auto recs = reader->read_available();
+  if (!recs) return fail(recs.error());
+  for (const auto& r : *recs) stream.feed_kmsg(r);
+  stream.finish();
+  return stream.take();
+}
+
 void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   // read_snapshot reads /proc/vmstat first thing: t_snap is that moment, near enough for a rate.
   auto t_snap = std::chrono::steady_clock::now();
@@ -44,28 +78,112 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     ctx.exit_code = 3;
     return;
   }
+  const Snapshot& s = *snap;
   DoctorInput in;
-  in.snap = &*snap;
+  in.snap = &s;
+  std::vector<std::string> missing;
+
   auto reserves = read_vm_reserves(ctx.paths);
   in.watermarks.min_free_bytes = reserves.min_free_bytes;
   if (reserves.zones) {
-    uint64_t page = static_cast<uint64_t>(snap->page_size);
+    uint64_t page = static_cast<uint64_t>(s.page_size);
     in.watermarks.zone_min_bytes = reserves.zones->min_pages * page;
     in.watermarks.zone_low_bytes = reserves.zones->low_pages * page;
     in.watermarks.zone_high_bytes = reserves.zones->high_pages * page;
   }
-  // Attribution of every process and cgroup (owners, effective limits, pods).
-  Attribution attr = attribute(*snap, ctx.paths);
+
+  // Kubelet: discovered from the process table, or described on the command line.
+  k8s::KubeletOverrides ov{o.kubelet_config, o.kubelet_flags};
+  k8s::KubeletConfig cfg = k8s::discover_kubelet_config(ctx.paths, s, ov);
+  bool kubelet_known = cfg.kubelet_found || o.kubelet_config || o.kubelet_flags;
+  std::optional<std::string> pods_cg;
+  if (kubelet_known && s.find_cgroup(cfg.pods_cgroup())) pods_cg = cfg.pods_cgroup();
+  k8s::KubeletView view = k8s::compute_kubelet_view(s, k8s::V2RootUsage::kAnonFile, pods_cg);
+  if (kubelet_known) {
+    std::vector<Error> errors;
+    in.thresholds = k8s::resolve_thresholds(cfg, view, &errors);
+    in.allocatable = k8s::compute_node_allocatable(cfg, view, s, &errors);
+    cfg.errors.insert(cfg.errors.end(), errors.begin(), errors.end());
+    in.kubelet = &cfg;
+    in.kubelet_view = &view;
+  } else {
+    missing.push_back("kubelet: no kubelet process and no --kubelet-config/--kubelet-flags (kubelet rules skipped)");
+  }
+
+  // Attribution of every process and cgroup.
+  ClassifySources sources = ClassifySources::load(ctx.paths);
+  Attribution attr = attribute(s, sources);
   in.attribution = &attr;
 
+  // Provenance of the suspects: big unbounded processes outside kubepods.
+  CronSources cron = CronSources::load(ctx.paths);
+  CulpritInputs culprit_in = load_culprit_inputs(ctx.paths, s.mounts);
+  std::vector<const ProcessAttribution*> suspects;
+  uint64_t floor = rules::unbounded_floor_bytes(in);
+  for (const auto* pa : rules::unbounded_outside_kubepods(in)) {
+    if (*pa->memory.rss < floor || suspects.size() >= o.max_suspects) break;
+    suspects.push_back(pa);
+  }
+  // cwd is sampled for every suspect at once over the sampling window (a walker's cwd moves).
+  auto window = std::chrono::milliseconds(static_cast<int64_t>(o.sample_seconds * 1000));
+  std::vector<std::future<Result<std::vector<CwdSample>>>> samples;
+  for (const auto* pa : suspects) {
+    int pid = pa->process->pid;
+    samples.push_back(std::async(std::launch::async, [&ctx, pid, window] {
+      return sample_cwd(ctx.paths, pid, window, 5);
+    }));
+  }
+  AncestryOptions ao;
+  ao.owner_of = [&attr](const Process& p) {
+    const auto* pa = attr.process(p.pid);
+    return pa ? pa->owner : Owner{};
+  };
+  for (size_t i = 0; i < suspects.size(); ++i) {
+    const auto* pa = suspects[i];
+    const Process& p = *pa->process;
+    SuspectProvenance sp;
+    sp.pid = p.pid;
+    Ancestry anc = build_ancestry(s, p.pid, ao);
+    sp.cron = match_cron_source(anc, cron, ctx.paths.rootfs);
+    if (pa->owner.timer) sp.timer = pa->owner.timer;
+    sp.culprit = match_process_culprit(p.cmdline, p.comm, culprit_in);
+    auto cw = samples[i].get();
+    if (cw && !cw->empty()) {
+      CwdContext cc;
+      cc.process_pod_uid = pa->owner.pod_uid;
+      cc.owner_label = pa->owner.label();
+      cc.memory_cgroup = p.memory_cgroup;
+      if (sp.cron) cc.source_summary = fmt::format("cron: {}:{} ({})", sp.cron->file, sp.cron->line, sp.cron->schedule_text);
+      sp.cwd = analyze_cwd(std::move(*cw), s.mounts, cc);
+    }
+    in.suspects.push_back(std::move(sp));
+  }
+  in.scheduled = find_scheduled_culprits(ctx.paths, s.mounts);
+
+  // Recent OOM kills and evictions from the kernel ring.
+  std::vector<Event> events;
+  if (!o.no_kernel_log) {
+    if (auto ev = read_kernel_events(ctx.paths)) {
+      events = std::move(*ev);
+      AttributionContext ac;
+      ac.owner_of = [&sources](std::string_view memcg) { return classify_cgroup(memcg, &sources); };
+      ac.page_size = static_cast<uint64_t>(s.page_size);
+      attribute_events(events, ac);
+      in.events = &events;
+    } else {
+      missing.push_back("kernel log: " + ev.error().describe() + " (OOM kills not checked; needs root or CAP_SYSLOG)");
+    }
+  }
+
   // Swap rates need a second vmstat reading; only worth the wait when the node has swap.
-  if (o.sample_seconds > 0 && snap->meminfo.get_or("SwapTotal", 0) > 0) {
+  if (o.sample_seconds > 0 && s.meminfo.get_or("SwapTotal", 0) > 0) {
     std::this_thread::sleep_until(t_snap + std::chrono::duration<double>(o.sample_seconds));
     in.vmstat_later = read_vmstat(ctx.paths);
     in.vmstat_interval_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_snap).count();
   }
 
   DoctorReport report = make_doctor_report(in, read_hostname(ctx.paths));
+  report.node.missing.insert(report.node.missing.begin(), missing.begin(), missing.end());
   if (o.output == "json") fmt::print("{}\n", dump_json(doctor_to_json(report)));
   else fmt::print("{}", render_doctor_text(report, ::isatty(STDOUT_FILENO) == 1));
   ctx.exit_code = report.exit_code;
@@ -74,16 +192,22 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
 }  // namespace
 
 void add_doctor_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<DoctorOptions>();
   auto* cmd = app.add_subcommand(
       "doctor",
       "Find what is taking the node down, ranked, with evidence and fix. Exit code: 0 healthy (info at most), "
       "1 warnings, 2 critical, 3 the node could not be read");
-  static DoctorOptions o;
-  add_output_option(*cmd, o.output, {"text", "json"});
-  cmd->add_option("--sample", o.sample_seconds, "Seconds between the two readings used for rates (0: no sampling)")
+  add_output_option(*cmd, o->output, {"text", "json"});
+  cmd->add_option("--sample", o->sample_seconds,
+                  "Seconds to watch suspects' cwd and swap counters (0: one reading, no rates)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 30.0));
-  cmd->callback([&ctx] { run_doctor_command(ctx, o); });
+  cmd->add_option("--kubelet-config", o->kubelet_config,
+                  "Read this KubeletConfiguration file instead of the running kubelet's --config");
+  cmd->add_option("--kubelet-flags", o->kubelet_flags,
+                  "Use this kubelet command line (one string) instead of the running kubelet's");
+  cmd->add_flag("--no-kernel-log", o->no_kernel_log, "Do not read /dev/kmsg (no OOM-kill findings)");
+  cmd->callback([o, &ctx] { run_doctor_command(ctx, *o); });
 }
 
 }  // namespace ms::cli

@@ -8,7 +8,16 @@
 #include <vector>
 
 #include "attribution/attribution.hpp"
+#include "events/event.hpp"
+#include "k8s/kubelet_config.hpp"
+#include "k8s/kubelet_view.hpp"
+#include "k8s/thresholds.hpp"
 #include "model/snapshot.hpp"
+#include "provenance/cron_match.hpp"
+#include "provenance/culprits.hpp"
+#include "provenance/cwd.hpp"
+#include "provenance/scheduled.hpp"
+#include "rules/thresholds.hpp"
 
 namespace ms {
 
@@ -30,6 +39,15 @@ struct History {
   std::vector<HistoryPoint> points;  // oldest first
 };
 
+// Provenance of one suspect (a big process outside kubepods), gathered by the CLI.
+struct SuspectProvenance {
+  int pid = 0;
+  std::optional<CronMatch> cron;       // the crontab line that started it
+  std::optional<std::string> timer;    // the .timer that activates its unit
+  std::optional<CwdTruth> cwd;         // cwd sampled over the doctor's sampling window
+  std::optional<Culprit> culprit;      // a known culprit rule matched its argv
+};
+
 struct DoctorInput {
   const Snapshot* snap = nullptr;  // always set
   VmWatermarks watermarks;
@@ -38,8 +56,22 @@ struct DoctorInput {
   std::optional<KeyValues> vmstat_later;
   double vmstat_interval_s = 0;
 
-  // attribution/: owner, effective limit and memory of every process, cgroup and pod.
+  // k8s/: null when no kubelet was found and none was described on the command line.
+  const k8s::KubeletConfig* kubelet = nullptr;
+  const k8s::KubeletView* kubelet_view = nullptr;
+  std::vector<k8s::ResolvedThreshold> thresholds;
+  std::optional<k8s::NodeAllocatable> allocatable;
+
+  // attribution/
   const Attribution* attribution = nullptr;
+
+  // provenance/
+  std::vector<SuspectProvenance> suspects;
+  std::vector<ScheduledCulprit> scheduled;
+
+  // events/: OOM kills and evictions (null when the kernel log could not be read)
+  const std::vector<Event>* events = nullptr;
+  int64_t events_window_s = thresholds::kEventsWindowSeconds;
 };
 
 }  // namespace ms

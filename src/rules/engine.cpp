@@ -36,7 +36,13 @@ DoctorReport make_doctor_report(const DoctorInput& in, std::string hostname) {
   r.node.mem_available_bytes = s.meminfo.get("MemAvailable");
   r.node.inputs.push_back("snapshot");
   if (in.watermarks.min_free_bytes) r.node.inputs.push_back("vm-watermarks");
+  if (in.kubelet) {
+    r.node.inputs.push_back("kubelet");
+    if (in.kubelet_view) r.node.kubelet_memory_available_bytes = in.kubelet_view->memory_available_bytes;
+  }
   if (in.attribution) r.node.inputs.push_back("attribution");
+  if (in.attribution) r.node.inputs.push_back("provenance");
+  if (in.events) r.node.inputs.push_back("kernel-log");
   if (in.history) r.node.inputs.push_back("history");
   else r.node.missing.push_back("history: no recorder database (growth rates not judged)");
   r.node.rules_run = rule_table().size();

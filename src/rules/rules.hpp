@@ -15,13 +15,23 @@ std::vector<Finding> memory_backed_fs(const DoctorInput& in);
 // Pressure (rules_pressure.cpp)
 std::vector<Finding> memory_psi(const DoctorInput& in);
 std::vector<Finding> swap_activity(const DoctorInput& in);
+// Kubelet (rules_kubelet.cpp)
+std::vector<Finding> kubelet_blind_spot(const DoctorInput& in);
+std::vector<Finding> eviction_hard_too_small(const DoctorInput& in);
+std::vector<Finding> eviction_config(const DoctorInput& in);
 // Outside kubepods (rules_unbounded.cpp)
 std::vector<Finding> unbounded_outside(const DoctorInput& in);
+std::vector<Finding> misleading_cwd(const DoctorInput& in);
 // Pods (rules_pods.cpp)
 std::vector<Finding> besteffort_hog(const DoctorInput& in);
 std::vector<Finding> container_near_limit(const DoctorInput& in);
+// OOM kills and evictions (rules_events.cpp)
+std::vector<Finding> recent_oom_kills(const DoctorInput& in);
+std::vector<Finding> recent_evictions(const DoctorInput& in);
+// Scheduled jobs (rules_scheduled.cpp)
+std::vector<Finding> scheduled_culprits(const DoctorInput& in);
 
-// Shared helpers for rules.
+// Shared helpers for rules (and for the CLI, which gathers provenance for the same suspects).
 double pct_of(uint64_t part, uint64_t whole);
 std::optional<uint64_t> mem_total(const Snapshot& s);
 std::optional<int64_t> hard_threshold_bytes(const DoctorInput& in);
@@ -29,5 +39,7 @@ std::optional<int64_t> hard_threshold_bytes(const DoctorInput& in);
 std::vector<const ProcessAttribution*> unbounded_outside_kubepods(const DoctorInput& in);
 // The size from which such a process is worth a finding.
 uint64_t unbounded_floor_bytes(const DoctorInput& in);
+// Fastest decline of available memory in the history, bytes/s (nullopt without history or decline).
+std::optional<double> available_decline_rate(const DoctorInput& in);
 
 }  // namespace ms::rules

@@ -4,12 +4,19 @@
 
 #include <algorithm>
 
+#include "provenance/cwd.hpp"
 #include "rules/rules.hpp"
 #include "rules/thresholds.hpp"
 #include "util/units.hpp"
 
 namespace ms::rules {
 namespace {
+
+const SuspectProvenance* provenance_of(const DoctorInput& in, int pid) {
+  for (const auto& s : in.suspects)
+    if (s.pid == pid) return &s;
+  return nullptr;
+}
 
 std::string join_argv(const Process& p) {
   if (p.cmdline.empty()) return "[" + p.comm + "]";
@@ -21,8 +28,10 @@ std::string join_argv(const Process& p) {
 
 }  // namespace
 
-std::optional<int64_t> hard_threshold_bytes(const DoctorInput&) {
-  return std::nullopt;  // the kubelet's thresholds are wired in with k8s/
+std::optional<int64_t> hard_threshold_bytes(const DoctorInput& in) {
+  for (const auto& t : in.thresholds)
+    if (t.signal == k8s::kSignalMemoryAvailable && t.kind == "hard" && t.bytes) return t.bytes;
+  return std::nullopt;
 }
 
 uint64_t unbounded_floor_bytes(const DoctorInput& in) {
@@ -54,8 +63,11 @@ std::vector<Finding> unbounded_outside(const DoctorInput& in) {
     uint64_t rss = *pa->memory.rss;
     if (rss < floor) break;  // sorted: the rest are smaller
     const Process& p = *pa->process;
-    bool scheduled = pa->owner.kind == OwnerKind::kCron || pa->owner.kind == OwnerKind::kTimer;
-    bool walking = false, culprit = false;
+    const auto* prov = provenance_of(in, p.pid);
+    bool scheduled = pa->owner.kind == OwnerKind::kCron || pa->owner.kind == OwnerKind::kTimer ||
+                     (prov && (prov->cron || prov->timer));
+    bool walking = prov && prov->cwd && prov->cwd->moving;
+    bool culprit = prov && prov->culprit;
     bool node_agent = pa->owner.kind == OwnerKind::kNodeAgent;
     // A node agent (kubelet, containerd) is expected outside pods: only a big one is worth a line.
     if (node_agent && total && pct_of(rss, *total) < thresholds::kNodeAgentWarnPct) continue;
@@ -66,8 +78,10 @@ std::vector<Finding> unbounded_outside(const DoctorInput& in) {
     bool big = total && pct_of(rss, *total) >= thresholds::kUnboundedCritPct;
     f.severity = (scheduled || walking || culprit || big) ? Severity::kCritical : Severity::kWarning;
     std::string src;
-    if (pa->owner.timer)
-      src = fmt::format(", started by timer {}", *pa->owner.timer);
+    if (prov && prov->cron)
+      src = fmt::format(", started by {}:{}", prov->cron->file, prov->cron->line);
+    else if (prov && prov->timer)
+      src = fmt::format(", started by timer {}", *prov->timer);
     else if (pa->owner.unit)
       src = ", unit " + *pa->owner.unit;
     f.title = fmt::format("{} (pid {}) holds {} outside kubepods with no memory limit ({}{})", p.comm, p.pid,
@@ -81,11 +95,40 @@ std::vector<Finding> unbounded_outside(const DoctorInput& in) {
     f.evidence.push_back(ev_text("owner", std::string(to_string(pa->owner.kind)) + ": " + pa->owner.label(),
                                  "attribution: " + pa->why));
     f.evidence.push_back(ev_text("command", join_argv(p), fmt::format("/proc/{}/cmdline", p.pid)));
+    if (prov && prov->cron) {
+      const auto& c = *prov->cron;
+      f.evidence.push_back(ev_text("started by cron line", fmt::format("{}:{}: {}", c.file, c.line, c.raw),
+                                   c.file + " line " + std::to_string(c.line)));
+      f.evidence.push_back(ev_text("schedule", c.schedule_text, c.file));
+      if (c.script) f.evidence.push_back(ev_text("job script", *c.script, c.run_parts_dir.value_or("run-parts")));
+    }
+    if (prov && prov->timer) f.evidence.push_back(ev_text("started by timer", *prov->timer, "systemd unit files"));
+    if (prov && prov->cwd) {
+      const auto& cw = *prov->cwd;
+      std::string last;
+      for (const auto& s : cw.samples)
+        if (s.path) last = *s.path;
+      f.evidence.push_back(ev_text("cwd", fmt::format("{} ({} distinct in {} samples{})", last, cw.distinct,
+                                                      cw.samples.size(), cw.moving ? ": walking the filesystem" : ""),
+                                   fmt::format("/proc/{}/cwd sampled", p.pid)));
+      if (cw.fs_type) f.evidence.push_back(ev_text("filesystem under cwd", *cw.fs_type + " " + cw.mount.value_or(""),
+                                                   "/proc/self/mountinfo"));
+      if (cw.misleading && cw.warning) f.evidence.push_back(ev_text("misleading cwd", *cw.warning, "provenance cwd truth"));
+    }
+    if (prov && prov->culprit) {
+      f.evidence.push_back(ev_text("known culprit", prov->culprit->title, "provenance culprit rule " + prov->culprit->rule));
+      for (const auto& e : prov->culprit->evidence) f.evidence.push_back(ev_text("culprit evidence", e, prov->culprit->rule));
+    }
     f.why = fmt::format(
         "The kubelet can only evict pods: a process outside kubepods with no memory limit grows until the kernel "
         "OOM-kills something, and it is bigger than {} (the hard eviction threshold, or {:.0f}% of RAM), so its "
         "growth alone can take the node from healthy to OOM between two 10 s kubelet checks.",
         human_bytes_u(floor), thresholds::kUnboundedMinPct);
+    if (prov && prov->culprit) f.fix = prov->culprit->fixes;
+    if (prov && prov->cron) {
+      if (prov->cron->script) f.fix.push_back(fmt::format("chmod -x {}   # stop the job (run-parts skips it)", *prov->cron->script));
+      else f.fix.push_back(fmt::format("# comment out {} line {}: {}", prov->cron->file, prov->cron->line, prov->cron->raw));
+    }
     if (pa->owner.unit && !pa->owner.in_kubepods)
       f.fix.push_back(fmt::format("systemctl set-property {} MemoryMax=512M   # bound it (cgroup limit)", *pa->owner.unit));
     f.fix.push_back(fmt::format("systemd-run --scope -p MemoryMax=512M -- {}   # run such jobs bounded",
@@ -97,6 +140,36 @@ std::vector<Finding> unbounded_outside(const DoctorInput& in) {
     f.subject.owner = pa->owner.label();
     f.subject.owner_kind = to_string(pa->owner.kind);
     f.bytes_at_stake = rss;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// "cwd is not ownership": the seed's engineer lost an hour on it.
+std::vector<Finding> misleading_cwd(const DoctorInput& in) {
+  std::vector<Finding> out;
+  for (const auto& s : in.suspects) {
+    if (!s.cwd || !s.cwd->misleading) continue;
+    const Process* p = in.snap->find_process(s.pid);
+    if (!p) continue;
+    Finding f;
+    f.id = "misleading-cwd";
+    f.severity = Severity::kInfo;
+    f.title = fmt::format("pid {} ({}) has its cwd in pod {}'s directory but is not in that pod: cwd is not ownership",
+                          p->pid, p->comm, s.cwd->under_pod_uid.value_or("?"));
+    f.evidence.push_back(ev_text("cwd sample", s.cwd->pod_dir_sample.value_or("?"), fmt::format("/proc/{}/cwd", p->pid)));
+    f.evidence.push_back(ev_text("memory cgroup", p->memory_cgroup.value_or("?"), fmt::format("/proc/{}/cgroup", p->pid)));
+    f.evidence.push_back(ev_text("moving", s.cwd->moving ? fmt::format("yes ({} distinct paths)", s.cwd->distinct) : "no",
+                                 "cwd sampled"));
+    if (s.cwd->warning) f.evidence.push_back(ev_text("warning", *s.cwd->warning, "provenance cwd truth"));
+    f.why = "/proc/PID/cwd only says where a process stands; a filesystem walker passes through every pod's volume, "
+            "so ownership comes from the memory cgroup, never from the cwd.";
+    f.fix = {fmt::format("cat /proc/{}/cgroup   # the cgroup is the owner", p->pid),
+             fmt::format("memsleuth explain {}", p->pid)};
+    f.subject.pid = p->pid;
+    f.subject.comm = p->comm;
+    f.subject.cgroup = p->memory_cgroup;
+    f.subject.path = s.cwd->pod_dir_sample;
     out.push_back(std::move(f));
   }
   return out;

@@ -6,6 +6,7 @@
 #   1. tmpfs filling: a tmpfs of our own holding ~1.5 GiB (≥ 5% of RAM on nodes up to 30 GiB)
 #   2. a leaking service: a process in <prefix>/system.slice/leaky.service, no limit, growing to ~1.2 GiB
 #   3. a BestEffort pod hog: a process in <prefix>/kubepods/besteffort/pod<uid>/<id> holding ~1.5 GiB
+#   4. a recent memcg OOM: a 64 MiB pod container whose process is OOM-killed by the kernel
 set -uo pipefail
 MS=${1:?usage: doctor_scenarios.sh <memsleuth>}
 CGROOT=/sys/fs/cgroup/memory
@@ -109,5 +110,20 @@ f=$(jq -c '[.findings[]|select(.id=="besteffort-pod-hog")][0]' <<<"$J")
 ((rc >= 1)) || fail "besteffort: exit $rc"
 kill -KILL "$hog" 2>/dev/null
 
+# --- 4. a recent memcg OOM kill ---
+OOM_UID=7f1e2d3c-4b5a-4697-8877-665544332211
+OCID=$(printf '%064x' 57005)
+mkcg "$BASE/kubepods/burstable" && mkcg "$BASE/kubepods/burstable/pod$OOM_UID" && mkcg "$BASE/kubepods/burstable/pod$OOM_UID/$OCID"
+echo $((64 << 20)) >"$BASE/kubepods/burstable/pod$OOM_UID/$OCID/memory.limit_in_bytes"
+sh -c "echo \$\$ >$BASE/kubepods/burstable/pod$OOM_UID/$OCID/cgroup.procs && exec python3 -c 'x = b\"\\x01\" * (256 << 20)'" \
+  </dev/null >/dev/null 2>&1
+oom_kills=$(awk '/^oom_kill /{print $2}' "$BASE/kubepods/burstable/pod$OOM_UID/$OCID/memory.oom_control")
+[[ ${oom_kills:-0} -ge 1 ]] || fail "oom: the kernel did not OOM-kill in our 64 MiB cgroup"
+J=$(doctor_json)
+rc=$?
+f=$(jq -c --arg u "$OOM_UID" '[.findings[]|select(.id=="recent-memcg-oom" and ((.subject.cgroup // "")|contains($u)))][0]' <<<"$J")
+[[ $(jq -r .title <<<"$f") == *"python3"* ]] || fail "oom: no recent-memcg-oom finding for pod $OOM_UID: $(q '[.findings[]|{id,title}]')"
+((rc >= 1)) || fail "oom: exit $rc"
+
 if ((fails)); then echo "$fails failure(s)"; exit 1; fi
-echo "PASS: idle (no critical), tmpfs, leaking service, BestEffort hog"
+echo "PASS: idle (no critical), tmpfs, leaking service, BestEffort hog, memcg OOM"

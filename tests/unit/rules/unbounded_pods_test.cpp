@@ -53,11 +53,24 @@ TEST(UnboundedOutside, BelowTheFloorIsSilentAboveIsWarningCronIsCritical) {
   a.processes[0].owner.in_kubepods = true;
   EXPECT_TRUE(rules::unbounded_outside(in).empty());
   a.processes[0].owner.in_kubepods = false;
-  // Owned by a cron job (a cron ancestor): critical, it is a scheduled job nothing bounds.
-  a.processes[0].owner.kind = OwnerKind::kCron;
+  // Started by cron: critical, and the title names the crontab line.
+  SuspectProvenance sp;
+  sp.pid = 100;
+  CronMatch cm;
+  cm.file = "/etc/crontab";
+  cm.line = 3;
+  cm.raw = "25 6 * * * root cd / && run-parts --report /etc/cron.daily";
+  cm.schedule_text = "daily at 06:25";
+  cm.script = "/etc/cron.daily/index-volumes";
+  sp.cron = cm;
+  in.suspects.push_back(sp);
   f = rules::unbounded_outside(in);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].severity, Severity::kCritical);
+  EXPECT_NE(f[0].title.find("/etc/crontab:3"), std::string::npos) << f[0].title;
+  bool script_fix = false;
+  for (const auto& l : f[0].fix) script_fix |= l.find("chmod -x /etc/cron.daily/index-volumes") != std::string::npos;
+  EXPECT_TRUE(script_fix);
 }
 
 TEST(UnboundedOutside, NodeAgentsOnlyWhenHuge) {
@@ -70,6 +83,27 @@ TEST(UnboundedOutside, NodeAgentsOnlyWhenHuge) {
   EXPECT_TRUE(rules::unbounded_outside(in).empty());
   a.processes[0].memory.rss = 2 * kGi;  // 12.5% of RAM
   EXPECT_EQ(rules::unbounded_outside(in).size(), 1u);
+}
+
+TEST(MisleadingCwd, OnlyWhenProvenanceSaysSo) {
+  auto s = healthy_node();
+  s.processes.push_back(proc(7, "updatedb", 1 * kGi, "/system.slice/cron.service"));
+  SuspectProvenance sp;
+  sp.pid = 7;
+  CwdTruth ct;
+  ct.moving = true;
+  ct.distinct = 4;
+  ct.under_pod_uid = "e13c3afb-d0a2-425e-9296-50ae995d0603";
+  ct.pod_dir_sample = "/var/lib/kubelet/pods/e13c3afb-d0a2-425e-9296-50ae995d0603/volumes/x";
+  sp.cwd = ct;
+  auto in = input_for(s);
+  in.suspects.push_back(sp);
+  EXPECT_TRUE(rules::misleading_cwd(in).empty());
+  in.suspects[0].cwd->misleading = true;
+  auto f = rules::misleading_cwd(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].title.find("cwd is not ownership"), std::string::npos);
+  EXPECT_EQ(f[0].severity, Severity::kInfo);
 }
 
 TEST(BestEffortHog, FiveAndTwentyFivePercent) {
@@ -121,3 +155,25 @@ TEST(ContainerNearLimit, NinetyPercentOfItsOwnLimit) {
   EXPECT_NE(f[0].title.find("91%"), std::string::npos) << f[0].title;
 }
 
+TEST(ScheduledCrawler, OnlyActiveJobsThatCrawlRiskyPaths) {
+  auto s = healthy_node();
+  ScheduledCulprit sc;
+  sc.rule = "updatedb";
+  sc.kind = "cron";
+  sc.file = "/etc/crontab";
+  sc.line = 3;
+  sc.schedule = "25 6 * * *";
+  sc.schedule_text = "daily at 06:25";
+  sc.script = "/etc/cron.daily/plocate";
+  sc.culprit.rule = "updatedb";
+  sc.culprit.crawl = CrawlPlan{};
+  auto in = input_for(s);
+  in.scheduled.push_back(sc);
+  EXPECT_TRUE(rules::scheduled_culprits(in).empty());  // crawls nothing risky
+  in.scheduled[0].culprit.crawl->crawled.push_back({CrawlRisk::kKubernetesState, "/var/lib/kubelet", "ext4", "/dev/sda1"});
+  auto f = rules::scheduled_culprits(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].title.find("/var/lib/kubelet"), std::string::npos) << f[0].title;
+  in.scheduled[0].active = false;
+  EXPECT_TRUE(rules::scheduled_culprits(in).empty());
+}
