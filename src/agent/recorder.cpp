@@ -42,37 +42,6 @@ bool needs_reopen(int rc) {
          rc == SQLITE_IOERR;
 }
 
-// Ancestry at first sight: the cron -> sh -> updatedb chain is gone by morning, so keep it now.
-std::string provenance_json(const Snapshot& s, const Process& p, const HostPaths& paths,
-                            const std::unordered_map<int, const Process*>& by_pid) {
-  nlohmann::ordered_json j;
-  auto exe = read_link(paths.proc(fmt::format("{}/exe", p.pid)));
-  auto cwd = read_link(paths.proc(fmt::format("{}/cwd", p.pid)));
-  if (exe) j["exe"] = utf8_sanitize(*exe);
-  if (cwd) j["cwd"] = utf8_sanitize(*cwd);
-  auto chain = nlohmann::ordered_json::array();
-  int ppid = p.ppid;
-  for (int depth = 0; depth < 16 && ppid > 0; ++depth) {
-    auto it = by_pid.find(ppid);
-    if (it == by_pid.end()) break;
-    const Process* a = it->second;
-    nlohmann::ordered_json e;
-    e["pid"] = a->pid;
-    e["comm"] = utf8_sanitize(a->comm);
-    std::string cmd;
-    for (size_t i = 0; i < a->cmdline.size() && i < 8; ++i) cmd += (i ? " " : "") + a->cmdline[i];
-    if (cmd.size() > 256) cmd.resize(256);
-    e["cmdline"] = utf8_sanitize(cmd);
-    if (a->memory_cgroup) e["memory_cgroup"] = utf8_sanitize(*a->memory_cgroup);
-    chain.push_back(std::move(e));
-    if (a->pid == 1) break;
-    ppid = a->ppid;
-  }
-  j["ancestry"] = std::move(chain);
-  (void)s;
-  return j.dump();
-}
-
 uint64_t own_rss(const HostPaths& paths) {
   auto t = read_file(paths.proc("self/statm"));
   if (!t) return 0;
@@ -160,9 +129,6 @@ struct Recorder::Impl {
     bool full = trigger.has_value();
     Selection sel = select_for_sample(*snap, opts.selection, full);
 
-    std::unordered_map<int, const Process*> by_pid;
-    by_pid.reserve(snap->processes.size());
-    for (const auto& p : snap->processes) by_pid.emplace(p.pid, &p);
     store::SampleInput in;
     in.snapshot = &*snap;
     in.full = full;
@@ -172,7 +138,8 @@ struct Recorder::Impl {
     in.duration_us = static_cast<int64_t>(read_s * 1e6);
     in.process_owner = [&](const Process& p) { return views.process_owner(*snap, p); };
     in.cgroup_owner = [&](const Cgroup& c) { return views.cgroup_owner(*snap, c); };
-    in.process_provenance = [&](const Process& p) { return provenance_json(*snap, p, paths, by_pid); };
+    // Ancestry at first sight: the cron -> sh -> updatedb chain is gone by morning, so keep it now.
+    in.process_provenance = [&](const Process& p) { return views.provenance(*snap, p); };
     in.complete_process = [&](Process& p) {
       if (auto e = read_link(paths.proc(fmt::format("{}/exe", p.pid)))) p.exe = *e;
       if (auto c = read_link(paths.proc(fmt::format("{}/cwd", p.pid)))) p.cwd = *c;

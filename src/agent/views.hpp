@@ -1,13 +1,16 @@
 #pragma once
 // The analyses the recorder runs on each live snapshot, for /metrics and the triggers: both views
 // of available memory with their thresholds, memory by owner kind, per-pod memory, unbounded memory
-// outside kubepods. Computed by the analysis modules (k8s/, attribution/); nothing is stored from
-// here: the store keeps raw readings and History recomputes.
+// outside kubepods; and the owner and provenance of a process the store sees for the first time.
+// Computed by the analysis modules (k8s/, attribution/, provenance/); nothing derived is stored.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "attribution/classify.hpp"
 #include "attribution/owner.hpp"
 #include "model/snapshot.hpp"
 #include "probe/host_paths.hpp"
@@ -31,8 +34,8 @@ struct NodeViews {
   uint64_t unbounded_outside_kubepods_processes = 0;
 };
 
-// Analyses that need more than the snapshot (kubelet config, pod names) read it through `paths`,
-// cached by the caller-owned context between samples.
+// Node sources the analyses read besides the snapshot (pod names, units, users, runtime ids) are
+// loaded once and refreshed every few minutes, not every sample.
 class ViewContext {
  public:
   explicit ViewContext(HostPaths paths) : paths_(std::move(paths)) {}
@@ -40,9 +43,16 @@ class ViewContext {
   // Owner of one process / cgroup, for the store (called at first sight only).
   Owner process_owner(const Snapshot& s, const Process& p);
   Owner cgroup_owner(const Snapshot& s, const Cgroup& c);
+  // JSON: ancestry (each ancestor's pid, comm, cmdline, start, cgroup, owner, reparenting), exe, cwd,
+  // and the pod whose directory the cwd is in (a node-wide crawler walking pod volumes).
+  std::string provenance(const Snapshot& s, const Process& p);
 
  private:
+  const ClassifySources& sources();
   HostPaths paths_;
+  std::optional<ClassifySources> sources_;
+  std::chrono::steady_clock::time_point sources_at_;
+  std::unordered_map<int, Owner> owner_by_pid_;  // of the last compute()
 };
 
 }  // namespace ms::agent

@@ -5,6 +5,7 @@
 #include "attribution/attribution.hpp"
 #include "attribution/top_query.hpp"
 #include "cli/context.hpp"
+#include "cli/history_at.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/top_render.hpp"
 
@@ -17,6 +18,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
     std::string owner;
     std::string output = "table";
     size_t n = 20;
+    AtOptions at;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("top", "Memory by process, cgroup, pod or owner, with the limit that bounds it");
@@ -33,6 +35,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"pod", "systemd-unit", "session", "node-agent", "cron", "timer", "runtime", "kernel",
                              "unconfined"}));
   add_output_option(*cmd, o->output, {"table", "wide", "json"});
+  add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {
     TopQuery q;
     q.by = *top_by_from_string(o->by);
@@ -41,7 +44,13 @@ void add_top_command(CLI::App& app, Context& ctx) {
     if (!o->owner.empty()) q.owner = owner_kind_from_string(o->owner);
     SnapshotOptions so;
     so.pss = q.sort == TopSort::kPss;
-    auto snap = read_snapshot(ctx.paths, so);
+    // --at: the stored processes and cgroups of that moment; owners are recomputed from them.
+    std::optional<RecordedAt> recorded;
+    if (!o->at.at.empty()) {
+      recorded = load_recorded_at(o->at, ctx, "top", 1);
+      if (!recorded) return;
+    }
+    auto snap = recorded ? Result<Snapshot>(recorded->moment.snapshot) : read_snapshot(ctx.paths, so);
     if (!snap) {
       fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
       ctx.exit_code = 1;
@@ -53,7 +62,8 @@ void add_top_command(CLI::App& app, Context& ctx) {
       fmt::print("{}\n", dump_json(top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr)));
       return;
     }
-    std::string out = render_top_table(r, o->output == "wide");
+    std::string out = recorded ? describe_recorded(recorded->moment) + "\n" : std::string();
+    out += render_top_table(r, o->output == "wide");
     if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual);
     fmt::print("{}", out);
   });

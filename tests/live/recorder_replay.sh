@@ -60,10 +60,14 @@ assert p["rss_bytes"] >= 90 << 20, p["rss_bytes"]
 assert p["memory_cgroup"].endswith("/pod'"$uid"'/'"$ctr"'"), p["memory_cgroup"]
 assert p["cwd"] == "'"$TMP"'/workdir", p["cwd"]
 assert p["provenance"]["ancestry"], "no ancestry stored"
+assert p["owner"]["kind"] == "pod", p["owner"]  # kubepods at any depth (attribution)
 cg = [c for c in d["cgroups"] if c["path"].endswith("/pod'"$uid"'")]
 assert cg and cg[0]["usage_bytes"] >= 90 << 20, cg
 print("replay ok:", p["comm"], p["rss_bytes"])
 '
+# The live commands replay the same moment.
+"$MS" top --db "$TMP/h.db" --at "$T_ALIVE" -n 50 > "$TMP/top.txt" || die "top --at failed"
+grep -q "as recorded at" "$TMP/top.txt" && grep -q "$comm" "$TMP/top.txt" || { cat "$TMP/top.txt"; die "top --at lacks the process"; }
 # The text forms work too.
 "$MS" history --db "$TMP/h.db" --at "$T_ALIVE" | grep -q "$comm" || die "--at table lacks the process"
 "$MS" history --db "$TMP/h.db" --since -10m > "$TMP/timeline.txt"

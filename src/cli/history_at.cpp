@@ -1,0 +1,45 @@
+#include "cli/history_at.hpp"
+
+#include <fmt/format.h>
+
+#include "util/escape.hpp"
+#include "util/time_input.hpp"
+#include "util/units.hpp"
+
+namespace ms::cli {
+
+void add_at_options(CLI::App& cmd, AtOptions& o) {
+  cmd.add_option("--at", o.at,
+                 "Replay: the node as `memsleuth record` stored it at this time (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' "
+                 "local, or relative like -2h)");
+  cmd.add_option("--db", o.db, "History database for --at")->capture_default_str();
+}
+
+std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command, int error_exit) {
+  auto fail_with = [&](const std::string& msg) {
+    fmt::print(stderr, "memsleuth {}: {}\n", command, msg);
+    ctx.exit_code = error_exit;
+    return std::nullopt;
+  };
+  auto t = parse_time_input(o.at, now_unix() * 1'000'000);
+  if (!t) return fail_with("--at: " + t.error().describe());
+  auto h = store::History::open(o.db);
+  if (!h) return fail_with(h.error().describe());
+  int64_t ts = *t / 1'000'000;
+  auto m = (*h)->at(ts);
+  if (!m) return fail_with(m.error().describe());
+  if (!*m) return fail_with(fmt::format("nothing recorded in {} within an hour before {}", o.db, rfc3339_utc(ts)));
+  RecordedAt r{std::move(**m), std::nullopt};
+  auto next = (*h)->node_series({r.moment.sample.time + 1, r.moment.sample.time + 60});
+  if (next && !next->empty()) r.next = std::move(next->front());
+  return r;
+}
+
+std::string describe_recorded(const store::RecordedMoment& m) {
+  return escape_terminal(fmt::format("as recorded at {} ({} sample{}; {} of {} processes stored)",
+                                     rfc3339_utc(m.snapshot.time), m.sample.full ? "full" : "regular",
+                                     m.sample.trigger.empty() ? "" : ", trigger " + m.sample.trigger,
+                                     m.snapshot.processes.size(), m.sample.nr_processes));
+}
+
+}  // namespace ms::cli

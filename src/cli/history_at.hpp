@@ -1,0 +1,32 @@
+#pragma once
+// `--at TIME [--db PATH]` for the live commands (top, doctor): the node as the recorder stored it at
+// that time, so the same analyses run on a past moment (derived values recomputed on read).
+#include <optional>
+#include <string>
+
+#include "cli/context.hpp"
+#include "store/history.hpp"
+
+namespace ms::cli {
+
+struct AtOptions {
+  std::string at;
+  std::string db = store::kDefaultDbPath;
+};
+
+// Adds --at and --db to a command.
+void add_at_options(CLI::App& cmd, AtOptions& o);
+
+struct RecordedAt {
+  store::RecordedMoment moment;
+  std::optional<store::NodePoint> next;  // the following sample, within a minute (for rates)
+};
+
+// Loads the moment; on failure prints why (prefixed with `command`), sets ctx.exit_code to
+// `error_exit` and returns nullopt.
+std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command, int error_exit);
+
+// One line for people: "as recorded at 2026-11-27T02:10:00Z (regular sample; 25 of 231 processes stored)".
+std::string describe_recorded(const store::RecordedMoment& m);
+
+}  // namespace ms::cli
