@@ -119,7 +119,8 @@ struct Recorder::Impl {
     ti.now = snap->time;
     ti.last_full = last_full;
     ti.kubelet_available = v.kubelet_available;
-    ti.kubelet_threshold = v.kubelet_threshold;
+    // Without the kubelet's configuration, its default hard threshold (memory.available<100Mi).
+    ti.kubelet_threshold = v.kubelet_threshold ? v.kubelet_threshold : std::optional<int64_t>(100ll << 20);
     ti.allocatable_available = v.allocatable_available;
     ti.allocatable_threshold = v.allocatable_threshold;
     ti.kernel_available = v.kernel_available;

@@ -9,6 +9,8 @@
 #include "probe/fs.hpp"
 #include "provenance/ancestry.hpp"
 #include "provenance/cwd.hpp"
+#include "store/frame.hpp"
+#include "store/timeline.hpp"
 #include "util/escape.hpp"
 
 namespace ms::agent {
@@ -32,6 +34,15 @@ NodeViews ViewContext::compute(const Snapshot& s) {
   NodeViews v;
   v.capacity_bytes = s.meminfo.get("MemTotal");
   if (auto a = s.meminfo.get("MemAvailable")) v.kernel_available = static_cast<int64_t>(*a);
+  // The kubelet's views with the same formulas `memsleuth history` recomputes from stored readings,
+  // so /metrics and history agree.
+  store::NodePoint np;
+  np.meminfo = s.meminfo;
+  if (const Cgroup* root = s.find_cgroup("/")) np.root = *root;
+  if (const Cgroup* kp = store::find_kubepods(s)) np.kubepods = *kp;
+  auto dp = store::derive_point(np);
+  v.kubelet_available = dp.kubelet_available;
+  v.allocatable_available = dp.allocatable_available;
   Attribution a = attribute(s, sources());
   for (const auto& k : a.kinds) v.rss_by_owner_kind.emplace_back(to_string(k.kind), k.rss_bytes);
   for (const auto& p : a.pods) {
