@@ -16,6 +16,10 @@
 
 #include "agent/metrics.hpp"
 #include "agent/views.hpp"
+#include "attribution/classify.hpp"
+#include "events/attribute.hpp"
+#include "events/event_stream.hpp"
+#include "probe/kmsg.hpp"
 #include "probe/fs.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "util/escape.hpp"
@@ -71,6 +75,12 @@ struct Recorder::Impl {
   std::unique_ptr<httplib::Server> http;
   std::thread http_thread;
 
+  // OOM kills read from /dev/kmsg by the recorder itself (journald can drop them under pressure).
+  std::optional<KmsgReader> kmsg;
+  std::optional<EventStream> stream;
+  std::optional<int64_t> boot_time;
+  int64_t started = 0;
+
   Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p) {}
 
   void log(const std::string& msg) const {
@@ -97,7 +107,69 @@ struct Recorder::Impl {
     writer = std::move(*w);
   }
 
-  void capture_events() {}
+  void open_kmsg() {
+    if (!opts.kmsg || kmsg) return;
+    // The whole ring at start: kills from before the recorder started are stored too (deduplicated).
+    auto r = opts.kmsg_path.empty() ? KmsgReader::open(paths, KmsgReader::Start::kOldest)
+                                    : KmsgReader::open_path(opts.kmsg_path, KmsgReader::Start::kOldest);
+    if (!r) {
+      log("cannot read the kernel log, OOM kills will not be captured: " + r.error().describe());
+      opts.kmsg = false;
+      return;
+    }
+    kmsg.emplace(std::move(*r));
+    boot_time = read_boot_time(paths);
+    LineContext lc;
+    lc.reference_us = now_unix() * 1'000'000;
+    lc.boot_time_s = boot_time;
+    stream.emplace(lc);
+  }
+
+  static store::RecordedEvent to_recorded(const Event& e, std::optional<int64_t> boot_time) {
+    store::RecordedEvent r;
+    r.time = e.time_us ? *e.time_us / 1'000'000 : now_unix();
+    r.kind = e.kind == EventKind::kOomKill ? "oom_kill" : "eviction";
+    r.source = "kmsg";
+    r.dedupe_key = fmt::format("{}:{}:{}:{}", boot_time.value_or(0), e.uptime_us.value_or(0), r.kind,
+                               e.oom.victim.pid.value_or(0));
+    r.pid = e.oom.victim.pid;
+    r.comm = e.oom.victim.comm;
+    r.cgroup = e.oom.victim_memcg();
+    if (e.owner) {
+      r.owner_kind = to_string(e.owner->kind);
+      r.namespace_ = e.owner->namespace_;
+      r.pod = e.owner->pod;
+      r.container = e.owner->container;
+    }
+    uint64_t kb = e.oom.victim.anon_rss_kb.value_or(0) + e.oom.victim.file_rss_kb.value_or(0) +
+                  e.oom.victim.shmem_rss_kb.value_or(0);
+    if (e.oom.victim.anon_rss_kb) r.bytes = static_cast<int64_t>(kb * 1024);
+    r.message = e.oom.kill_reason.value_or("OOM kill");
+    return r;
+  }
+
+  void capture_events() {
+    if (!kmsg) return;
+    auto recs = kmsg->read_available();
+    if (!recs) return;
+    for (const auto& rec : *recs) stream->feed_kmsg(rec);
+    auto evs = stream->take();
+    if (evs.empty()) return;
+    AttributionContext ac;
+    ac.owner_of = [](std::string_view memcg) { return classify_cgroup(memcg); };
+    attribute_events(evs, ac);
+    std::lock_guard lk(mu);
+    status.kmsg_lost = kmsg->lost();
+    for (const auto& e : evs) {
+      auto r = to_recorded(e, boot_time);
+      // Counters count what happened while this agent ran; older ring records are stored only.
+      if (r.time >= started - 1) {
+        ++events.by_key[{r.kind, r.owner_kind.value_or("unknown"), r.namespace_.value_or("")}];
+        if (e.kind == EventKind::kOomKill) ++pending_oom;
+      }
+      if (pending_events.size() < 1000) pending_events.push_back(std::move(r));  // bounded while the store is down
+    }
+  }
 
   void sample_once() {
     double c0 = cpu_seconds(), w0 = wall_seconds();
@@ -275,6 +347,8 @@ AgentStatus Recorder::status() const {
 
 int Recorder::run(std::atomic<bool>& stop) {
   if (!impl_->start_http(bound_port_)) return 2;
+  impl_->started = now_unix();
+  impl_->open_kmsg();
   impl_->log(fmt::format("recording to {} every {} ms", impl_->opts.db_path, impl_->opts.interval_ms));
   double next = wall_seconds();
   int64_t n = 0;
