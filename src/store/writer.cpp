@@ -16,11 +16,19 @@ namespace {
 
 std::string cgroup_key(const Cgroup& c) { return c.path + '\0' + std::to_string(c.inode); }
 
+// Some processes carry argv of tens of KiB (a test harness, a java classpath): an identity row stays
+// small, the first 4 KiB tell who it is.
+constexpr size_t kMaxCmdline = 4096;
+
 std::string join_cmdline(const std::vector<std::string>& argv) {
   std::string s;
   for (const auto& a : argv) {
     if (!s.empty()) s.push_back(' ');
     s += a;
+    if (s.size() >= kMaxCmdline) {
+      s.resize(kMaxCmdline);
+      break;
+    }
   }
   return s;
 }
