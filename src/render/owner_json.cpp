@@ -2,7 +2,7 @@
 
 namespace ms {
 
-Json owner_to_json(const Owner& o) {
+Json owner_json(const Owner& o) {
   Json j = Json::object();
   j["kind"] = to_string(o.kind);
   j["namespace"] = jstr_opt(o.namespace_);

@@ -8,7 +8,9 @@
 
 namespace ms {
 
-Json owner_to_json(const Owner& o);
+// Named owner_json (not owner_to_json): render/oom_json.hpp has its own owner_to_json without timer
+// and sandbox; one ODR-safe name each until they are merged.
+Json owner_json(const Owner& o);
 // {effective_limit_bytes, bounded, limit_known, limiting_cgroup, headroom_bytes}, merged into `row`.
 void add_limit_json(Json& row, const EffectiveLimit& l);
 

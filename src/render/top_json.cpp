@@ -23,7 +23,7 @@ Json residual_json(const ResidualMemory& r) {
     t["used_bytes"] = jopt(m.used_bytes);
     t["size_bytes"] = jopt(m.size_bytes);
     t["dev_shm"] = m.dev_shm;
-    t["owner"] = m.owner ? owner_to_json(*m.owner) : Json(nullptr);
+    t["owner"] = m.owner ? owner_json(*m.owner) : Json(nullptr);
     t["volume"] = jstr_opt(m.volume);
     tmpfs.push_back(std::move(t));
   }
@@ -63,7 +63,7 @@ Json top_to_json(const TopResult& r, const ResidualMemory* residual) {
     } else if (!row.cgroup.empty()) {
       j["cgroup"] = jstr(row.cgroup);
     }
-    j["owner"] = owner_to_json(row.owner);
+    j["owner"] = owner_json(row.owner);
     j["label"] = jstr(row.label);
     j["memory_bytes"] = jopt(row.memory_bytes);
     add_limit_json(j, row.limit);
