@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Times commands round-robin (so load changes hit every tool alike) and prints JSON.
 
-  measure.py RUNS name=command [name=command ...]  (command run by /bin/sh, stdout to /dev/null)
+  measure.py RUNS name=command [name=command ...]  (split like a shell word list, no pipes; stdout to /dev/null)
 
 For each name: every run's wall seconds, CPU seconds (user+sys of the child, from wait4) and peak
 RSS (KiB), plus median/min/max of each. A non-zero exit status is recorded and reported.
 """
 import json
 import os
+import shlex
+import tempfile
 import statistics
 import subprocess
 import sys
@@ -15,15 +17,19 @@ import time
 
 
 def one(cmd):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(["/bin/sh", "-c", cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    # /bin/sh execs the last command of a simple line, so wait4 sees the tool itself.
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")[-400:]
-    p.stderr.close()
+    # Peak RSS comes from /usr/bin/time (a small C parent): a child forked from Python would carry
+    # Python's RSS until exec and spoil ru_maxrss. CPU is wait4's (time + the tool, which it waits).
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss.name] + shlex.split(cmd),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        err = p.stderr.read().decode(errors="replace")[-400:]
+        p.stderr.close()
+        lines = [l for l in rss.read().split("\n") if l.strip().isdigit()]
     return dict(wall=wall, cpu=ru.ru_utime + ru.ru_stime, user=ru.ru_utime, sys=ru.ru_stime,
-                maxrss_kib=ru.ru_maxrss, status=os.waitstatus_to_exitcode(status), err=err)
+                maxrss_kib=int(lines[-1]) if lines else 0, status=os.waitstatus_to_exitcode(status), err=err)
 
 
 def summary(vals):

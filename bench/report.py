@@ -46,6 +46,7 @@ print(f"- kernel {E.get('kernel')}, {E.get('cpus')} CPUs ({E.get('cpu_model')}),
 print(f"- load average before the run: {E.get('load_before')} (a shared machine: other builds run at "
       "the same time, so wall times are noisy; CPU time = user+sys of the measured process, from wait4, "
       "is the steadier figure)")
+print(f"- memsleuth binary measured: `{E.get('memsleuth_bin')}`")
 print(f"- memsleuth {E.get('memsleuth')}; {E.get('procps')}; top {E.get('top')}; smem {E.get('smem')}; "
       f"atop {E.get('atop')}; {E.get('python')}")
 print(f"- {E.get('runs')} timed runs per tool after one warm-up, round-robin across tools; figures are "

@@ -83,8 +83,9 @@ if [[ $MICRO == 1 ]]; then
 fi
 
 # Does `memsleuth top` exist yet (another issue)? The stub exits 3.
-HAVE_TOP=0
-if "$BIN" top -n 20 >/dev/null 2>&1; then HAVE_TOP=1; fi
+HAVE_TOP=${BENCH_HAVE_TOP:-0}
+if [[ -z ${BENCH_HAVE_TOP:-} ]] && "$BIN" top -n 20 >/dev/null 2>&1; then HAVE_TOP=1; fi
+echo "memsleuth_bin=$BIN" >> "$RES/machine.env"
 echo "have_top=$HAVE_TOP" >> "$RES/machine.env"
 
 

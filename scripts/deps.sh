@@ -9,7 +9,7 @@ PKGS=(
 )
 # Test-only tools (live/e2e/vm/report tests). MEMSLEUTH_DEPS=build skips them.
 TEST_PKGS=(
-  plocate qemu-system-x86 busybox-static cpio smem atop prometheus chromium python3-yaml
+  plocate qemu-system-x86 busybox-static cpio smem atop prometheus chromium python3-yaml time
 )
 want=("${PKGS[@]}")
 if [[ "${MEMSLEUTH_DEPS:-all}" != build ]]; then want+=("${TEST_PKGS[@]}"); fi
