@@ -2,13 +2,16 @@
 // (moving itself into each cgroup before forking that cgroup's share: one cgroup attach per cgroup,
 // not per process, because a v1 attach waits for an RCU grace period). Every `large_every`-th child
 // touches `large_mib` MiB. Children die with the farm (PDEATHSIG). Prints "READY <n>" when done.
-//   farm N large_every large_mib leaf-cgroup-dir...
+//   farm N large_every large_mib leaves-file      (one leaf cgroup directory per line)
+// The leaves come from a file, not argv: forked children keep the farm's argv as their cmdline, and
+// 300 paths there would make every child's cmdline 40 KB and measure that instead.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -29,12 +32,19 @@ static void child(int k, int large_every, int large_mib) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: farm N large_every large_mib leaf-cgroup-dir...\n");
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: farm N large_every large_mib leaves-file\n");
     return 2;
   }
   int n = std::atoi(argv[1]), large_every = std::atoi(argv[2]), large_mib = std::atoi(argv[3]);
-  std::vector<std::string> leaves(argv + 4, argv + argc);
+  std::vector<std::string> leaves;
+  std::ifstream in(argv[4]);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) leaves.push_back(line);
+  if (leaves.empty()) {
+    std::fprintf(stderr, "farm: no leaves in %s\n", argv[4]);
+    return 2;
+  }
   ::setpgid(0, 0);
   ::signal(SIGCHLD, SIG_IGN);  // no zombies if a child dies
   int made = 0;

@@ -99,18 +99,19 @@ if [[ -n $MEMCG ]]; then
   leaves=()
   for ((i = 0; i < NCG; i++)); do
     q=burstable; ((i % 3 == 2)) && q=besteffort
-    pod=$(printf 'pod%08x-0000-4000-8000-%012x' $((i / 2)) $((i / 2)))
-    leaf="$CGTOP/kubepods/$q/$pod/$(printf '%064x' $((i + 1)))"
-    mkdir -p "$leaf"
-    leaves+=("$leaf")
+    printf -v pod 'pod%08x-0000-4000-8000-%012x' $((i / 2)) $((i / 2))
+    printf -v ctr '%064x' $((i + 1))
+    leaves+=("$CGTOP/kubepods/$q/$pod/$ctr")
   done
+  mkdir -p "${leaves[@]}"
   if [[ $MEMCG == /sys/fs/cgroup ]]; then  # v2: enable memory down the tree
     find "$CGTOP" -mindepth 0 -type d ! -path "*/$(printf '%064x' 1)" -exec sh -c 'echo +memory > "$1/cgroup.subtree_control"' _ {} \; 2>/dev/null || true
   fi
   for N in $NS; do
     echo "bench: live N=$N over $NCG cgroups" >&2
     every=$(( N / 10 > 0 ? N / 10 : 1 ))
-    "$FARM" "$N" "$every" 32 "${leaves[@]}" > "$RES/farm.out" 2>&1 &
+    printf '%s\n' "${leaves[@]}" > "$RES/leaves.txt"
+    "$FARM" "$N" "$every" 32 "$RES/leaves.txt" > "$RES/farm.out" 2>&1 &
     FARM_PID=$!
     for _ in $(seq 1 1200); do grep -q READY "$RES/farm.out" 2>/dev/null && break; sleep 0.1; done
     grep -q READY "$RES/farm.out" || { echo "bench: farm failed: $(cat "$RES/farm.out")" >&2; exit 1; }
