@@ -76,7 +76,7 @@ if live:
             print(f"| {labels[k]} | {fig(t['wall'])} | {fig(t['cpu'])} | "
                   f"{t['maxrss_kib']['median'] / 1024:.1f} | {t['failures']} |")
         if "memsleuth_top" not in r:
-            print("| `memsleuth top -n 20` | not landed on main when this ran (stub) | | | |")
+            print("| `memsleuth top -n 20` | not measured in this run (see the notes below) | | | |")
         s, p = r["snapshot"], r["ps"]
         rows = [("snapshot / ps", s, p, "≤ 0.5× at N = 2,000"), ("snapshot / floor", s, r["floor"], "≤ 2×"),
                 ("snapshot --pss / smem", r["snapshot_pss"], r["smem"], "≤ 0.1×"),

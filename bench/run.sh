@@ -148,5 +148,7 @@ for P in $SYN; do
 done
 
 /usr/bin/python3 bench/report.py "$RES" > "$OUT.tmp"
+# Sections other issues wrote by hand (the recorder's) are kept after the generated part.
+[[ -f $OUT ]] && sed -n '/^## Flight recorder/,$p' "$OUT" >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "bench: wrote $OUT" >&2
