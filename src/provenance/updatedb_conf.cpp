@@ -243,11 +243,13 @@ UpdatedbArgs parse_updatedb_args(const std::vector<std::string>& argv) {
       a.database_root = unquote(v);
     } else if (value_of(i, arg, "", "--localpaths", v)) {
       a.findutils = true;
-      auto w = split_ws(unquote(v));
+      std::string uq = unquote(v);  // split_ws returns views into it: keep it alive
+      auto w = split_ws(uq);
       if (!w.empty()) a.database_root = std::string(w.front());
     } else if (value_of(i, arg, "-e", "--add-prunepaths", v) || value_of(i, arg, "", "--prunepaths", v)) {
       if (starts_with(arg, "--prunepaths")) a.findutils = true;
-      for (auto w : split_ws(unquote(v))) a.add_prunepaths.emplace_back(w);
+      std::string uq = unquote(v);  // a temporary inside the range expression dies before the loop (C++20)
+      for (auto w : split_ws(uq)) a.add_prunepaths.emplace_back(w);
     } else if (value_of(i, arg, "-f", "--add-prunefs", v) || value_of(i, arg, "", "--prunefs", v)) {
       if (starts_with(arg, "--prunefs")) a.findutils = true;
       v = unquote(v);

@@ -48,7 +48,7 @@ TEST(LogLine, ShortIsoWithZone) {
 
 TEST(LogLine, JournalJsonKernelAndByteArrayMessage) {
   auto l = parse_log_line(
-      R"({"__REALTIME_TIMESTAMP":"1715259158000001","_SOURCE_MONOTONIC_TIMESTAMP":"518050606","_HOSTNAME":"n1","_TRANSPORT":"kernel","PRIORITY":"3","MESSAGE":"Out of memory: Killed process 7 (x)"})",
+      R"j({"__REALTIME_TIMESTAMP":"1715259158000001","_SOURCE_MONOTONIC_TIMESTAMP":"518050606","_HOSTNAME":"n1","_TRANSPORT":"kernel","PRIORITY":"3","MESSAGE":"Out of memory: Killed process 7 (x)"})j",
       ctx());
   EXPECT_EQ(l.format, LineFormat::kJournalJson);
   EXPECT_EQ(l.wall_us, 1715259158000001LL);

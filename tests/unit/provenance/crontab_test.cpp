@@ -80,7 +80,7 @@ TEST(Crontab, MalformedLinesAreReportedAndSkipped) {
 
 TEST(Crontab, EmptyAndBinaryInputDoNotCrash) {
   EXPECT_TRUE(parse_crontab("", CrontabFlavor::kSystem).entries.empty());
-  std::string junk("\x00\xff\xfe* * * * *", 14);
+  std::string junk("\x00\xff\xfe* * * * *", 12);
   auto t = parse_crontab(junk, CrontabFlavor::kUser);
   EXPECT_TRUE(t.entries.empty());
   EXPECT_FALSE(t.problems.empty());

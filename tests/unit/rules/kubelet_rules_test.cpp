@@ -149,7 +149,8 @@ TEST(EvictionConfig, GraceTooLongForTheGrowthRate) {
   in.history = &h;
   EXPECT_EQ(by_id(rules::eviction_config(in), "eviction-grace-too-long"), nullptr);
   h.points.push_back({.time = 20, .kubelet_available_bytes = 8 * kGi - 300 * kMi});  // 20 MiB/s → 1800 MiB
-  auto* f = by_id(rules::eviction_config(in), "eviction-grace-too-long");
+  auto findings = rules::eviction_config(in);  // by_id points into it
+  auto* f = by_id(findings, "eviction-grace-too-long");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->title.find("1m30s"), std::string::npos) << f->title;
 }
