@@ -5,6 +5,8 @@ JOBS ?= $(shell nproc)
 # Worktrees and clones share one compiler cache.
 export CCACHE_BASEDIR ?= $(abspath ..)
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# -g builds embed the build dir; without this no two worktrees ever share a cache hit.
+export CCACHE_NOHASHDIR ?= 1
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?=
