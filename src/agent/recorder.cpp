@@ -153,6 +153,10 @@ struct Recorder::Impl {
     auto recs = kmsg->read_available();
     if (!recs) return;
     for (const auto& rec : *recs) stream->feed_kmsg(rec);
+    // A kill is held for its oom_reaper line until a later tick (events/oom_assembler.hpp).
+    stream->tick(std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now().time_since_epoch())
+                     .count());
     auto evs = stream->take();
     if (evs.empty()) return;
     AttributionContext ac;

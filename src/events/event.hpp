@@ -75,8 +75,8 @@ struct EvictedContainer {
 };
 
 struct Eviction {
-  // threshold_met | must_evict | ranked | evicting | evicted | evict_failed | no_pods | unable |
-  // threshold_observed | memory_pressure | status
+  // threshold_met | must_evict | ranked | evicting | evicted | evict_failed | critical_pod | no_pods |
+  // unable | threshold_observed | memory_pressure | status
   std::string stage;
   std::optional<std::string> resource;   // memory, ephemeral-storage, nodefsInodes, ...
   std::optional<std::string> signal;     // memory.available, allocatableMemory.available, ...

@@ -13,6 +13,12 @@
 
 namespace ms {
 
+void EventStream::collect() {
+  for (auto& [host, oom] : oom_by_host_)
+    for (auto& e : oom.take()) done_.push_back(std::move(e));
+  for (auto& e : evictions_.take()) done_.push_back(std::move(e));
+}
+
 void EventStream::dispatch(const LogLine& line) {
   ++lines_;
   auto& oom = oom_by_host_[line.host.value_or("")];
@@ -38,26 +44,60 @@ void EventStream::feed_line(std::string_view raw) {
   });
 }
 
-void EventStream::feed_kmsg(const KmsgRecord& rec) {
+void EventStream::dispatch_kmsg_text(const KmsgRecord& rec, std::string_view text) {
   LogLine line;
   line.format = LineFormat::kKmsg;
   line.uptime_us = rec.usec;
   line.level = rec.level;
   line.ident.emplace("kernel");
   if (ctx_.boot_time_s) line.wall_us = *ctx_.boot_time_s * 1000000 + static_cast<int64_t>(rec.usec);
-  for_each_line(rec.text, [&](std::string_view part, int) {
+  for_each_line(text, [&](std::string_view part, int) {
     line.text.assign(part);
     dispatch(line);
   });
 }
 
-void EventStream::finish() {
-  for (auto& [host, oom] : oom_by_host_) {
-    oom.finish();
-    for (auto& e : oom.take()) done_.push_back(std::move(e));
+void EventStream::flush_kmsg_fragment() {
+  if (!fragment_) return;
+  KmsgRecord rec = std::move(*fragment_);
+  fragment_.reset();
+  fragment_ticked_ = false;
+  dispatch_kmsg_text(rec, rec.text);
+}
+
+void EventStream::feed_kmsg(const KmsgRecord& rec) {
+  if (rec.flag == '+' && fragment_) {
+    if (fragment_->text.size() < 64 * 1024) fragment_->text += rec.text;
+    fragment_ticked_ = false;
+    return;
   }
+  flush_kmsg_fragment();
+  if (rec.flag == 'c') {
+    fragment_ = rec;
+    return;
+  }
+  dispatch_kmsg_text(rec, rec.text);
+}
+
+void EventStream::finish() {
+  flush_kmsg_fragment();
+  for (auto& [host, oom] : oom_by_host_) oom.finish();
   evictions_.finish();
-  for (auto& e : evictions_.take()) done_.push_back(std::move(e));
+  collect();
+}
+
+void EventStream::tick(int64_t now_us) {
+  // A fragment whose continuation did not come before two ticks will not get one.
+  if (fragment_ && fragment_ticked_) flush_kmsg_fragment();
+  else if (fragment_) fragment_ticked_ = true;
+  for (auto& [host, oom] : oom_by_host_) oom.tick(now_us);
+  collect();
+}
+
+size_t EventStream::waiting_kills() const {
+  size_t n = 0;
+  for (const auto& [host, oom] : oom_by_host_) n += oom.waiting();
+  return n;
 }
 
 std::vector<Event> EventStream::take() {

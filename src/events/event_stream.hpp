@@ -1,8 +1,12 @@
 #pragma once
 // The streaming front of events/: feed lines (any supported format, detected per line) or
 // /dev/kmsg records, take completed OOM kills and evictions as they complete. The CLI feeds a whole
-// file and calls finish(); the recorder keeps one stream open and calls take() after each poll.
+// file and calls finish(); the recorder keeps one stream open and calls tick() and take() after
+// each poll. A completed kill waits for its oom_reaper line (see oom_assembler.hpp): until the
+// line, finish(), a later line more than OomAssembler::kReaperGraceUs newer, or tick()s that far
+// apart.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,15 +25,27 @@ class EventStream {
 
   void feed_line(std::string_view raw);
   void feed_kmsg(const KmsgRecord& rec);
-  // Closes every open record (end of input, or the recorder decides a report will not continue).
+  // Closes every open record and releases every waiting one (end of input).
   void finish();
+  // Streaming: now_us on the caller's monotonic clock (steady_clock), after each batch. Releases
+  // kills that waited kReaperGraceUs for their reaper line and closes reports that got no line for
+  // as long; a record always survives the first tick after it was fed.
+  void tick(int64_t now_us);
   // Events completed since the last take(), in completion order.
   std::vector<Event> take();
   uint64_t lines() const { return lines_; }
+  // Completed kills held back for their oom_reaper line.
+  size_t waiting_kills() const;
 
  private:
   void dispatch(const LogLine& line);
+  void dispatch_kmsg_text(const KmsgRecord& rec, std::string_view text);
+  void flush_kmsg_fragment();
+  void collect();
   LineContext ctx_;
+  // Kernels before 4.9 split a pr_cont() line into records flagged 'c' (first) and '+' (rest).
+  std::optional<KmsgRecord> fragment_;
+  bool fragment_ticked_ = false;
   std::map<std::string, OomAssembler> oom_by_host_;  // reports of different hosts may interleave
   EvictionParser evictions_;
   std::vector<Event> done_;

@@ -216,6 +216,27 @@ void EvictionParser::feed(const LogLine& line) {
     emit(line, std::move(ev));
     return;
   }
+  // The kubelet's own pod line (eviction_manager.go evictPod: klog.V(3).InfoS("Evicting pod", "pod",
+  // klog.KObj(pod), "podUID", pod.UID, "message", evictMsg)) carries the status message in message=,
+  // so it must be taken before that message is mistaken for a pod status. The descheduler and the
+  // VPA updater log "Evicting pod" too, with pod= only: those are API evictions, not the kubelet's.
+  if (starts_with(text, "\"Evicting pod\"") && (kv(text, "podUID") || kv(text, "message"))) {
+    Eviction ev;
+    ev.stage = "evicting";
+    if (auto p = kv(text, "pod")) ev.pod = normalise_pod_ref(*p).first;
+    ev.pod_uid = kv(text, "podUID");
+    if (auto m = kv(text, "message")) {
+      if (auto pm = parse_eviction_message(*m)) {
+        ev.resource = pm->resource;
+        ev.threshold = pm->threshold;
+        ev.observed = pm->observed;
+        ev.containers = pm->containers;
+      }
+      ev.message = *m;
+    }
+    emit(line, std::move(ev));
+    return;
+  }
   if (text.find("The node was low on resource: ") != std::string_view::npos) {
     pending_message_ = std::string(text);
     pending_line_ = line;
@@ -238,27 +259,10 @@ void EvictionParser::feed(const LogLine& line) {
     return;
   }
   size_t em = low.find("eviction manager:");
-  bool evicting = starts_with(text, "\"Evicting pod\"");
-  if (em == std::string::npos && !evicting) return;
-  std::string_view msg = em == std::string::npos ? text : text.substr(em + 17);
+  if (em == std::string::npos) return;
+  std::string_view msg = text.substr(em + 17);
   std::string lmsg = lower(msg);
   Eviction ev;
-  if (evicting) {
-    ev.stage = "evicting";
-    if (auto p = kv(text, "pod")) ev.pod = normalise_pod_ref(*p).first;
-    ev.pod_uid = kv(text, "podUID");
-    if (auto m = kv(text, "message")) {
-      if (auto pm = parse_eviction_message(*m)) {
-        ev.resource = pm->resource;
-        ev.threshold = pm->threshold;
-        ev.observed = pm->observed;
-        ev.containers = pm->containers;
-        ev.message = pm->message;
-      }
-    }
-    emit(line, std::move(ev));
-    return;
-  }
   if (lmsg.find("no resources are starved") != std::string::npos) {
     resource_.reset();
     signal_.reset();
@@ -357,6 +361,13 @@ void EvictionParser::feed(const LogLine& line) {
   }
   if (lmsg.find("failed to evict") != std::string::npos) {
     ev.stage = "evict_failed";
+    if (auto p = kv(text, "pod")) ev.pod = normalise_pod_ref(*p).first;
+    emit(line, std::move(ev));
+    return;
+  }
+  // The pod it picked is critical (static or system-node-critical): nothing is evicted this pass.
+  if (lmsg.find("cannot evict a critical pod") != std::string::npos) {
+    ev.stage = "critical_pod";
     if (auto p = kv(text, "pod")) ev.pod = normalise_pod_ref(*p).first;
     emit(line, std::move(ev));
     return;

@@ -70,6 +70,7 @@ void OomAssembler::start(const LogLine& line) {
   cur_.emplace();
   cur_->kind = EventKind::kOomKill;
   stamp(*cur_, line);
+  cur_since_tick_.reset();
   columns_.clear();
   in_stats_ = false;
 }
@@ -77,23 +78,99 @@ void OomAssembler::start(const LogLine& line) {
 void OomAssembler::close() {
   if (!cur_) return;
   finalize_oom_event(*cur_);
-  done_.push_back(std::move(*cur_));
+  Closed c;
+  // Only a kill whose victim is known can be matched by a reaper line; anything else is final.
+  c.awaiting_reaper = cur_->oom.victim.pid.has_value() && !cur_->oom.reaped;
+  c.event = std::move(*cur_);
+  queue_.push_back(std::move(c));
   cur_.reset();
+  cur_since_tick_.reset();
   columns_.clear();
   in_stats_ = false;
+  if (queue_.size() > kMaxQueued) queue_.front().awaiting_reaper = false;
+  release_settled();
+}
+
+void OomAssembler::release_settled() {
+  while (!queue_.empty() && !queue_.front().awaiting_reaper) {
+    done_.push_back(std::move(queue_.front().event));
+    queue_.pop_front();
+  }
+}
+
+void OomAssembler::on_reaper(int64_t pid, const std::optional<std::string>& comm) {
+  // Newest first: a recycled pid belongs to the latest kill of it.
+  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+    const OomVictim& v = it->event.oom.victim;
+    if (!it->awaiting_reaper || v.pid != pid) continue;
+    if (comm && v.comm && *comm != *v.comm) continue;
+    it->event.oom.reaped = true;
+    it->awaiting_reaper = false;
+    break;
+  }
+  release_settled();
+}
+
+namespace {
+// Same clock on both sides or nothing: kernel uptime first, else the wall clock.
+std::optional<int64_t> clock_gap(const Event& e, const LogLine& line) {
+  if (e.uptime_us && line.uptime_us)
+    return static_cast<int64_t>(*line.uptime_us) - static_cast<int64_t>(*e.uptime_us);
+  if (!e.uptime_us && !line.uptime_us && e.time_us && line.wall_us) return *line.wall_us - *e.time_us;
+  return std::nullopt;
+}
+}  // namespace
+
+void OomAssembler::expire_by_line_clock(const LogLine& line) {
+  bool any = false;
+  for (Closed& c : queue_) {
+    if (!c.awaiting_reaper) continue;
+    auto gap = clock_gap(c.event, line);
+    // Much older than the kill counts too: the log restarted (reboot, a second excerpt), so no
+    // reaper line of this kill can follow.
+    if (gap && (*gap > OomAssembler::kReaperGraceUs || *gap < -OomAssembler::kReaperGraceUs)) {
+      c.awaiting_reaper = false;
+      any = true;
+    }
+  }
+  if (any) release_settled();
+}
+
+void OomAssembler::tick(int64_t now_us) {
+  for (Closed& c : queue_) {
+    if (!c.awaiting_reaper) continue;
+    if (!c.since_tick) c.since_tick = now_us;
+    else if (now_us - *c.since_tick >= kReaperGraceUs) c.awaiting_reaper = false;
+  }
+  // The kernel prints a whole report at once (under oom_lock): one that got no line for as long
+  // will not continue.
+  if (cur_) {
+    if (!cur_since_tick_) cur_since_tick_ = now_us;
+    else if (now_us - *cur_since_tick_ >= kReaperGraceUs) close();
+  }
+  release_settled();
+}
+
+size_t OomAssembler::waiting() const {
+  size_t n = 0;
+  for (const Closed& c : queue_) n += c.awaiting_reaper ? 1 : 0;
+  return n;
 }
 
 Event& OomAssembler::ensure(const LogLine& line, bool field_already_set) {
   if (cur_ && field_already_set) close();
   if (!cur_) start(line);
+  cur_since_tick_.reset();  // the report continues: its "no line for a while" clock restarts
   return *cur_;
 }
 
 void OomAssembler::feed(const LogLine& line) {
   std::string_view text = line.text;
+  if (!queue_.empty()) expire_by_line_clock(line);
   if (in_stats_) {
     if (auto kv = parse_memcg_stat_kv(text)) {
       if (cur_ && cur_->oom.memcg_stats.size() < kMaxStats) cur_->oom.memcg_stats.push_back(std::move(*kv));
+      cur_since_tick_.reset();
       return;
     }
     in_stats_ = false;
@@ -110,6 +187,7 @@ void OomAssembler::feed(const LogLine& line) {
   if (cur_ && cur_->oom.invoker_comm && !cur_->oom.invoker_pid) {
     if (auto pid = parse_cpu_pid_line(text)) {
       cur_->oom.invoker_pid = pid;
+      cur_since_tick_.reset();
       return;
     }
   }
@@ -194,9 +272,9 @@ void OomAssembler::feed(const LogLine& line) {
     close();
     return;
   }
-  if (auto pid = parse_reaper_line(text)) {
-    // The reaper reports after the kill line closed the report.
-    if (!done_.empty() && done_.back().oom.victim.pid == pid) done_.back().oom.reaped = true;
+  if (auto r = parse_reaper_line(text)) {
+    // The reaper reports after the kill line closed the report, maybe after the next one began.
+    on_reaper(r->pid, r->comm);
     return;
   }
   if (cur_) {
@@ -207,7 +285,11 @@ void OomAssembler::feed(const LogLine& line) {
   }
 }
 
-void OomAssembler::finish() { close(); }
+void OomAssembler::finish() {
+  close();
+  for (Closed& c : queue_) c.awaiting_reaper = false;
+  release_settled();
+}
 
 std::vector<Event> OomAssembler::take() {
   std::vector<Event> out = std::move(done_);

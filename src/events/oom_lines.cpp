@@ -165,11 +165,24 @@ std::optional<KillLine> parse_kill_line(std::string_view text) {
   return k;
 }
 
-std::optional<int64_t> parse_reaper_line(std::string_view text) {
+std::optional<ReaperLine> parse_reaper_line(std::string_view text) {
   static constexpr std::string_view kMark = "oom_reaper: reaped process ";
   size_t at = text.find(kMark);
   if (at == std::string_view::npos) return std::nullopt;
-  return leading_int(text.substr(at + kMark.size()));
+  std::string_view s = text.substr(at + kMark.size());
+  size_t n = 0;
+  auto pid = leading_int(s, &n);
+  if (!pid) return std::nullopt;
+  ReaperLine r;
+  r.pid = *pid;
+  s.remove_prefix(n);
+  if (!starts_with(s, " (")) return r;
+  s.remove_prefix(2);
+  // The comm ends at the last ')' before the fixed ", now " (the last one: a comm may hold it too).
+  size_t now = s.rfind(", now ");
+  size_t close = s.substr(0, now).rfind(')');
+  if (now != std::string_view::npos && close != std::string_view::npos) r.comm = std::string(s.substr(0, close));
+  return r;
 }
 
 std::optional<std::pair<std::string, std::string>> parse_task_in_line(std::string_view text) {

@@ -36,8 +36,12 @@ struct KillLine {
 // "...: Kill process N (comm) score S or sacrifice child" / "... or a child" (2.6.32)
 std::optional<KillLine> parse_kill_line(std::string_view text);
 
-// "oom_reaper: reaped process N (comm), now anon-rss:..." -> pid
-std::optional<int64_t> parse_reaper_line(std::string_view text);
+struct ReaperLine {
+  int64_t pid = 0;
+  std::optional<std::string> comm;  // nullopt when the line is cut before the comm closes
+};
+// "oom_reaper: reaped process N (comm), now anon-rss:..." (comm may hold parentheses)
+std::optional<ReaperLine> parse_reaper_line(std::string_view text);
 
 // "Task in /a killed as a result of limit of /b" -> {task_in, limit_of}
 std::optional<std::pair<std::string, std::string>> parse_task_in_line(std::string_view text);

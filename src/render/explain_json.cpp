@@ -1,5 +1,6 @@
 #include "render/explain_json.hpp"
 
+#include "render/owner_json.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -10,23 +11,6 @@ Json strings(const std::vector<std::string>& v) {
   Json a = Json::array();
   for (const auto& s : v) a.push_back(jstr(s));
   return a;
-}
-
-Json owner_json(const Owner& o) {
-  Json j;
-  j["kind"] = to_string(o.kind);
-  j["label"] = jstr(o.label());
-  j["in_kubepods"] = o.in_kubepods;
-  j["unit"] = jstr_opt(o.unit);
-  j["timer"] = jstr_opt(o.timer);
-  j["session"] = jstr_opt(o.session);
-  j["user"] = jstr_opt(o.user);
-  j["namespace"] = jstr_opt(o.namespace_);
-  j["pod"] = jstr_opt(o.pod);
-  j["container"] = jstr_opt(o.container);
-  j["pod_uid"] = jstr_opt(o.pod_uid);
-  j["container_id"] = jstr_opt(o.container_id);
-  return j;
 }
 
 Json time_opt(const std::optional<int64_t>& t) { return t ? Json(rfc3339_utc(*t)) : Json(nullptr); }

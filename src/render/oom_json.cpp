@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "render/owner_json.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -28,25 +29,6 @@ std::string rfc3339_utc_us(int64_t us) {
   if (frac == 0) return base;
   base.pop_back();  // 'Z'
   return fmt::format("{}.{:06d}Z", base, frac);
-}
-
-Json owner_to_json(const Owner& o) {
-  Json j;
-  j["kind"] = to_string(o.kind);
-  j["label"] = jstr(o.label());
-  j["in_kubepods"] = o.in_kubepods;
-  const char* q = to_string(o.qos);
-  j["qos"] = *q ? Json(q) : Json(nullptr);
-  j["namespace"] = jstr_opt(o.namespace_);
-  j["pod"] = jstr_opt(o.pod);
-  j["pod_uid"] = jstr_opt(o.pod_uid);
-  j["container"] = jstr_opt(o.container);
-  j["container_id"] = jstr_opt(o.container_id);
-  j["runtime"] = jstr_opt(o.runtime);
-  j["unit"] = jstr_opt(o.unit);
-  j["session"] = jstr_opt(o.session);
-  j["user"] = jstr_opt(o.user);
-  return j;
 }
 
 Json oom_event_to_json(const Event& e) {
@@ -122,13 +104,13 @@ Json oom_event_to_json(const Event& e) {
   mc["kmem"] = counter_json(k.kmem);
   mc["swap"] = counter_json(k.swap);
   j["memcg"] = mc;
-  j["owner"] = e.owner ? owner_to_json(*e.owner) : Json(nullptr);
+  j["owner"] = e.owner ? owner_json(*e.owner) : Json(nullptr);
   j["owner_memcg"] = jstr_opt(e.owner_memcg);
   Json tops = Json::array();
   for (const auto& t : e.top_consumers) {
     Json tj;
     tj["group"] = jstr(t.group);
-    tj["owner"] = t.owner ? owner_to_json(*t.owner) : Json(nullptr);
+    tj["owner"] = t.owner ? owner_json(*t.owner) : Json(nullptr);
     tj["owner_source"] = t.owner_source;
     tj["rss_bytes"] = t.rss_bytes;
     tj["processes"] = t.processes;

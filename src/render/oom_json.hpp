@@ -9,7 +9,6 @@ namespace ms {
 
 Json oom_events_to_json(const std::vector<Event>& events);
 Json oom_event_to_json(const Event& e);
-Json owner_to_json(const Owner& o);
 // RFC 3339 UTC with microseconds when the source had them: 2024-05-09T14:52:38.123456Z
 std::string rfc3339_utc_us(int64_t unix_us);
 

@@ -5,6 +5,7 @@ namespace ms {
 Json owner_json(const Owner& o) {
   Json j = Json::object();
   j["kind"] = to_string(o.kind);
+  j["label"] = jstr(o.label());
   j["namespace"] = jstr_opt(o.namespace_);
   j["pod"] = jstr_opt(o.pod);
   j["container"] = jstr_opt(o.container);

@@ -50,6 +50,9 @@ VICTIM_PID=$VICTIM
 VICTIM=""
 [[ $rc -eq 137 ]] || fail "expected the allocator to be OOM-killed (exit 137), got exit $rc"
 
+# Since 5.18 the oom_reaper acts 2 s after the kill (and prints only if the victim had not exited by
+# then): let its line, if there is one, reach the ring before we read it.
+sleep 3
 "$BIN" --rootfs "$ROOT" oom -o json > "$ROOT/out.json" || fail "memsleuth oom exited $?"
 EV=$(jq -c --argjson pid "$VICTIM_PID" '[.events[] | select(.kind == "oom_kill" and .victim.pid == $pid)] | last' "$ROOT/out.json")
 [[ $EV != null ]] || fail "no oom_kill event for victim pid $VICTIM_PID"
@@ -69,6 +72,12 @@ check .owner.pod "$POD"
 check .owner.container hog
 check .owner.container_id "$CID"
 check .memcg.memory.limit_bytes $((64 << 20))
+# reaped says exactly whether the kernel printed the reaper line for this victim.
+if command -v dmesg >/dev/null; then
+  want=false
+  dmesg | grep -q "oom_reaper: reaped process $VICTIM_PID (python3)" && want=true
+  check .victim.reaped $want
+fi
 anon=$(jq -r .victim.anon_rss_bytes <<<"$EV")
 (( anon > 32 << 20 )) || fail "victim anon_rss_bytes $anon, want > 32Mi"
 [[ $(jq -r .time <<<"$EV") =~ ^20[0-9][0-9]-.*Z$ ]] || fail "event time not converted to wall clock"

@@ -168,8 +168,9 @@ TEST(OomAssembly, KmsgMultiLineRecord) {
   EXPECT_EQ(ev[0].oom.limit_memcg(), "/x");
 }
 
-// QUARANTINED: fails on main (stage "status" where the test expects another); issue 6 stays open.
-TEST(Eviction, DISABLED_StructuredEvictingPodWithMessage) {
+// The kubelet's own line (eviction_manager.go evictPod) carries the status message in message=: it is
+// the "evicting" stage of that pod, not a separate pod status.
+TEST(Eviction, StructuredEvictingPodWithMessage) {
   auto ev = parse_events(
       "I1127 02:10:00.000000 1 eviction_manager.go:1] \"Evicting pod\" pod=\"default/hog-1\" podUID=\"u-1\" "
       "message=\"The node was low on resource: memory. Threshold quantity: 100Mi, available: 94316Ki. Container app "
@@ -184,6 +185,31 @@ TEST(Eviction, DISABLED_StructuredEvictingPodWithMessage) {
   EXPECT_EQ(v.observed, "94316Ki");
   ASSERT_EQ(v.containers.size(), 1u);
   EXPECT_EQ(v.containers[0].usage, "1536Mi");
+}
+
+TEST(Eviction, OtherComponentsEvictingPodIsNotTheKubelet) {
+  // The descheduler and the VPA updater log "Evicting pod" with pod= only (API evictions).
+  EXPECT_TRUE(parse_events("I1127 02:10:00.000000 1 updater.go:1] \"Evicting pod\" pod=\"default/web-1\"\n", ctx()).empty());
+  // The kubelet's line without a node-pressure message (local storage) is still the evicting stage.
+  auto ev = parse_events(
+      "I1127 02:10:00.000000 1 eviction_manager.go:1] \"Evicting pod\" pod=\"default/w\" podUID=\"u-2\" "
+      "message=\"Usage of EmptyDir volume \\\"cache\\\" exceeds the limit \\\"1Gi\\\". \"\n",
+      ctx());
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].eviction.stage, "evicting");
+  EXPECT_EQ(ev[0].eviction.pod_uid, "u-2");
+  EXPECT_EQ(ev[0].eviction.message, "Usage of EmptyDir volume \"cache\" exceeds the limit \"1Gi\". ");
+  EXPECT_FALSE(ev[0].eviction.resource);
+}
+
+TEST(Eviction, CriticalPodCannotBeEvicted) {
+  auto ev = parse_events(
+      "E1127 02:10:00.000000 1 eviction_manager.go:1] \"Eviction manager: cannot evict a critical pod\" "
+      "pod=\"kube-system/kube-proxy-x\"\n",
+      ctx());
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].eviction.stage, "critical_pod");
+  EXPECT_EQ(ev[0].eviction.pod, "kube-system/kube-proxy-x");
 }
 
 TEST(Eviction, StructuredThresholdMetCarriesToEvicted) {

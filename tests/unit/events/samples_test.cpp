@@ -72,9 +72,7 @@ TEST(OomSamples, Sample02LegacyTaskInSystemdDriver) {
   EXPECT_TRUE(ev[0]->time_us);
 }
 
-// QUARANTINED: the oom_reaper line arrives after EventStream handed the event out, so `reaped` stays
-// false (issue 6 stays open until the stream holds the last kill back for the reaper line).
-TEST(OomSamples, DISABLED_Sample04MemcgKilledThenNextTrigger) {
+TEST(OomSamples, Sample04MemcgKilledThenNextTrigger) {
   auto all_ev = parse_sample("oom/sample-04.log");  // the events outlive the pointers into them
   auto ev = ooms(all_ev);
   ASSERT_EQ(ev.size(), 2u);
@@ -195,9 +193,7 @@ TEST(OomSamples, Sample12Centos7GlobalSacrificeChild) {
   EXPECT_EQ(n.gfp_mask, "0x280da");
 }
 
-// QUARANTINED: the oom_reaper line arrives after EventStream handed the event out, so `reaped` stays
-// false (issue 6 stays open until the stream holds the last kill back for the reaper line).
-TEST(OomSamples, DISABLED_Sample14CommWithParentheses) {
+TEST(OomSamples, Sample14CommWithParentheses) {
   auto all_ev = parse_sample("oom/sample-14.log");  // the events outlive the pointers into them
   auto ev = ooms(all_ev);
   ASSERT_EQ(ev.size(), 4u);
@@ -217,9 +213,7 @@ TEST(OomSamples, DISABLED_Sample14CommWithParentheses) {
   }
 }
 
-// QUARANTINED: the oom_reaper line arrives after EventStream handed the event out, so `reaped` stays
-// false (issue 6 stays open until the stream holds the last kill back for the reaper line).
-TEST(OomSamples, DISABLED_Sample16DmesgTMemcgCommWithSpaceAndSlash) {
+TEST(OomSamples, Sample16DmesgTMemcgCommWithSpaceAndSlash) {
   auto all_ev = parse_sample("oom/sample-16.log");  // the events outlive the pointers into them
   auto ev = ooms(all_ev);
   ASSERT_EQ(ev.size(), 1u);
@@ -382,9 +376,7 @@ TEST(OomSamples, Sample32HarvesterCutStatsPath) {
   EXPECT_EQ(k.scope(), OomScope::kMemcg);
 }
 
-// QUARANTINED: the oom_reaper line arrives after EventStream handed the event out, so `reaped` stays
-// false (issue 6 stays open until the stream holds the last kill back for the reaper line).
-TEST(OomSamples, DISABLED_Sample34CrioSacrificedChild) {
+TEST(OomSamples, Sample34CrioSacrificedChild) {
   auto all_ev = parse_sample("oom/sample-34.log");  // the events outlive the pointers into them
   auto ev = ooms(all_ev);
   ASSERT_EQ(ev.size(), 1u);
