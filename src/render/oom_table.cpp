@@ -42,6 +42,7 @@ std::string render_oom_table(const std::vector<Event>& events) {
     if (k.memory.limit_kb) detail += "limit " + kb(k.memory.limit_kb) + " ";
     if (auto m = k.limit_memcg()) detail += "memcg " + *m + " ";
     if (k.invoker_comm) detail += "by " + *k.invoker_comm + " ";
+    if (k.reaped) detail += "reaped ";
     if (e.incomplete) detail += fmt::format("(incomplete: no {})", fmt::join(e.missing, ", no "));
     std::string owner = e.owner ? e.owner->label() : "-";
     t.add({when(e), "oom_kill", to_string(k.scope()), victim, kb(k.victim.anon_rss_kb), owner, detail});
