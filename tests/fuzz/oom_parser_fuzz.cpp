@@ -9,6 +9,7 @@
 #include "attribution/classify.hpp"
 #include "probe/kmsg.hpp"
 #include "render/oom_json.hpp"
+#include "util/text.hpp"
 #include "util/time_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -28,6 +29,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto rec = ms::parse_kmsg_record(text)) {
     ms::EventStream s(ctx);
     s.feed_kmsg(*rec);
+    ms::KmsgRecord cont = *rec;  // as a continuation record of itself (kernels < 4.9)
+    cont.flag = '+';
+    s.feed_kmsg(cont);
+    s.tick(0);
+    s.tick(ms::OomAssembler::kReaperGraceUs);
+    (void)s.take();
+    s.finish();
+    (void)s.take();
+  }
+  {
+    // Streaming: the same text line by line with a tick every few lines (the hold for the reaper).
+    ms::EventStream s(ctx);
+    int64_t now = 0;
+    ms::for_each_line(text, [&](std::string_view line, int n) {
+      s.feed_line(line);
+      if (n % 4 == 3) {
+        now += 2'000'000;
+        s.tick(now);
+        (void)s.take();
+      }
+    });
     s.finish();
     (void)s.take();
   }

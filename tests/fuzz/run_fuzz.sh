@@ -14,10 +14,11 @@ LAUNCH=""
 command -v ccache >/dev/null && LAUNCH=ccache
 FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -I"$SRC/src" -DFMT_SHARED -Wno-unused-command-line-argument)
-# Whole modules below events/ (their files change as others land), plus the two renderers used.
+# Whole modules below events/ (their files change as others land), plus the renderers used.
 srcs=()
 for m in util model probe k8s attribution events; do srcs+=("$SRC"/src/$m/*.cpp); done
-srcs+=("$SRC/src/render/json_util.cpp" "$SRC/src/render/oom_json.cpp" "$SRC/tests/fuzz/oom_parser_fuzz.cpp")
+srcs+=("$SRC/src/render/json_util.cpp" "$SRC/src/render/owner_json.cpp" "$SRC/src/render/oom_json.cpp"
+       "$SRC/tests/fuzz/oom_parser_fuzz.cpp")
 objs=()
 pids=()
 for s in "${srcs[@]}"; do
