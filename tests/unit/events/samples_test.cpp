@@ -271,7 +271,9 @@ TEST(OomSamples, Sample20CommWithBracketsAndColon) {
   ASSERT_EQ(k.tasks.size(), 4u);
   EXPECT_EQ(k.tasks[0].name, "pause");
   EXPECT_EQ(k.tasks[0].oom_score_adj, -998);
+  EXPECT_EQ(k.tasks[1].name, "sh");
   EXPECT_EQ(k.tasks[1].uid, 602);
+  EXPECT_EQ(k.tasks[2].name, "chown");
   EXPECT_EQ(k.tasks[3].name, "runc:[2:INIT]");
   EXPECT_EQ(k.selected_pid, 1249);
   EXPECT_EQ(k.selected_comm, "runc:[2:INIT]");
@@ -325,6 +327,8 @@ TEST(OomSamples, Sample26TalosV2Stats) {
   EXPECT_EQ(k.memcg_stats[0].first, "anon");
   EXPECT_EQ(k.memcg_stats[0].second, 4280025088u);
   EXPECT_EQ(ev[0]->host, "10.200.70.91");
+  EXPECT_FALSE(k.victim.pid);  // victim not shown in the excerpt: nothing invented
+  EXPECT_TRUE(ev[0]->incomplete);
   ASSERT_TRUE(ev[0]->time_us);
   EXPECT_EQ(*ev[0]->time_us, 1749012717572293LL);  // 2025-06-04T04:51:57.572293Z
 }
