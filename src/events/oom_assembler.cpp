@@ -166,6 +166,14 @@ Event& OomAssembler::ensure(const LogLine& line, bool field_already_set) {
 
 void OomAssembler::feed(const LogLine& line) {
   std::string_view text = line.text;
+  // The reaper reports after the kill line closed the report, maybe after the next one began; its
+  // own line is matched before the clock check, so a late reaper on a loaded machine still counts.
+  if (auto r = parse_reaper_line(text)) {
+    in_stats_ = false;
+    on_reaper(r->pid, r->comm);
+    if (!queue_.empty()) expire_by_line_clock(line);
+    return;
+  }
   if (!queue_.empty()) expire_by_line_clock(line);
   if (in_stats_) {
     if (auto kv = parse_memcg_stat_kv(text)) {
@@ -270,11 +278,6 @@ void OomAssembler::feed(const LogLine& line) {
     if (k->reason) e.oom.kill_reason = k->reason;
     stamp(e, line);
     close();
-    return;
-  }
-  if (auto r = parse_reaper_line(text)) {
-    // The reaper reports after the kill line closed the report, maybe after the next one began.
-    on_reaper(r->pid, r->comm);
     return;
   }
   if (cur_) {

@@ -97,6 +97,16 @@ TEST(ReaperHold, StreamHoldsKillUntilReaperLine) {
   EXPECT_EQ(s.waiting_kills(), 0u);
 }
 
+TEST(ReaperHold, LateReaperLineItselfStillMatches) {
+  // A loaded machine: the reaper line is the first line after the kill and comes 6 s later.
+  EventStream s(ctx());
+  s.feed_line("[100.000000] " + killed(10, "a"));
+  s.feed_line("[106.000000] " + reaped(10, "a"));
+  auto ev = s.take();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(ev[0].oom.reaped);
+}
+
 TEST(ReaperHold, LaterLineBeyondGraceReleasesUnreapedKill) {
   // The victim exited by itself (no reaper line): a line of the same log 5 s later ends the wait.
   EventStream s(ctx());
