@@ -156,10 +156,16 @@ Owner classify_cgroup(std::string_view path, const ClassifySources* src, std::st
       return o;
     }
   }
+  // systemd's top slices may sit below a prefix, as kubepods may (a nested systemd, or a test's own
+  // cgroup tree): the first system.slice or user.slice segment at any depth decides. Paths under
+  // kubepods never get here, so a pod's own nested system.slice stays the pod's.
+  size_t top_slice = segs.size();
+  for (size_t i = 0; i < segs.size() && top_slice == segs.size(); ++i)
+    if (segs[i] == "system.slice" || segs[i] == "user.slice") top_slice = i;
   // user.slice/user-<uid>.slice/{session-N.scope,user@<uid>.service}
-  if (!segs.empty() && segs[0] == "user.slice") {
+  if (top_slice < segs.size() && segs[top_slice] == "user.slice") {
     std::optional<uint32_t> uid;
-    for (size_t i = 1; i < segs.size(); ++i) {
+    for (size_t i = top_slice + 1; i < segs.size(); ++i) {
       std::string_view s = segs[i];
       if (auto u = uid_from(s, "user-", ".slice")) uid = u;
       if (starts_with(s, "session-") && ends_with(s, ".scope")) {
@@ -179,8 +185,10 @@ Owner classify_cgroup(std::string_view path, const ClassifySources* src, std::st
       return o;
     }
   }
-  std::string unit = unit_of_cgroup(path);
-  bool system_slice = !segs.empty() && segs[0] == "system.slice";
+  bool system_slice = top_slice < segs.size() && segs[top_slice] == "system.slice";
+  std::string unit;  // the deepest unit below system.slice, or init.scope anywhere
+  for (size_t i = system_slice ? top_slice + 1 : 0; i < segs.size(); ++i)
+    if (is_unit_segment(segs[i])) unit = std::string(segs[i]);
   if (!unit.empty() && (system_slice || unit == "init.scope")) {
     o.unit = unit;
     if (one_of(kNodeAgentUnits, unit)) {

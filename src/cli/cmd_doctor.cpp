@@ -9,6 +9,7 @@
 #include "attribution/attribution.hpp"
 #include "attribution/classify.hpp"
 #include "cli/context.hpp"
+#include "cli/history_at.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
 #include "k8s/kubelet_config.hpp"
@@ -29,6 +30,7 @@
 #include "render/doctor_text.hpp"
 #include "rules/engine.hpp"
 #include "rules/rules.hpp"
+#include "store/doctor_history.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
 
@@ -41,6 +43,8 @@ struct DoctorOptions {
   std::optional<std::string> kubelet_config, kubelet_flags;
   bool no_kernel_log = false;
   size_t max_suspects = 5;
+  AtOptions at;          // --at TIME (replay a recorded moment), --db PATH (history)
+  bool db_given = false;  // --db on the command line: a database that cannot be read is an error
 };
 
 std::string read_hostname(const HostPaths& paths) {
@@ -69,10 +73,80 @@ Result<std::vector<Event>> read_kernel_events(const HostPaths& paths) {
   return stream.take();
 }
 
+// OOM kills and evictions the recorder stored, as the events rules read them (for --at).
+std::vector<Event> events_from_store(const std::vector<store::RecordedEvent>& recorded, const ClassifySources& src) {
+  std::vector<Event> out;
+  for (const auto& r : recorded) {
+    Event e;
+    e.time_us = r.time * 1'000'000;
+    if (r.kind == "oom_kill") {
+      e.kind = EventKind::kOomKill;
+      e.oom.victim.pid = r.pid;
+      e.oom.victim.comm = r.comm;
+      e.oom.task_memcg = r.cgroup;
+      e.oom.kill_reason = r.message;  // "Memory cgroup out of memory" / "Out of memory": the scope
+      if (r.bytes) e.oom.victim.anon_rss_kb = static_cast<uint64_t>(*r.bytes) / 1024;
+      if (r.cgroup) e.owner = classify_cgroup(*r.cgroup, &src);
+    } else if (r.kind == "eviction") {
+      e.kind = EventKind::kEviction;
+      e.eviction.stage = "evicted";
+      e.eviction.resource = "memory";
+      if (r.namespace_ && r.pod) e.eviction.pod = *r.namespace_ + "/" + *r.pod;
+      e.eviction.message = r.message;
+    } else {
+      continue;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// The recorder's history around the doctor's moment, or why there is none. Returns false (after
+// printing why) only when --db was given and cannot be read.
+bool load_history(const DoctorOptions& o, int64_t moment, bool replay, std::optional<History>& out,
+                  std::vector<std::string>& missing, std::unique_ptr<store::History>* keep_open) {
+  if (!o.db_given && !replay && ::access(o.at.db.c_str(), R_OK) != 0) {
+    missing.push_back(fmt::format("history: no recorder database at {} (growth rates not judged; --db PATH)", o.at.db));
+    return true;
+  }
+  auto h = store::History::open(o.at.db);
+  if (!h) {
+    if (o.db_given || replay) {
+      fmt::print(stderr, "memsleuth doctor: {}\n", h.error().describe());
+      return false;
+    }
+    missing.push_back("history: " + h.error().describe());
+    return true;
+  }
+  store::Window w{moment - store::kDoctorHistoryBeforeSeconds, replay ? moment + store::kDoctorHistoryAfterSeconds : moment};
+  auto hist = store::load_doctor_history(**h, w);
+  if (!hist) {
+    fmt::print(stderr, "memsleuth doctor: {}\n", hist.error().describe());
+    return false;
+  }
+  if (hist->points.size() < 2) {
+    missing.push_back(fmt::format("history: {} sample(s) in {} between {} and {} (growth rates need two)",
+                                  hist->points.size(), o.at.db, rfc3339_utc(w.since), rfc3339_utc(w.until)));
+    return true;
+  }
+  out = std::move(*hist);
+  *keep_open = std::move(*h);
+  return true;
+}
+
 void run_doctor_command(Context& ctx, const DoctorOptions& o) {
+  bool replay = !o.at.at.empty();
+  // --at: the node as the recorder stored it; nothing of the live node but its files under --rootfs.
+  std::optional<RecordedAt> recorded;
+  std::string replayed;
+  if (replay) {
+    recorded = load_recorded_at(o.at, ctx, "doctor", 3);
+    if (!recorded) return;
+    replayed = describe_recorded(recorded->moment);
+  }
   // read_snapshot reads /proc/vmstat first thing: t_snap is that moment, near enough for a rate.
   auto t_snap = std::chrono::steady_clock::now();
-  auto snap = read_snapshot(ctx.paths);
+  auto snap = recorded ? Result<Snapshot>(std::move(recorded->moment.snapshot)) : read_snapshot(ctx.paths);
   if (!snap) {
     fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
     ctx.exit_code = 3;
@@ -82,6 +156,17 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   DoctorInput in;
   in.snap = &s;
   std::vector<std::string> missing;
+  if (replay)
+    missing.push_back("live node: replaying a recorded moment (no cwd sampling; watermarks and kubelet config "
+                      "files as they are now; processes as far as the recorder stored them)");
+
+  std::optional<History> history;
+  std::unique_ptr<store::History> db;
+  if (!load_history(o, s.time, replay, history, missing, &db)) {
+    ctx.exit_code = 3;
+    return;
+  }
+  if (history) in.history = &*history;
 
   auto reserves = read_vm_reserves(ctx.paths);
   in.watermarks.min_free_bytes = reserves.min_free_bytes;
@@ -114,6 +199,10 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   ClassifySources sources = ClassifySources::load(ctx.paths);
   Attribution attr = attribute(s, sources);
   in.attribution = &attr;
+  // memsleuth itself is outside kubepods and unbounded when run by hand; never its own suspect. The comm
+  // check keeps a fixture tree (--procfs) whose pid happens to match from losing a process.
+  if (const Process* me = s.find_process(static_cast<int>(::getpid())); me && me->comm == "memsleuth" && !replay)
+    in.self_pid = me->pid;
 
   // Provenance of the suspects: big unbounded processes outside kubepods.
   CronSources cron = CronSources::load(ctx.paths);
@@ -128,6 +217,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   auto window = std::chrono::milliseconds(static_cast<int64_t>(o.sample_seconds * 1000));
   std::vector<std::future<Result<std::vector<CwdSample>>>> samples;
   for (const auto* pa : suspects) {
+    if (replay) break;  // the recorded processes may be long gone
     int pid = pa->process->pid;
     samples.push_back(std::async(std::launch::async, [&ctx, pid, window] {
       return sample_cwd(ctx.paths, pid, window, 5);
@@ -147,7 +237,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     sp.cron = match_cron_source(anc, cron, ctx.paths.rootfs);
     if (pa->owner.timer) sp.timer = pa->owner.timer;
     sp.culprit = match_process_culprit(p.cmdline, p.comm, culprit_in);
-    auto cw = samples[i].get();
+    auto cw = replay ? Result<std::vector<CwdSample>>(std::vector<CwdSample>{}) : samples[i].get();
     if (cw && !cw->empty()) {
       CwdContext cc;
       cc.process_pod_uid = pa->owner.pod_uid;
@@ -162,7 +252,17 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
 
   // Recent OOM kills and evictions from the kernel ring.
   std::vector<Event> events;
-  if (!o.no_kernel_log) {
+  if (replay && db) {
+    // The kills and evictions the recorder captured in the day before the moment.
+    if (auto rec = db->events({s.time - in.events_window_s, s.time})) {
+      events = events_from_store(*rec, sources);
+      in.events = &events;
+    } else {
+      missing.push_back("recorded events: " + rec.error().describe());
+    }
+  } else if (replay) {
+    missing.push_back("recorded events: the history database could not be read");
+  } else if (!o.no_kernel_log) {
     if (auto ev = read_kernel_events(ctx.paths)) {
       events = std::move(*ev);
       AttributionContext ac;
@@ -176,7 +276,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   }
 
   // Swap rates need a second vmstat reading; only worth the wait when the node has swap.
-  if (o.sample_seconds > 0 && s.meminfo.get_or("SwapTotal", 0) > 0) {
+  if (!replay && o.sample_seconds > 0 && s.meminfo.get_or("SwapTotal", 0) > 0) {
     std::this_thread::sleep_until(t_snap + std::chrono::duration<double>(o.sample_seconds));
     in.vmstat_later = read_vmstat(ctx.paths);
     in.vmstat_interval_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_snap).count();
@@ -184,6 +284,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
 
   DoctorReport report = make_doctor_report(in, read_hostname(ctx.paths));
   report.node.missing.insert(report.node.missing.begin(), missing.begin(), missing.end());
+  if (replay) report.node.replayed = replayed;
   if (o.output == "json") fmt::print("{}\n", dump_json(doctor_to_json(report)));
   else fmt::print("{}", render_doctor_text(report, ::isatty(STDOUT_FILENO) == 1));
   ctx.exit_code = report.exit_code;
@@ -207,7 +308,13 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--kubelet-flags", o->kubelet_flags,
                   "Use this kubelet command line (one string) instead of the running kubelet's");
   cmd->add_flag("--no-kernel-log", o->no_kernel_log, "Do not read /dev/kmsg (no OOM-kill findings)");
-  cmd->callback([o, &ctx] { run_doctor_command(ctx, *o); });
+  // --db: growth rates from the recorder's history (the hour before; default database when it exists).
+  // --at: replay the doctor on a recorded moment (history: the hour before and after it).
+  add_at_options(*cmd, o->at);
+  cmd->callback([o, &ctx, cmd] {
+    o->db_given = cmd->get_option("--db")->count() > 0;
+    run_doctor_command(ctx, *o);
+  });
 }
 
 }  // namespace ms::cli

@@ -267,11 +267,13 @@ Result<Explanation> explain_process(const HostPaths& paths, int pid, const Expla
   }
 
   // Siblings straight from the cgroup's own list, as a person would read it.
-  if (p->memory_cgroup && !snap->memory_root.empty()) {
-    std::string dir = *p->memory_cgroup == "/" ? snap->memory_root : HostPaths::join(snap->memory_root, *p->memory_cgroup);
-    in.cgroup_pids_file = dir + "/cgroup.procs";
-    if (auto t = read_file(in.cgroup_pids_file)) in.cgroup_pids = parse_pid_list(*t);
-  }
+  // cgroup_dir strips the mount's own hierarchy root (inside a container the mount shows only a subtree),
+  // and gives nothing for a cgroup outside it.
+  if (p->memory_cgroup)
+    if (std::string dir = snap->cgroup_dir(*p->memory_cgroup); !dir.empty()) {
+      in.cgroup_pids_file = dir + "/cgroup.procs";
+      if (auto t = read_file(in.cgroup_pids_file)) in.cgroup_pids = parse_pid_list(*t);
+    }
 
   int count = opts.samples > 0 ? opts.samples : std::max<int>(2, static_cast<int>(opts.watch.count() / 200) + 1);
   if (opts.watch.count() == 0) count = 1;

@@ -50,6 +50,28 @@ Json doctor_to_json(const DoctorReport& r) {
   for (const auto& m : r.node.missing) missing.push_back(jstr(m));
   node["missing_inputs"] = std::move(missing);
   node["rules_run"] = r.node.rules_run;
+  node["replayed"] = r.node.replayed ? jstr(*r.node.replayed) : Json(nullptr);
+  if (r.node.history) {
+    const auto& h = *r.node.history;
+    auto moment = [](const std::optional<TimedBytes>& t) {
+      if (!t) return Json(nullptr);
+      Json j;
+      j["time"] = rfc3339_utc(t->time);
+      j["bytes"] = t->bytes;
+      return j;
+    };
+    Json hj;
+    hj["since"] = rfc3339_utc(h.since);
+    hj["until"] = rfc3339_utc(h.until);
+    hj["samples"] = h.samples;
+    hj["lowest_kubelet_memory_available"] = moment(h.lowest_kubelet_available);
+    hj["lowest_mem_available"] = moment(h.lowest_mem_available);
+    hj["fastest_decline_bytes_per_second"] = h.fastest_decline_bytes_per_s ? Json(*h.fastest_decline_bytes_per_s) : Json(nullptr);
+    hj["fastest_decline_at"] = h.fastest_decline_at ? Json(rfc3339_utc(*h.fastest_decline_at)) : Json(nullptr);
+    node["history"] = std::move(hj);
+  } else {
+    node["history"] = nullptr;
+  }
   size_t counts[3] = {0, 0, 0};
   for (const auto& f : r.findings) ++counts[static_cast<int>(f.severity)];
   Json summary;

@@ -58,6 +58,20 @@ std::string render_doctor_text(const DoctorReport& r, bool colour) {
   if (r.node.kubelet_memory_available_bytes)
     out += fmt::format("  kubelet memory.available {}", human_bytes(*r.node.kubelet_memory_available_bytes));
   out += fmt::format("  cgroup {}\n", r.node.cgroup_version);
+  if (r.node.replayed) out += "  " + escape_terminal(*r.node.replayed) + "\n";
+  if (r.node.history) {
+    const auto& h = *r.node.history;
+    out += fmt::format("  history {} .. {}: {} samples", rfc3339_utc(h.since), rfc3339_utc(h.until), h.samples);
+    if (h.lowest_kubelet_available)
+      out += fmt::format(", worst kubelet memory.available {} at {}", human_bytes_u(h.lowest_kubelet_available->bytes),
+                         rfc3339_utc(h.lowest_kubelet_available->time));
+    else if (h.lowest_mem_available)
+      out += fmt::format(", worst MemAvailable {} at {}", human_bytes_u(h.lowest_mem_available->bytes),
+                         rfc3339_utc(h.lowest_mem_available->time));
+    if (h.fastest_decline_bytes_per_s)
+      out += fmt::format(", fastest decline {}/s", human_bytes_u(static_cast<uint64_t>(*h.fastest_decline_bytes_per_s)));
+    out += "\n";
+  }
   out += fmt::format("  {} critical, {} warning, {} info from {} rules\n", counts[2], counts[1], counts[0],
                      r.node.rules_run);
   for (const auto& m : r.node.missing) out += "  not checked: " + escape_terminal(m) + "\n";

@@ -37,6 +37,7 @@ struct HistoryPoint {
 };
 struct History {
   std::vector<HistoryPoint> points;  // oldest first
+  int64_t since = 0, until = 0;      // the window they were read for (unix seconds)
 };
 
 // Provenance of one suspect (a big process outside kubepods), gathered by the CLI.
@@ -64,6 +65,8 @@ struct DoctorInput {
 
   // attribution/
   const Attribution* attribution = nullptr;
+  // memsleuth's own pid when it reads the live node: never a suspect (its ASan build is big).
+  std::optional<int> self_pid;
 
   // provenance/
   std::vector<SuspectProvenance> suspects;

@@ -29,6 +29,21 @@ std::vector<Finding> run_doctor(const DoctorInput& in, const std::vector<Rule>& 
 // "what do I fix first".
 void rank_findings(std::vector<Finding>& findings);
 
+// What the recorder's history says around the doctor's moment: the worst moment and the fastest
+// decline of available memory (the rules judge thresholds against that rate).
+struct TimedBytes {
+  int64_t time = 0;
+  uint64_t bytes = 0;
+};
+struct HistorySummary {
+  int64_t since = 0, until = 0;
+  size_t samples = 0;
+  std::optional<TimedBytes> lowest_kubelet_available, lowest_mem_available;  // the worst moment, both views
+  std::optional<double> fastest_decline_bytes_per_s;
+  std::optional<int64_t> fastest_decline_at;  // end of the interval it was measured on
+};
+HistorySummary summarize_history(const History& h);
+
 // What the doctor says about the node as a whole (the "node" object of memsleuth.doctor/v1).
 struct NodeSummary {
   int64_t time = 0;
@@ -39,6 +54,8 @@ struct NodeSummary {
   std::vector<std::string> inputs;   // analyses that were available: "snapshot", "kubelet", ...
   std::vector<std::string> missing;  // and those that were not, with the reason
   size_t rules_run = 0;
+  std::optional<std::string> replayed;  // --at: "as recorded at ... (sample kind)", the node is the past
+  std::optional<HistorySummary> history;
 };
 struct DoctorReport {
   NodeSummary node;

@@ -33,13 +33,31 @@ std::vector<Finding> scheduled_culprits(const DoctorInput& in);
 
 // Shared helpers for rules (and for the CLI, which gathers provenance for the same suspects).
 double pct_of(uint64_t part, uint64_t whole);
+// The shape most size rules share: a share of a whole judged against a warning and a critical
+// percentage (nullopt below the warning one: no finding).
+std::optional<Severity> severity_for_pct(double pct, double warn_pct, double crit_pct);
+// A finding with its ranking fields set; the rule adds evidence, why, fix and subject.
+Finding make_finding(std::string id, Severity severity, std::string title, uint64_t bytes_at_stake);
+// "<part> / <whole>" as a percent evidence line.
+Evidence ev_share(std::string what, uint64_t part, uint64_t whole, std::string source);
+// Subject fields of an owned cgroup (pod, unit...): cgroup path, owner label and kind.
+void set_owner_subject(Finding& f, const Owner& owner, std::optional<std::string> cgroup);
 std::optional<uint64_t> mem_total(const Snapshot& s);
 std::optional<int64_t> hard_threshold_bytes(const DoctorInput& in);
 // Processes outside kubepods with no effective limit, largest RSS first.
 std::vector<const ProcessAttribution*> unbounded_outside_kubepods(const DoctorInput& in);
-// The size from which such a process is worth a finding.
+// The kubelet's eviction margin: the hard memory.available threshold, else the kubelet's default 100Mi.
+uint64_t eviction_margin_bytes(const DoctorInput& in);
+// The size from which such a process is worth a finding: max(2% of RAM, min(margin, 10% of RAM)).
 uint64_t unbounded_floor_bytes(const DoctorInput& in);
-// Fastest decline of available memory in the history, bytes/s (nullopt without history or decline).
+// Fastest decline of available memory between consecutive recorded points (bytes/s, and the end of
+// that interval), on the kubelet's signal when recorded, else MemAvailable; nullopt without a decline.
+struct Decline {
+  std::optional<double> rate;
+  int64_t at = 0;
+};
+Decline fastest_decline(const History& h);
+// The same for the doctor's input (nullopt without history).
 std::optional<double> available_decline_rate(const DoctorInput& in);
 
 }  // namespace ms::rules

@@ -66,14 +66,14 @@ std::vector<Finding> slab_unreclaimable(const DoctorInput& in) {
   auto unrec = s.meminfo.get("SUnreclaim");
   if (!total || !unrec) return {};
   double pct = pct_of(*unrec, *total);
-  if (pct < thresholds::kSlabUnreclaimWarnPct) return {};
-  Finding f;
-  f.id = "slab-unreclaimable";
-  f.severity = pct >= thresholds::kSlabUnreclaimCritPct ? Severity::kCritical : Severity::kWarning;
-  f.title = fmt::format("Unreclaimable kernel slab holds {} ({:.0f}% of RAM)", human_bytes_u(*unrec), pct);
+  auto sev = severity_for_pct(pct, thresholds::kSlabUnreclaimWarnPct, thresholds::kSlabUnreclaimCritPct);
+  if (!sev) return {};
+  Finding f = make_finding("slab-unreclaimable", *sev,
+                           fmt::format("Unreclaimable kernel slab holds {} ({:.0f}% of RAM)", human_bytes_u(*unrec), pct),
+                           *unrec);
   f.evidence.push_back(ev_bytes("SUnreclaim", *unrec, "/proc/meminfo SUnreclaim"));
   f.evidence.push_back(ev_bytes("MemTotal", *total, "/proc/meminfo MemTotal"));
-  f.evidence.push_back(ev_percent("SUnreclaim / MemTotal", pct, "/proc/meminfo"));
+  f.evidence.push_back(ev_share("SUnreclaim / MemTotal", *unrec, *total, "/proc/meminfo"));
   add_top_caches(s, f, 5, s.meminfo.get_or("Slab", *unrec));
   f.why = fmt::format(
       "The kernel cannot free unreclaimable slab under pressure, and the kubelet's node working set does not count "
@@ -85,7 +85,6 @@ std::vector<Finding> slab_unreclaimable(const DoctorInput& in) {
            "# a growing kmalloc-*/driver cache is a kernel or driver leak: update the kernel/driver; a reboot "
            "frees it"};
   f.subject.path = "/proc/meminfo SUnreclaim";
-  f.bytes_at_stake = *unrec;
   return {f};
 }
 
@@ -100,14 +99,14 @@ std::vector<Finding> slab_large(const DoctorInput& in) {
   bool big = pct >= thresholds::kSlabReclaimWarnPct;
   bool fast = growth && growth_pct_min >= thresholds::kSlabGrowthWarnPctPerMin;
   if (!big && !fast) return {};
-  Finding f;
-  f.id = "slab-large";
-  f.severity = Severity::kWarning;
-  f.title = fast ? fmt::format("Kernel slab grows {}/min ({:.1f}% of RAM per minute), now {} reclaimable",
-                               human_bytes_u(static_cast<uint64_t>(*growth * 60)), growth_pct_min, human_bytes_u(*rec))
-                 : fmt::format("Reclaimable kernel slab holds {} ({:.0f}% of RAM)", human_bytes_u(*rec), pct);
+  Finding f = make_finding(
+      "slab-large", Severity::kWarning,
+      fast ? fmt::format("Kernel slab grows {}/min ({:.1f}% of RAM per minute), now {} reclaimable",
+                         human_bytes_u(static_cast<uint64_t>(*growth * 60)), growth_pct_min, human_bytes_u(*rec))
+           : fmt::format("Reclaimable kernel slab holds {} ({:.0f}% of RAM)", human_bytes_u(*rec), pct),
+      *rec);
   f.evidence.push_back(ev_bytes("SReclaimable", *rec, "/proc/meminfo SReclaimable"));
-  f.evidence.push_back(ev_percent("SReclaimable / MemTotal", pct, "/proc/meminfo"));
+  f.evidence.push_back(ev_share("SReclaimable / MemTotal", *rec, *total, "/proc/meminfo"));
   if (growth) f.evidence.push_back(ev_rate("fastest slab growth", *growth, "history: meminfo Slab between samples"));
   add_top_caches(s, f, 5, s.meminfo.get_or("Slab", *rec));
   f.why = fmt::format(
@@ -119,7 +118,6 @@ std::vector<Finding> slab_large(const DoctorInput& in) {
            "memsleuth doctor   # look for a scheduled-culprit / walker finding that explains it",
            "sync && echo 2 > /proc/sys/vm/drop_caches   # frees dentries/inodes now (temporary relief only)"};
   f.subject.path = "/proc/meminfo SReclaimable";
-  f.bytes_at_stake = *rec;
   return {f};
 }
 

@@ -49,22 +49,9 @@ std::string fmt_seconds(double s) {
 
 }  // namespace
 
-// Fastest decline of available memory between consecutive recorded points (bytes/s), the kubelet's
-// signal when recorded, else MemAvailable.
 std::optional<double> available_decline_rate(const DoctorInput& in) {
   if (!in.history) return std::nullopt;
-  std::optional<double> worst;
-  const auto& p = in.history->points;
-  for (size_t i = 1; i < p.size(); ++i) {
-    if (p[i].time <= p[i - 1].time) continue;
-    auto a = p[i - 1].kubelet_available_bytes ? p[i - 1].kubelet_available_bytes : p[i - 1].mem_available_bytes;
-    auto b = p[i].kubelet_available_bytes ? p[i].kubelet_available_bytes : p[i].mem_available_bytes;
-    if (!a || !b) continue;
-    double r = (static_cast<double>(*a) - static_cast<double>(*b)) / static_cast<double>(p[i].time - p[i - 1].time);
-    if (!worst || r > *worst) worst = r;
-  }
-  if (worst && *worst <= 0) return std::nullopt;
-  return worst;
+  return fastest_decline(*in.history).rate;
 }
 
 std::vector<Finding> kubelet_blind_spot(const DoctorInput& in) {

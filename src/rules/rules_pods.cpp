@@ -18,14 +18,14 @@ std::vector<Finding> besteffort_hog(const DoctorInput& in) {
     auto bytes = pod.memory.working_set ? pod.memory.working_set : pod.usage_bytes;
     if (!bytes) continue;
     double pct = pct_of(*bytes, *total);
-    if (pct < thresholds::kBestEffortWarnPct) continue;
-    Finding f;
-    f.id = "besteffort-pod-hog";
-    f.severity = pct >= thresholds::kBestEffortCritPct ? Severity::kCritical : Severity::kWarning;
-    f.title = fmt::format("BestEffort pod {} holds {} ({:.0f}% of RAM) with no request and no limit",
-                          pod.owner.label(), human_bytes_u(*bytes), pct);
+    auto sev = severity_for_pct(pct, thresholds::kBestEffortWarnPct, thresholds::kBestEffortCritPct);
+    if (!sev) continue;
+    Finding f = make_finding("besteffort-pod-hog", *sev,
+                             fmt::format("BestEffort pod {} holds {} ({:.0f}% of RAM) with no request and no limit",
+                                         pod.owner.label(), human_bytes_u(*bytes), pct),
+                             *bytes);
     f.evidence.push_back(ev_bytes("working set", *bytes, pod.pod_cgroup + " memory.usage - inactive_file"));
-    f.evidence.push_back(ev_percent("working set / MemTotal", pct, "/proc/meminfo MemTotal"));
+    f.evidence.push_back(ev_share("working set / MemTotal", *bytes, *total, "/proc/meminfo MemTotal"));
     f.evidence.push_back(ev_text("QoS", "besteffort (no requests, no limits)", "cgroup path " + pod.pod_cgroup));
     f.evidence.push_back(ev_count("processes", pod.processes, "cgroup tasks"));
     if (pod.memory_tmpfs_bytes && *pod.memory_tmpfs_bytes)
@@ -38,10 +38,7 @@ std::vector<Finding> besteffort_hog(const DoctorInput& in) {
     f.fix = {"# give its containers requests and limits, e.g.:",
              "resources: {requests: {memory: \"512Mi\"}, limits: {memory: \"1Gi\"}}",
              "kubectl -n <namespace> describe limitrange   # or add a LimitRange default for the namespace"};
-    f.subject.cgroup = pod.pod_cgroup;
-    f.subject.owner = pod.owner.label();
-    f.subject.owner_kind = "pod";
-    f.bytes_at_stake = *bytes;
+    set_owner_subject(f, pod.owner, pod.pod_cgroup);
     out.push_back(std::move(f));
   }
   return out;
@@ -58,14 +55,13 @@ std::vector<Finding> container_near_limit(const DoctorInput& in) {
     uint64_t ws = *ca.memory.working_set, lim = *c->limit_bytes;
     double pct = pct_of(ws, lim);
     if (pct < thresholds::kNearLimitWarnPct) continue;
-    Finding f;
-    f.id = "container-near-limit";
-    f.severity = Severity::kWarning;
-    f.title = fmt::format("{} uses {:.0f}% of its {} memory limit ({} working set)", ca.owner.label(), pct,
-                          human_bytes_u(lim), human_bytes_u(ws));
+    Finding f = make_finding("container-near-limit", Severity::kWarning,
+                             fmt::format("{} uses {:.0f}% of its {} memory limit ({} working set)", ca.owner.label(),
+                                         pct, human_bytes_u(lim), human_bytes_u(ws)),
+                             ws);
     f.evidence.push_back(ev_bytes("working set", ws, c->path + " memory.usage - inactive_file"));
     f.evidence.push_back(ev_bytes("limit", lim, c->path + (in.snap->memory_on_v2 ? " memory.max" : " memory.limit_in_bytes")));
-    f.evidence.push_back(ev_percent("working set / limit", pct, "computed"));
+    f.evidence.push_back(ev_share("working set / limit", ws, lim, "computed"));
     if (c->failcnt && *c->failcnt) f.evidence.push_back(ev_count("failcnt", *c->failcnt, c->path + " memory.failcnt"));
     if (auto ok = c->events.get("oom_kill"); ok && *ok)
       f.evidence.push_back(ev_count("oom_kill", *ok, c->path + " memory.events oom_kill"));
@@ -75,10 +71,7 @@ std::vector<Finding> container_near_limit(const DoctorInput& in) {
         thresholds::kNearLimitWarnPct);
     f.fix = {"kubectl -n <namespace> set resources deployment/<name> --limits=memory=<higher>   # if the need is real",
              "# else find the leak: memsleuth top --by process (pods' processes), application heap profiles"};
-    f.subject.cgroup = c->path;
-    f.subject.owner = ca.owner.label();
-    f.subject.owner_kind = "pod";
-    f.bytes_at_stake = ws;
+    set_owner_subject(f, ca.owner, c->path);
     out.push_back(std::move(f));
   }
   return out;

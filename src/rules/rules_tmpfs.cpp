@@ -38,18 +38,18 @@ std::vector<Finding> memory_backed_fs(const DoctorInput& in) {
     if (!seen.insert(m.major_minor.empty() ? m.mount_point : m.major_minor).second) continue;
     uint64_t used = *m.used_bytes;
     double pct = pct_of(used, *total);
-    if (used < thresholds::kTmpfsMinBytes || pct < thresholds::kTmpfsWarnPct) continue;
-    Finding f;
+    auto sev = severity_for_pct(pct, thresholds::kTmpfsWarnPct, thresholds::kTmpfsCritPct);
+    if (used < thresholds::kTmpfsMinBytes || !sev) continue;
     auto pod = empty_dir_pod(m.mount_point);
     bool shm = m.mount_point == "/dev/shm" || m.mount_point.ends_with("/shm");
-    f.id = pod ? "emptydir-memory" : (shm ? "shm-filling" : "tmpfs-filling");
-    f.severity = pct >= thresholds::kTmpfsCritPct ? Severity::kCritical : Severity::kWarning;
     std::string what = pod ? "emptyDir (medium: Memory) of pod " + *pod : m.fs_type + " " + m.mount_point;
-    f.title = fmt::format("{} holds {} of RAM ({:.0f}%) that no process owns", what, human_bytes_u(used), pct);
+    Finding f = make_finding(pod ? "emptydir-memory" : (shm ? "shm-filling" : "tmpfs-filling"), *sev,
+                             fmt::format("{} holds {} of RAM ({:.0f}%) that no process owns", what, human_bytes_u(used), pct),
+                             used);
     f.evidence.push_back(ev_bytes("used", used, "statvfs(" + m.mount_point + ")"));
     if (m.size_bytes)
       f.evidence.push_back(ev_bytes("size limit", *m.size_bytes, "statvfs(" + m.mount_point + ") / mount option size="));
-    f.evidence.push_back(ev_percent("used / MemTotal", pct, "statvfs, /proc/meminfo MemTotal"));
+    f.evidence.push_back(ev_share("used / MemTotal", used, *total, "statvfs, /proc/meminfo MemTotal"));
     if (auto sh = s.meminfo.get("Shmem")) f.evidence.push_back(ev_bytes("Shmem (all tmpfs + shared memory)", *sh, "/proc/meminfo Shmem"));
     f.evidence.push_back(ev_text("mount", m.fs_type + " " + m.source + " on " + m.mount_point, "/proc/self/mountinfo"));
     f.why = fmt::format(
@@ -66,7 +66,6 @@ std::vector<Finding> memory_backed_fs(const DoctorInput& in) {
     }
     f.subject.path = m.mount_point;
     if (pod) f.subject.owner = "pod uid " + *pod, f.subject.owner_kind = "pod";
-    f.bytes_at_stake = used;
     out.push_back(std::move(f));
   }
   return out;

@@ -34,12 +34,17 @@ std::optional<int64_t> hard_threshold_bytes(const DoctorInput& in) {
   return std::nullopt;
 }
 
+uint64_t eviction_margin_bytes(const DoctorInput& in) {
+  if (auto h = hard_threshold_bytes(in); h && *h > 0) return static_cast<uint64_t>(*h);
+  return thresholds::kKubeletDefaultHardBytes;
+}
+
 uint64_t unbounded_floor_bytes(const DoctorInput& in) {
-  uint64_t floor = thresholds::kUnboundedMinBytes;
-  if (auto t = mem_total(*in.snap))
-    floor = std::max<uint64_t>(floor, static_cast<uint64_t>(static_cast<double>(*t) * thresholds::kUnboundedMinPct / 100));
-  if (auto h = hard_threshold_bytes(in); h && *h > 0) floor = std::max<uint64_t>(floor, static_cast<uint64_t>(*h));
-  return floor;
+  uint64_t margin = eviction_margin_bytes(in);
+  auto total = mem_total(*in.snap);
+  if (!total) return margin;
+  auto pct = [&](double p) { return static_cast<uint64_t>(static_cast<double>(*total) * p / 100.0); };
+  return std::max(pct(thresholds::kUnboundedMinPct), std::min(margin, pct(thresholds::kUnboundedMarginCapPct)));
 }
 
 std::vector<const ProcessAttribution*> unbounded_outside_kubepods(const DoctorInput& in) {
@@ -47,6 +52,7 @@ std::vector<const ProcessAttribution*> unbounded_outside_kubepods(const DoctorIn
   if (!in.attribution) return out;
   for (const auto& pa : in.attribution->processes) {
     if (!pa.process || pa.process->kernel_thread || !pa.unbounded_outside_kubepods()) continue;
+    if (in.self_pid && pa.process->pid == *in.self_pid) continue;  // memsleuth itself
     if (!pa.memory.rss) continue;
     out.push_back(&pa);
   }
@@ -121,9 +127,10 @@ std::vector<Finding> unbounded_outside(const DoctorInput& in) {
     }
     f.why = fmt::format(
         "The kubelet can only evict pods: a process outside kubepods with no memory limit grows until the kernel "
-        "OOM-kills something, and it is bigger than {} (the hard eviction threshold, or {:.0f}% of RAM), so its "
-        "growth alone can take the node from healthy to OOM between two 10 s kubelet checks.",
-        human_bytes_u(floor), thresholds::kUnboundedMinPct);
+        "OOM-kills something. At {} it is past {} (the kubelet's eviction margin of {}, capped at {:.0f}% of RAM, "
+        "never under {:.0f}% of RAM), so its growth alone can use up that margin between two 10 s kubelet checks.",
+        human_bytes_u(rss), human_bytes_u(floor), human_bytes_u(eviction_margin_bytes(in)),
+        thresholds::kUnboundedMarginCapPct, thresholds::kUnboundedMinPct);
     if (prov && prov->culprit) f.fix = prov->culprit->fixes;
     if (prov && prov->cron) {
       if (prov->cron->script) f.fix.push_back(fmt::format("chmod -x {}   # stop the job (run-parts skips it)", *prov->cron->script));

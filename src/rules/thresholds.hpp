@@ -45,11 +45,15 @@ inline constexpr double kBlindSpotWarnPct = 10.0;
 inline constexpr double kHardMinPctOfCapacity = 1.0;
 inline constexpr double kHardSuggestPct = 5.0;
 
-// Unbounded memory outside kubepods: worth a finding above the hard eviction threshold (its growth
-// alone can consume the margin the kubelet keeps), never below 2% of RAM or 256 MiB (noise);
-// critical when it is a scheduled job, a known culprit, a filesystem walker, or ≥ 10% of RAM.
+// Unbounded memory outside kubepods: worth a finding once it is as big as the kubelet's eviction
+// margin (the hard memory.available threshold, the kubelet's default 100Mi when none is known: its growth
+// alone can use up that margin between two 10 s checks) or 10% of RAM where the margin is larger; never
+// below 2% of RAM (on a big node many daemons exceed 100Mi and are noise). So the floor scales with the
+// node: 46Mi on a 466Mi VM, 327Mi on 16Gi with the default margin, 500Mi with the incident's 500Mi on 8Gi.
+// Critical when it is a scheduled job, a known culprit, a filesystem walker, or >= 10% of RAM.
 inline constexpr double kUnboundedMinPct = 2.0;
-inline constexpr uint64_t kUnboundedMinBytes = uint64_t{256} << 20;
+inline constexpr double kUnboundedMarginCapPct = 10.0;
+inline constexpr uint64_t kKubeletDefaultHardBytes = uint64_t{100} << 20;  // defaults_linux.go: 100Mi
 inline constexpr double kUnboundedCritPct = 10.0;
 // Node agents (kubelet, containerd, ...) belong outside pods; only a big one is worth a line.
 inline constexpr double kNodeAgentWarnPct = 10.0;

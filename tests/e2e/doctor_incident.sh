@@ -9,15 +9,14 @@
 # threshold, call out the misleading cwd, and exit 2.
 set -uo pipefail
 MS=${1:?usage: doctor_incident.sh <memsleuth>}
-CGROOT=/sys/fs/cgroup/memory
-if [[ $(id -u) -ne 0 ]]; then echo "SKIP: needs root"; exit 77; fi
-if [[ ! -w $CGROOT/cgroup.procs ]]; then echo "SKIP: memory cgroup v1 at $CGROOT not writable"; exit 77; fi
+source "$(dirname "$0")/../live/lib/cgroup.bash"
+ms_require_memcg  # exit 77 unless root with a writable memory cgroup
 for t in run-parts jq pgrep python3; do
   command -v "$t" >/dev/null || { echo "FAIL: missing $t"; exit 1; }
 done
 
 PREFIX="mst-doctor-$$"
-BASE="$CGROOT/$PREFIX"
+BASE="$MEMCG_ROOT/$PREFIX"
 CRON_CG="$BASE/system.slice/cron.service"
 ROOT=$(mktemp -d "/tmp/mst-doctor-$$-XXXX")
 POD_UID="e13c3afb-d0a2-425e-9296-50ae995d0603"
@@ -26,28 +25,17 @@ PODS=()  # "qos uid ns name container limit"
 PODS+=("burstable $POD_UID prod web-0 app 268435456")
 PODS+=("burstable 5b0c1c51-8f1e-4b7a-9d7c-1f0e6a0f4c21 prod api-7d9f app 536870912")
 PODS+=("besteffort 9a4e2f10-33aa-4c6e-8b1d-6d2f3b7c8e90 batch job-x worker 0")
-CGS=()   # every cgroup we create, parents first
-PIDS=()
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  for _ in 1 2 3; do
-    for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do
-      [[ -f ${CGS[i]}/cgroup.procs ]] || continue
-      while read -r p; do kill -KILL "$p" 2>/dev/null; done <"${CGS[i]}/cgroup.procs"
-    done
-    sleep 0.2
-  done
-  for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do rmdir "${CGS[i]}" 2>/dev/null; done
+  ms_cleanup
   rm -rf "$ROOT"
 }
 trap cleanup EXIT INT TERM
 
-mkcg() { mkdir -p "$1" && CGS+=("$1"); }
-mkcg "$BASE" && mkcg "$BASE/system.slice" && mkcg "$CRON_CG" || { echo "FAIL: cannot create $CRON_CG"; exit 1; }
-mkcg "$BASE/kubepods" && mkcg "$BASE/kubepods/burstable" && mkcg "$BASE/kubepods/besteffort" || exit 1
+ms_mkcg "$CRON_CG" || { echo "FAIL: cannot create $CRON_CG"; exit 1; }
+ms_mkcg "$BASE/kubepods/burstable" && ms_mkcg "$BASE/kubepods/besteffort" || exit 1
 
 # --- kubelet config and a process named kubelet carrying --config ---
 mkdir -p "$ROOT/etc/kubernetes" "$ROOT/bin"
@@ -65,21 +53,20 @@ evictionHard:
 YAML
 cp /usr/bin/dash "$ROOT/bin/kubelet"
 "$ROOT/bin/kubelet" -c 'sleep 600; :' kubelet --config=/etc/kubernetes/kubelet-config.yaml --v=2 </dev/null >/dev/null 2>&1 &
-PIDS+=($!)
+MS_PIDS+=($!)
 
 # --- pods: cgroups with limits, var/log/pods names, one sleeping process each ---
 for spec in "${PODS[@]}"; do
   read -r qos uid ns name ctr limit <<<"$spec"
   cid=$(printf '%064x' $((RANDOM * 65536 + RANDOM)))
   pod="$BASE/kubepods/$qos/pod$uid"
-  mkcg "$pod" && mkcg "$pod/$cid" || exit 1
+  ms_mkcg "$pod/$cid" || exit 1
   if [[ $limit != 0 ]]; then
-    echo "$limit" >"$pod/memory.limit_in_bytes"
-    echo "$limit" >"$pod/$cid/memory.limit_in_bytes"
+    ms_set_limit "$pod" "$limit"
+    ms_set_limit "$pod/$cid" "$limit"
   fi
   mkdir -p "$ROOT/var/log/pods/${ns}_${name}_${uid}/$ctr"
-  sh -c "echo \$\$ >$pod/$cid/cgroup.procs && exec sleep 600" </dev/null >/dev/null 2>&1 &
-  PIDS+=($!)
+  ms_start_in "$pod/$cid" sleep 600
 done
 
 # --- a big tree under a pod's volume, a crontab, the walker job ---
@@ -110,14 +97,11 @@ chmod +x "$ROOT/etc/cron.daily/index-volumes"
 # A real process whose comm is `cron` (a copy of dash) in cron.service, running the crontab line's
 # command through sh -c, as cron does.
 cp /usr/bin/dash "$ROOT/bin/cron"
-sh -c "echo \$\$ >$CRON_CG/cgroup.procs && exec $ROOT/bin/cron -c 'sh -c \"cd / && run-parts --report $ROOT/etc/cron.daily\"; echo done'" \
-  </dev/null >/dev/null 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 600); do [[ -f $ROOT/walker.ready ]] && break; sleep 0.1; done
-[[ -f $ROOT/walker.ready ]] || { echo "FAIL: walker did not allocate"; exit 1; }
+ms_start_in "$CRON_CG" "$ROOT/bin/cron" -c "sh -c \"cd / && run-parts --report $ROOT/etc/cron.daily\"; echo done"
+ms_wait_file "$ROOT/walker.ready" "$MS_LAST_PID" || { echo "FAIL: walker did not allocate"; exit 1; }
 walker=$(pgrep -f -- "$ROOT/walker.py" | head -1)
 [[ -n $walker ]] || { echo "FAIL: walker not found"; exit 1; }
-PIDS+=("$walker")
+MS_PIDS+=("$walker")
 grep -q "$PREFIX/system.slice/cron.service" "/proc/$walker/cgroup" || fail "walker not in our cron cgroup"
 
 # --- doctor, JSON ---

@@ -164,6 +164,66 @@ TEST(Classify, CgroupKindsOutsideKubepods) {
   }
 }
 
+// systemd's slices below a prefix (kubelet --cgroup-root style, a nested systemd, a test's own tree)
+// are units and sessions as at the root; a pod's own nested system.slice stays the pod's.
+TEST(Classify, SystemdSlicesAtAnyDepth) {
+  ClassifySources src = ClassifySources::load(fixture());
+  struct C {
+    std::string path;
+    OwnerKind kind;
+    std::optional<std::string> unit, session, user;
+  };
+  std::vector<C> cases = {
+      {"/mst-doctor-42/system.slice/leaky.service", OwnerKind::kSystemdUnit, "leaky.service", {}, {}},
+      {"/a/b/system.slice/system-getty.slice/getty@tty1.service", OwnerKind::kSystemdUnit, "getty@tty1.service", {}, {}},
+      {"/mst-doctor-42/system.slice/cron.service", OwnerKind::kCron, "cron.service", {}, {}},
+      {"/node/system.slice/kubelet.service", OwnerKind::kNodeAgent, "kubelet.service", {}, {}},
+      {"/node/user.slice/user-1000.slice/session-7.scope", OwnerKind::kSession, {}, "session-7", "alice"},
+      {"/node/user.slice/user-1000.slice/user@1000.service/app.slice/x.service", OwnerKind::kSession, {},
+       "user@1000.service", "alice"},
+      // A unit-looking segment above system.slice is not the unit; the one below it is.
+      {"/machine.slice/machine-c1.scope/system.slice/ssh.service", OwnerKind::kSystemdUnit, "ssh.service", {}, {}},
+      // The slice itself (per-unit accounting off) and a unit with no slice above it: no unit known.
+      {"/mst-doctor-42/system.slice", OwnerKind::kUnconfined, {}, {}, {}},
+      {"/mst-doctor-42/leaky.service", OwnerKind::kUnconfined, {}, {}, {}},
+      {"/mst-doctor-42/system.slice.d/leaky.service", OwnerKind::kUnconfined, {}, {}, {}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path);
+    Owner o = classify_cgroup(c.path, &src);
+    EXPECT_EQ(o.kind, c.kind);
+    EXPECT_EQ(o.unit, c.unit);
+    EXPECT_EQ(o.session, c.session);
+    EXPECT_EQ(o.user, c.user);
+    EXPECT_FALSE(o.in_kubepods);
+  }
+  // A pod that runs systemd (or anything naming its cgroups system.slice/user.slice) is still a pod,
+  // under both drivers and under a --cgroup-root prefix.
+  const std::string uid = "0b5c4e1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d";
+  const std::string cid(64, 'a');
+  for (const std::string& p :
+       {"/kubepods/burstable/pod" + uid + "/" + cid + "/system.slice/cron.service",
+        "/mst-doctor-42/kubepods/besteffort/pod" + uid + "/" + cid + "/user.slice/user-0.slice/session-1.scope",
+        "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0b5c4e1a_2d3f_4a6b_8c7d_9e0f1a2b3c4d.slice/"
+        "cri-containerd-" + cid + ".scope/system.slice/leaky.service"}) {
+    SCOPED_TRACE(p);
+    Owner o = classify_cgroup(p, &src);
+    EXPECT_EQ(o.kind, OwnerKind::kPod);
+    EXPECT_TRUE(o.in_kubepods);
+    EXPECT_EQ(o.pod_uid, uid);
+    EXPECT_EQ(o.container_id, cid);
+    EXPECT_FALSE(o.unit);
+    EXPECT_FALSE(o.session);
+  }
+  // A process in a prefixed cron.service is cron's; in a prefixed leaking service, the unit's.
+  Snapshot s;
+  s.processes = {proc(1, 0, "systemd", "/init.scope", 1), proc(10, 1, "python3", "/t/system.slice/leaky.service", 1200ull << 20)};
+  Owner leak = classify_process(*s.find_process(10), s, &src);
+  EXPECT_EQ(leak.kind, OwnerKind::kSystemdUnit);
+  EXPECT_EQ(leak.unit, "leaky.service");
+  EXPECT_EQ(leak.label(), "leaky.service");
+}
+
 TEST(Classify, ProcessFacts) {
   ClassifySources src = ClassifySources::load(fixture());
   Snapshot s = node();

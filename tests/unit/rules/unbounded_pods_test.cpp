@@ -32,7 +32,7 @@ ProcessAttribution unbounded(const Process& p, OwnerKind kind, std::optional<std
 }  // namespace
 
 TEST(UnboundedOutside, BelowTheFloorIsSilentAboveIsWarningCronIsCritical) {
-  auto s = healthy_node();  // 16 GiB: floor = max(256 MiB, 2% = 327 MiB, hard threshold)
+  auto s = healthy_node();  // 16 GiB, no kubelet: floor = max(2% = 327 MiB, min(100Mi default margin, 10%))
   s.processes.push_back(proc(100, "java", 300 * kMi, "/system.slice/app.service"));
   Attribution a;
   a.processes.push_back(unbounded(s.processes[0], OwnerKind::kSystemdUnit, "app.service"));
@@ -71,6 +71,67 @@ TEST(UnboundedOutside, BelowTheFloorIsSilentAboveIsWarningCronIsCritical) {
   bool script_fix = false;
   for (const auto& l : f[0].fix) script_fix |= l.find("chmod -x /etc/cron.daily/index-volumes") != std::string::npos;
   EXPECT_TRUE(script_fix);
+}
+
+// The floor follows the node: a 64 MiB hog on a 466 MiB VM is 14% of it (the VM scenario), while on
+// a 64 GiB node a few hundred MiB outside kubepods is noise; a large hard threshold raises it, capped
+// at 10% of RAM.
+TEST(UnboundedOutside, FloorIsRelativeToTheNode) {
+  struct C {
+    uint64_t mem_total;
+    std::optional<int64_t> hard;
+    uint64_t floor;
+  };
+  const uint64_t vm = 466 * kMi;
+  std::vector<C> cases = {
+      {vm, std::nullopt, vm / 10},                         // 10% cap under the 100Mi default margin
+      {vm, int64_t{20} << 20, 20 * kMi},                   // a 20Mi margin: the margin
+      {vm, int64_t{1} << 20, vm * 2 / 100},                // never under 2% of RAM
+      {16 * kGi, std::nullopt, 16 * kGi * 2 / 100},        // 327Mi: 2% beats the 100Mi default
+      {8 * kGi, int64_t{500} << 20, 500 * kMi},            // the incident's 500Mi
+      {8 * kGi, int64_t{2} << 30, 8 * kGi / 10},           // a margin over 10% of RAM is capped there
+      {64 * kGi, int64_t{100} << 20, 64 * kGi * 2 / 100},  // 1.28Gi on a big node
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.mem_total);
+    auto s = healthy_node();
+    set_kv(s.meminfo, "MemTotal", c.mem_total);
+    auto in = input_for(s);
+    if (c.hard) {
+      k8s::ResolvedThreshold t;
+      t.signal = k8s::kSignalMemoryAvailable;
+      t.kind = "hard";
+      t.bytes = *c.hard;
+      in.thresholds.push_back(t);
+    }
+    EXPECT_NEAR(static_cast<double>(rules::unbounded_floor_bytes(in)), static_cast<double>(c.floor), 1.0);
+  }
+  // The VM scenario: a 64 MiB cron hog on 466 MiB is found, critical (cron, and 14% of RAM); 40 MiB is not.
+  auto s = healthy_node();
+  set_kv(s.meminfo, "MemTotal", vm);
+  s.processes.push_back(proc(50, "updatedb", 64 * kMi, "/system.slice/cron.service"));
+  s.processes.push_back(proc(51, "memsleuth", 90 * kMi, "/"));
+  Attribution a;
+  a.processes.push_back(unbounded(s.processes[0], OwnerKind::kCron, "cron.service"));
+  a.processes.push_back(unbounded(s.processes[1], OwnerKind::kUnconfined, std::nullopt));
+  auto in = input_for(s);
+  in.attribution = &a;
+  in.self_pid = 51;  // memsleuth never reports itself
+  auto f = rules::unbounded_outside(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].subject.pid, 50);
+  EXPECT_EQ(f[0].severity, Severity::kCritical);
+  in.self_pid.reset();
+  EXPECT_EQ(rules::unbounded_outside(in).size(), 2u);
+  s.processes[0].rss_bytes = 40 * kMi;
+  a.processes[0].memory.rss = 40 * kMi;
+  in.self_pid = 51;
+  EXPECT_TRUE(rules::unbounded_outside(in).empty());
+  // The same 64 MiB hog on a 16 GiB node is below 2% of RAM: noise.
+  set_kv(s.meminfo, "MemTotal", 16 * kGi);
+  s.processes[0].rss_bytes = 64 * kMi;
+  a.processes[0].memory.rss = 64 * kMi;
+  EXPECT_TRUE(rules::unbounded_outside(in).empty());
 }
 
 TEST(UnboundedOutside, NodeAgentsOnlyWhenHuge) {

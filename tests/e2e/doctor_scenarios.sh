@@ -9,42 +9,28 @@
 #   4. a recent memcg OOM: a 64 MiB pod container whose process is OOM-killed by the kernel
 set -uo pipefail
 MS=${1:?usage: doctor_scenarios.sh <memsleuth>}
-CGROOT=/sys/fs/cgroup/memory
-if [[ $(id -u) -ne 0 ]]; then echo "SKIP: needs root"; exit 77; fi
-if [[ ! -w $CGROOT/cgroup.procs ]]; then echo "SKIP: memory cgroup v1 at $CGROOT not writable"; exit 77; fi
+source "$(dirname "$0")/../live/lib/cgroup.bash"
+ms_require_memcg  # exit 77 unless root with a writable memory cgroup
 for t in jq python3 mount; do command -v "$t" >/dev/null || { echo "FAIL: missing $t"; exit 1; }; done
 
 PREFIX="mst-doctor-sc-$$"
-BASE="$CGROOT/$PREFIX"
+BASE="$MEMCG_ROOT/$PREFIX"
 ROOT=$(mktemp -d "/tmp/mst-doctor-sc-$$-XXXX")
 MNT="$ROOT/mnt-tmpfs"
-CGS=()
-PIDS=()
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  for _ in 1 2 3; do
-    for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do
-      [[ -f ${CGS[i]}/cgroup.procs ]] || continue
-      while read -r p; do kill -KILL "$p" 2>/dev/null; done <"${CGS[i]}/cgroup.procs"
-    done
-    sleep 0.2
-  done
-  for ((i = ${#CGS[@]} - 1; i >= 0; i--)); do rmdir "${CGS[i]}" 2>/dev/null; done
+  ms_cleanup
   mountpoint -q "$MNT" && umount "$MNT"
   rm -rf "$ROOT"
 }
 trap cleanup EXIT INT TERM
-mkcg() { mkdir -p "$1" && CGS+=("$1"); }
-# Runs python code in a cgroup; prints the pid once the code wrote its ready file.
-run_in() {  # cgroup-dir name code
-  local ready="$ROOT/$2.ready"
-  sh -c "echo \$\$ >$1/cgroup.procs && exec python3 -c \"\$0\" $ready" "$3" </dev/null >/dev/null 2>&1 &
-  PIDS+=($!)
-  local pid=$!
-  for _ in $(seq 1 600); do [[ -f $ready ]] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  echo "$pid"
+# run_in <cgroup-dir> <name> <python code>: starts the code in the cgroup; prints its pid once the code
+# wrote its ready file (argv[1]).
+run_in() {
+  ms_start_in "$1" python3 -c "$3" "$ROOT/$2.ready"
+  ms_wait_file "$ROOT/$2.ready" "$MS_LAST_PID"
+  echo "$MS_LAST_PID"
 }
 HOLD='import sys, time
 hold = b"\x01" * SIZE
@@ -63,7 +49,7 @@ crit=$(jq -c '[.findings[]|select(.severity=="critical")|select((.subject.cgroup
 others=$(jq -r '[.findings[]|select((.subject.cgroup // "")|startswith("/mst-"))]|length' <<<"$J")
 echo "idle: exit $rc, $(q '.findings|length') finding(s) ($others about concurrent test cgroups): $(q '[.findings[].id]|join(",")')"
 
-mkcg "$BASE" || { echo "FAIL: cannot create $BASE"; exit 1; }
+ms_mkcg "$BASE" || { echo "FAIL: cannot create $BASE"; exit 1; }
 
 # --- 1. tmpfs filling ---
 mkdir -p "$MNT"
@@ -79,7 +65,7 @@ f=$(jq -c --arg m "$MNT" '[.findings[]|select(.subject.path==$m)][0]' <<<"$J")
 umount "$MNT"
 
 # --- 2. a leaking service outside kubepods ---
-mkcg "$BASE/system.slice" && mkcg "$BASE/system.slice/leaky.service"
+ms_mkcg "$BASE/system.slice/leaky.service"
 leak=$(run_in "$BASE/system.slice/leaky.service" leaky 'import sys, time
 hold = []
 for i in range(12):
@@ -98,8 +84,7 @@ kill -KILL "$leak" 2>/dev/null
 # --- 3. a BestEffort pod hog ---
 BE_UID=0b5c4e1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d
 CID=$(printf '%064x' 48879)
-mkcg "$BASE/kubepods" && mkcg "$BASE/kubepods/besteffort" && mkcg "$BASE/kubepods/besteffort/pod$BE_UID" &&
-  mkcg "$BASE/kubepods/besteffort/pod$BE_UID/$CID"
+ms_mkcg "$BASE/kubepods/besteffort/pod$BE_UID/$CID"
 mkdir -p "$ROOT/rootfs/var/log/pods/batch_hog-0_$BE_UID/hog"
 hog=$(run_in "$BASE/kubepods/besteffort/pod$BE_UID/$CID" hog "${HOLD/SIZE/(1536 << 20)}")
 J=$("$MS" --rootfs "$ROOT/rootfs" doctor -o json)
@@ -113,12 +98,11 @@ kill -KILL "$hog" 2>/dev/null
 # --- 4. a recent memcg OOM kill ---
 OOM_UID=7f1e2d3c-4b5a-4697-8877-665544332211
 OCID=$(printf '%064x' 57005)
-mkcg "$BASE/kubepods/burstable" && mkcg "$BASE/kubepods/burstable/pod$OOM_UID" && mkcg "$BASE/kubepods/burstable/pod$OOM_UID/$OCID"
-echo $((64 << 20)) >"$BASE/kubepods/burstable/pod$OOM_UID/$OCID/memory.limit_in_bytes"
-sh -c "echo \$\$ >$BASE/kubepods/burstable/pod$OOM_UID/$OCID/cgroup.procs && exec python3 -c 'x = b\"\\x01\" * (256 << 20)'" \
-  </dev/null >/dev/null 2>&1
-oom_kills=$(awk '/^oom_kill /{print $2}' "$BASE/kubepods/burstable/pod$OOM_UID/$OCID/memory.oom_control")
-[[ ${oom_kills:-0} -ge 1 ]] || fail "oom: the kernel did not OOM-kill in our 64 MiB cgroup"
+OOM_CG="$BASE/kubepods/burstable/pod$OOM_UID/$OCID"
+ms_mkcg "$OOM_CG" && ms_set_limit "$OOM_CG" $((64 << 20))
+ms_start_in "$OOM_CG" python3 -c 'x = b"\x01" * (256 << 20)'
+wait "$MS_LAST_PID"
+(($(ms_oom_kills "$OOM_CG") >= 1)) || fail "oom: the kernel did not OOM-kill in our 64 MiB cgroup"
 J=$(doctor_json)
 rc=$?
 f=$(jq -c --arg u "$OOM_UID" '[.findings[]|select(.id=="recent-memcg-oom" and ((.subject.cgroup // "")|contains($u)))][0]' <<<"$J")
