@@ -53,7 +53,7 @@ ms_wait_file "$TMP/grow.ready" "$GROW" 300 || { echo "FAIL: the grower did not a
 n=$(samples)
 wait_samples $((n + 3)) || fail "the recorder stopped sampling"
 T_GROWN=$(sqlite3 "file:$DB?mode=ro" "SELECT max(time) FROM samples")
-kill -KILL "$GROW"
+kill -KILL "$GROW"; { wait "$GROW"; } 2>/dev/null
 wait_samples $((n + 5))
 kill -TERM "$REC"; wait "$REC" 2>/dev/null
 

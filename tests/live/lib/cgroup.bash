@@ -82,6 +82,8 @@ ms_wait_file() {
 ms_cleanup() {
   local p i
   for p in "${MS_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  # Reap our own children quietly (no "Killed" job messages); pids that are not children are skipped.
+  for p in "${MS_PIDS[@]}"; do { wait "$p"; } 2>/dev/null; done
   for _ in 1 2 3; do
     for ((i = ${#MS_CGS[@]} - 1; i >= 0; i--)); do
       [[ -f ${MS_CGS[i]}/cgroup.procs ]] || continue

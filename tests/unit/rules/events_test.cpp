@@ -35,3 +35,39 @@ TEST(RecentOom, MemcgWarnsGlobalIsCriticalOldOnesAreIgnored) {
   EXPECT_EQ(f[0].severity, Severity::kCritical);
 }
 
+
+TEST(RecentEvictions, MemoryEvictionsOfTheLastDayGroupedByPod) {
+  auto s = healthy_node();
+  auto eviction = [&](std::string pod, std::string stage, std::optional<std::string> resource, int64_t ago_s) {
+    Event e;
+    e.kind = EventKind::kEviction;
+    e.time_us = (s.time - ago_s) * 1'000'000;
+    e.eviction.stage = std::move(stage);
+    e.eviction.resource = std::move(resource);
+    e.eviction.pod = std::move(pod);
+    e.eviction.signal = "memory.available";
+    e.eviction.threshold = "500Mi";
+    e.eviction.observed = "420Mi";
+    return e;
+  };
+  std::vector<Event> ev = {eviction("shop/web-0", "threshold_met", "memory", 60),      // not an eviction yet
+                           eviction("shop/web-0", "evicted", "ephemeral-storage", 60)};  // not memory
+  auto in = input_for(s);
+  EXPECT_TRUE(rules::recent_evictions(in).empty());  // no kernel/kubelet log read: silent
+  in.events = &ev;
+  EXPECT_TRUE(rules::recent_evictions(in).empty());
+  ev.push_back(eviction("shop/web-0", "evicted", "memory", 25 * 3600));  // older than the 24 h window
+  EXPECT_TRUE(rules::recent_evictions(in).empty());
+  ev.push_back(eviction("shop/web-0", "evicted", "memory", 120));
+  ev.push_back(eviction("shop/web-0", "evicting", "memory", 60));
+  ev.push_back(eviction("batch/job-1", "evicted", std::nullopt, 30));  // resource not said: counted
+  auto f = rules::recent_evictions(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].id, "recent-evictions");
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_NE(f[0].title.find("2 pod(s)"), std::string::npos) << f[0].title;
+  bool web = false;
+  for (const auto& e : f[0].evidence)
+    web |= e.what == "evicted shop/web-0" && e.value.find("2×") == 0 && e.value.find("observed 420Mi") != std::string::npos;
+  EXPECT_TRUE(web);
+}

@@ -184,3 +184,17 @@ TEST(KubeletBlindSpot, EitherDirectionAndCriticalWhenKernelIsBelowTheLine) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].severity, Severity::kCritical);
 }
+
+TEST(EvictionConfig, ConfigurationTheKubeletRejectsIsReported) {
+  auto s = healthy_node();
+  auto c = config_from(kIncident);
+  auto in = input_for(s);
+  in.kubelet = &c;
+  EXPECT_EQ(by_id(rules::eviction_config(in), "kubelet-config-invalid"), nullptr);
+  c.errors.push_back(Error::malformed("/etc/kubernetes/kubelet-config.yaml", 7, "evictionHard memory.available: bad quantity \"5OOMi\""));
+  auto f = rules::eviction_config(in);
+  const Finding* bad = by_id(f, "kubelet-config-invalid");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->severity, Severity::kWarning);
+  EXPECT_NE(bad->title.find("5OOMi"), std::string::npos) << bad->title;
+}
