@@ -311,6 +311,8 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
   // --db: growth rates from the recorder's history (the hour before; default database when it exists).
   // --at: replay the doctor on a recorded moment (history: the hour before and after it).
   add_at_options(*cmd, o->at);
+  cmd->get_option("--db")->description(
+      "History database: growth rates of the last hour (used when it exists) and the moment for --at");
   cmd->callback([o, &ctx, cmd] {
     o->db_given = cmd->get_option("--db")->count() > 0;
     run_doctor_command(ctx, *o);
