@@ -5,8 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "attribution/systemd_units.hpp"
+#include "events/event_stream.hpp"
+#include "k8s/kubelet_config.hpp"
+#include "k8s/pod_identity.hpp"
 #include "probe/parsers.hpp"
 #include "probe/snapshot_reader.hpp"
+#include "provenance/updatedb_conf.hpp"
 
 using namespace ms;
 
@@ -101,7 +106,7 @@ static void BM_cgroup_limit_v2vm_612(benchmark::State& s) {
 static void BM_single_u64_v2vm_612(benchmark::State& s) {
   run(s, section(v2log(), "scope memory.current"), [](auto& t) { return parse_single_u64(t, "x"); });
 }
-// One whole process (openat + 4 reads + 2 readlinks + parsing): the unit of a snapshot's cost.
+// One whole process (4 files + 2 readlinks + parsing): the unit of a snapshot's cost.
 static void BM_read_process_live_self(benchmark::State& s) {
   HostPaths paths;
   SnapshotOptions opts;
@@ -111,6 +116,55 @@ static void BM_read_process_live_self(benchmark::State& s) {
   for (auto _ : s) benchmark::DoNotOptimize(reader.read(self, p));
 }
 
+// Parsers above the probe layer, on the samples each was written against.
+static void BM_events_oom_sample02(benchmark::State& s) {
+  std::string t = shared("oom/sample-02.log");
+  LineContext ctx{.reference_us = 1'800'000'000'000'000};
+  for (auto _ : s) benchmark::DoNotOptimize(parse_events(t, ctx));
+  s.SetBytesProcessed(static_cast<int64_t>(s.iterations() * t.size()));
+}
+static void BM_events_kubelet_log01(benchmark::State& s) {
+  std::string t = shared("kubelet/logs/log-01.log");
+  LineContext ctx{.reference_us = 1'800'000'000'000'000};
+  for (auto _ : s) benchmark::DoNotOptimize(parse_events(t, ctx));
+  s.SetBytesProcessed(static_cast<int64_t>(s.iterations() * t.size()));
+}
+static void BM_kubelet_config_openshift04(benchmark::State& s) {
+  std::string t = shared("kubelet/config/config-04-openshift-mco-kubelet.yaml");
+  for (auto _ : s) {
+    k8s::KubeletConfig cfg = k8s::default_kubelet_config();
+    k8s::apply_config_text(cfg, t, "config-04");
+    benchmark::DoNotOptimize(cfg);
+  }
+  s.SetBytesProcessed(static_cast<int64_t>(s.iterations() * t.size()));
+}
+static void BM_updatedb_conf_uc01(benchmark::State& s) {
+  std::string t = shared("updatedb/conf/uc-01-rhel9-openela-mlocate-SOURCES-updatedb.conf");
+  for (auto _ : s) benchmark::DoNotOptimize(parse_updatedb_conf(t));
+  s.SetBytesProcessed(static_cast<int64_t>(s.iterations() * t.size()));
+}
+static void BM_unit_file_timer_ct05(benchmark::State& s) {
+  run(s, shared("updatedb/cron-timer/ct-05-plocate-upstream-plocate-updatedb.timer"),
+      [](auto& t) { return parse_unit_file(t); });
+}
+// Owner classification input: the memory line of a real kubepods /proc/<pid>/cgroup (a shell
+// transcript: the line is taken as text).
+static void BM_kube_cgroup_path_pc06(benchmark::State& s) {
+  std::string t = shared("cgroup/proc-pid-cgroup/pc-06-crio-systemd-v1-runc-4620.txt"), path;
+  if (size_t at = t.find(":memory:"); at != std::string::npos) path = t.substr(at + 8, t.find('\n', at) - at - 8);
+  if (path.empty()) {
+    s.SkipWithError("no memory line in the sample");
+    return;
+  }
+  for (auto _ : s) benchmark::DoNotOptimize(parse_kube_cgroup_path(path));
+}
+
+BENCHMARK(BM_events_oom_sample02);
+BENCHMARK(BM_events_kubelet_log01);
+BENCHMARK(BM_kubelet_config_openshift04);
+BENCHMARK(BM_updatedb_conf_uc01);
+BENCHMARK(BM_unit_file_timer_ct05);
+BENCHMARK(BM_kube_cgroup_path_pc06);
 BENCHMARK(BM_meminfo_mi03);
 BENCHMARK(BM_meminfo_v2vm_612);
 BENCHMARK(BM_memory_stat_v1_ms01);

@@ -62,11 +62,13 @@ if live:
               "memsleuth_top": "`memsleuth top -n 20`", "ps": "`ps -eo pid,ppid,rss,cgroup,args`",
               "top": "`top -b -n1 -w512`", "smem": "`smem -c \"pid pss rss\"`", "atop": "`atop 1 1` (one sample)",
               "floor": "floor (statm + cgroup of each pid)"}
+    rss_rows = []
     for path in live:
         n = re.findall(r"\d+", os.path.basename(path))[-1]
         r = load(path)
         total = E.get(f"procs_with_farm_{n}", "?")
-        print(f"### N = {n} ({total} processes on the node during the run)\n")
+        ncg = E.get(f"cgroups_with_farm_{n}", "?")
+        print(f"### N = {n} ({total} processes and {ncg} memory cgroups on the node during the run)\n")
         print("| tool | wall ms | CPU ms | peak RSS MiB | failures |")
         print("|---|---|---|---|---|")
         for k in ["snapshot", "snapshot_pss", "memsleuth_top", "floor", "ps", "top", "smem", "atop"]:
@@ -90,11 +92,22 @@ if live:
                   f"{ratio(a['cpu']['median'], b['cpu']['median'])} | {target} |")
         print(f"\nPeak RSS of `snapshot -o json`: {s['maxrss_kib']['median'] / 1024:.1f} MiB "
               f"(max {s['maxrss_kib']['max'] / 1024:.1f}; target at N = 5,000: ≤ 32 MiB).\n")
+        rss_rows.append((n, total, s, r.get("snapshot_pss"), r.get("memsleuth_top")))
         bad = [k for k in r if r[k]["failures"]]
         for k in bad:
             print(f"- {k} failed {r[k]['failures']}×: `{r[k]['last_err'].strip()[:200]}`")
         if bad:
             print()
+    print("### Peak RSS and CPU per snapshot at each N\n")
+    print("| N | processes on the node | `snapshot -o json` peak RSS MiB (max) | `snapshot --pss` peak RSS MiB | "
+          "`top -n 20` peak RSS MiB | `snapshot -o json` CPU ms | CPU µs per process |")
+    print("|---|---|---|---|---|---|---|")
+    for n, total, s, sp, t in rss_rows:
+        mib = lambda x: f"{x['maxrss_kib']['median'] / 1024:.1f}" if x else "—"
+        per = f"{s['cpu']['median'] / int(total) * 1e6:.1f}" if total.isdigit() else "?"
+        print(f"| {n} | {total} | {mib(s)} ({s['maxrss_kib']['max'] / 1024:.1f}) | {mib(sp)} | {mib(t)} | "
+              f"{fig(s['cpu'])} | {per} |")
+    print("\nTarget: peak RSS of `snapshot` at N = 5,000 ≤ 32 MiB.\n")
 else:
     print("## Live comparison\n\nSkipped: " + E.get("live", "no results") + "\n")
 
@@ -128,7 +141,7 @@ micro = os.path.join(RES, "micro.json")
 if os.path.exists(micro):
     m = load(micro)
     print("## Parser micro-benchmarks (Google Benchmark, real samples)\n")
-    print("`build-bench/bench/bench_parsers` (bench/parsers_bench.cpp): samples from `../shared/data` "
+    print("`build/bench/bench_parsers` (bench/parsers_bench.cpp): samples from `../shared/data` "
           "(file named in the benchmark), and this machine's own `/proc/self/*` and `/proc/1/mountinfo` "
           "where the sample folders have none. Median of 5 repetitions.\n")
     print("| benchmark | ns per call | MB/s |")

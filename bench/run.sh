@@ -26,15 +26,18 @@ SYN=${BENCH_SYNTHETIC:-"5000 20000 50000"}
 SYN_CG=${BENCH_SYN_CGROUPS:-5000}
 MICRO=${BENCH_MICRO:-1}
 OUT=${BENCH_OUT:-docs/performance.md}
-BUILD=${BENCH_BUILD:-build-bench}
+BUILD=${BENCH_BUILD:-build}  # the Release tree of `make build`; the bench targets are added to it
 JOBS=${JOBS:-2}
 
 if [[ -n ${BENCH_BIN_DIR:-} ]]; then
   BIN=$BENCH_BIN_DIR/memsleuth FLOOR=$BENCH_BIN_DIR/bench/ms_floor FARM=$BENCH_BIN_DIR/bench/ms_farm
   MICROBIN=$BENCH_BIN_DIR/bench/bench_parsers
 else
-  [[ -f $BUILD/build.ninja ]] ||
+  if [[ -f $BUILD/build.ninja ]]; then
+    grep -q '^MEMSLEUTH_BENCH:BOOL=ON' "$BUILD/CMakeCache.txt" || cmake "$BUILD" -DMEMSLEUTH_BENCH=ON >/dev/null
+  else
     cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEMSLEUTH_TESTS=OFF -DMEMSLEUTH_BENCH=ON >/dev/null
+  fi
   cmake --build "$BUILD" -j "$JOBS" --target memsleuth bench_parsers ms_floor ms_farm
   BIN=$SRC/$BUILD/memsleuth FLOOR=$SRC/$BUILD/bench/ms_floor FARM=$SRC/$BUILD/bench/ms_farm
   MICROBIN=$SRC/$BUILD/bench/bench_parsers
@@ -117,6 +120,7 @@ if [[ -n $MEMCG ]]; then
     grep -q READY "$RES/farm.out" || { echo "bench: farm failed: $(cat "$RES/farm.out")" >&2; exit 1; }
     sleep 2  # let the large children finish touching their memory
     echo "procs_with_farm_$N=$(ls /proc | grep -c '^[0-9]')" >> "$RES/machine.env"
+    echo "cgroups_with_farm_$N=$(find "$MEMCG" -type d 2>/dev/null | wc -l)" >> "$RES/machine.env"
     args=("floor=$FLOOR" "snapshot=$BIN snapshot -o json" "snapshot_pss=$BIN snapshot --pss -o json"
           "ps=ps -eo pid,ppid,rss,cgroup,args" "top=top -b -n1 -w512" "smem=smem -c 'pid pss rss'"
           "atop=atop 1 1")

@@ -154,20 +154,28 @@ Attribution attribute(const Snapshot& s, const HostPaths& paths) {
 Attribution attribute(const Snapshot& s, const ClassifySources& src) {
   Attribution a;
   // Processes (snapshot order is by pid, so Attribution::process can binary-search).
-  std::unordered_map<std::string, uint64_t> pss_subtree;
-  std::unordered_map<std::string, uint32_t> procs_subtree;
+  // Most processes share their cgroup: owner, limit and subtree sums are worked out once per
+  // distinct cgroup, not once per process (and per ancestor of each process).
+  CgroupOwnerCache owners;
+  std::unordered_map<std::string, EffectiveLimit> limits;
+  struct Direct {
+    uint32_t procs = 0;
+    std::optional<uint64_t> pss;
+  };
+  std::unordered_map<std::string, Direct> direct;
   std::unordered_map<std::string, bool> sandbox_cgroup;
   for (const Process& p : s.processes) {
     ProcessAttribution pa;
     pa.process = &p;
-    pa.owner = classify_process(p, s, &src, &pa.why);
-    std::string cg = p.memory_cgroup.value_or("");
-    if (!p.kernel_thread && !cg.empty()) {
-      pa.limit = effective_limit(s, cg);
-      for (std::string q = cg; !q.empty(); q = parent_cgroup(q)) {
-        ++procs_subtree[q];
-        if (p.pss_bytes) pss_subtree[q] += *p.pss_bytes;
-      }
+    pa.owner = classify_process(p, s, &src, &pa.why, &owners);
+    if (!p.kernel_thread && p.memory_cgroup && !p.memory_cgroup->empty()) {
+      const std::string& cg = *p.memory_cgroup;
+      auto it = limits.find(cg);
+      if (it == limits.end()) it = limits.emplace(cg, effective_limit(s, cg)).first;
+      pa.limit = it->second;
+      Direct& d = direct[cg];
+      ++d.procs;
+      if (p.pss_bytes) d.pss = d.pss.value_or(0) + *p.pss_bytes;
       if (pa.owner.sandbox) sandbox_cgroup[cg] = true;
     }
     pa.memory.rss = p.rss_bytes;
@@ -178,13 +186,25 @@ Attribution attribute(const Snapshot& s, const ClassifySources& src) {
   std::sort(a.processes.begin(), a.processes.end(),
             [](const ProcessAttribution& x, const ProcessAttribution& y) { return x.process->pid < y.process->pid; });
 
+  std::unordered_map<std::string, uint64_t> pss_subtree;
+  std::unordered_map<std::string, uint32_t> procs_subtree;
+  for (const auto& [cg, d] : direct) {
+    for (std::string q = cg; !q.empty(); q = parent_cgroup(q)) {
+      procs_subtree[q] += d.procs;
+      if (d.pss) pss_subtree[q] += *d.pss;
+    }
+  }
+
   // Cgroups.
   for (const Cgroup& c : s.cgroups) {
     CgroupAttribution ca;
     ca.cgroup = &c;
-    ca.owner = classify_cgroup(c.path, &src, &ca.why);
+    const auto& [owner, why] = owners.get(c.path, &src);
+    ca.owner = owner;
+    ca.why = why;
     if (sandbox_cgroup.count(c.path)) ca.owner.sandbox = true;
-    ca.limit = effective_limit(s, c.path);
+    auto lim = limits.find(c.path);
+    ca.limit = lim != limits.end() ? lim->second : effective_limit(s, c.path);
     ca.memory = cgroup_measures(c, s.memory_on_v2);
     if (auto it = pss_subtree.find(c.path); it != pss_subtree.end()) ca.memory.pss = it->second;
     if (auto it = procs_subtree.find(c.path); it != procs_subtree.end()) ca.processes = it->second;

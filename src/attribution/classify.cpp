@@ -257,7 +257,28 @@ std::optional<std::string> runtime_from_shim(const Process& p, const Snapshot& s
 
 }  // namespace
 
+const std::pair<Owner, std::string>& CgroupOwnerCache::get(std::string_view path, const ClassifySources* sources) {
+  auto it = by_path.find(std::string(path));
+  if (it == by_path.end()) {
+    std::pair<Owner, std::string> v;
+    v.first = classify_cgroup(path, sources, &v.second);
+    it = by_path.emplace(std::string(path), std::move(v)).first;
+  }
+  return it->second;
+}
+
 Owner classify_process(const Process& p, const Snapshot& s, const ClassifySources* src, std::string* why) {
+  return classify_process(p, s, src, why, nullptr);
+}
+
+Owner classify_process(const Process& p, const Snapshot& s, const ClassifySources* src, std::string* why,
+                       CgroupOwnerCache* cache) {
+  auto classify = [&](std::string_view path, std::string* w) {
+    if (!cache) return classify_cgroup(path, src, w);
+    const auto& [owner, reason] = cache->get(path, src);
+    if (w) *w = reason;
+    return owner;
+  };
   if (p.kernel_thread) {
     Owner o;
     o.kind = OwnerKind::kKernel;
@@ -265,7 +286,7 @@ Owner classify_process(const Process& p, const Snapshot& s, const ClassifySource
     return o;
   }
   std::string mem_why;
-  Owner o = classify_cgroup(p.memory_cgroup.value_or("/"), src, &mem_why);
+  Owner o = classify(p.memory_cgroup ? std::string_view(*p.memory_cgroup) : std::string_view("/"), &mem_why);
   if (o.kind == OwnerKind::kPod) {
     if (o.container_id && !o.runtime)
       if (auto r = runtime_from_shim(p, s)) o.runtime = r;
@@ -281,7 +302,7 @@ Owner classify_process(const Process& p, const Snapshot& s, const ClassifySource
   // shared/data/cgroup/proc-pid-cgroup/pc-14); the systemd line still names the unit.
   if (auto sp = systemd_path_of(p); sp && (o.kind == OwnerKind::kUnconfined || !o.unit)) {
     std::string sys_why;
-    Owner so = classify_cgroup(*sp, src, &sys_why);
+    Owner so = classify(*sp, &sys_why);
     if (so.kind != OwnerKind::kUnconfined && so.kind != OwnerKind::kPod && so.kind != OwnerKind::kRuntime) {
       o = so;
       mem_why = sys_why + " (systemd cgroup " + *sp + ")";

@@ -24,6 +24,9 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
     SnapshotOptions so;
     so.pss = o->pss;
     so.processes = !o->no_processes;
+    // Neither output shows the other /proc/<pid>/cgroup lines or the swap limits: not read.
+    so.cgroup_lines = false;
+    so.swap_limits = false;
     auto snap = read_snapshot(ctx.paths, so);
     if (!snap) {
       fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());

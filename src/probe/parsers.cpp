@@ -65,20 +65,31 @@ Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path) {
 
 Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path) {
   KeyValues kv;
+  // memory.stat is read for every cgroup of a snapshot: one reserve, no vector per line.
+  kv.items.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  auto token = [](std::string_view& rest) {  // next space/tab separated field, as split_ws
+    size_t b = rest.find_first_not_of(" \t");
+    if (b == std::string_view::npos) b = rest.size();
+    size_t e = std::min(rest.find_first_of(" \t", b), rest.size());
+    std::string_view t = rest.substr(b, e - b);
+    rest.remove_prefix(e);
+    return t;
+  };
   std::optional<Error> err;
   for_each_line(text, [&](std::string_view line, int n) {
     if (err || trim(line).empty()) return;
-    auto f = split_ws(line);
-    if (f.size() != 2) {
+    std::string_view rest = line;
+    std::string_view key = token(rest), value = token(rest);
+    if (value.empty() || !token(rest).empty()) {
       err = Error::malformed(P(path), n, fmt::format("expected 'key value', got '{}'", line));
       return;
     }
-    if (auto v = parse_u64(f[1])) {
-      kv.items.emplace_back(std::string(f[0]), *v);
-    } else if (parse_i64(f[1])) {
-      kv.items.emplace_back(std::string(f[0]), 0);  // negative memcg stat: a kernel batching artefact
+    if (auto v = parse_u64(value)) {
+      kv.items.emplace_back(std::string(key), *v);
+    } else if (parse_i64(value)) {
+      kv.items.emplace_back(std::string(key), 0);  // negative memcg stat: a kernel batching artefact
     } else {
-      err = Error::malformed(P(path), n, fmt::format("bad number '{}' for '{}'", f[1], f[0]));
+      err = Error::malformed(P(path), n, fmt::format("bad number '{}' for '{}'", value, key));
     }
   });
   if (err) return fail(*err);
@@ -188,6 +199,7 @@ Result<std::vector<Mount>> parse_mountinfo(std::string_view text, std::string_vi
 
 Result<std::vector<CgroupLine>> parse_proc_cgroup(std::string_view text, std::string_view path) {
   std::vector<CgroupLine> out;
+  out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);  // one allocation, not log2(lines)
   std::optional<Error> err;
   for_each_line(text, [&](std::string_view line, int n) {
     if (err || trim(line).empty()) return;
@@ -328,7 +340,14 @@ std::vector<std::string> parse_cmdline(std::string_view raw) {
   std::vector<std::string> out;
   if (raw.empty()) return out;
   if (raw.back() == '\0') raw.remove_suffix(1);
-  for (auto part : split(raw, '\0')) out.emplace_back(part);
+  // No intermediate vector of views: one reserve, one string per argument.
+  out.reserve(static_cast<size_t>(std::count(raw.begin(), raw.end(), '\0')) + 1);
+  for (;;) {
+    size_t z = raw.find('\0');
+    out.emplace_back(raw.substr(0, z));
+    if (z == std::string_view::npos) break;
+    raw.remove_prefix(z + 1);
+  }
   return out;
 }
 

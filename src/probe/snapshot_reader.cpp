@@ -4,9 +4,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
+#include <system_error>
+#include <thread>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -35,6 +40,15 @@ uint64_t read_btime(const HostPaths& paths) {
     if (starts_with(line, "btime ")) bt = parse_u64(trim(line.substr(6))).value_or(0);
   });
   return bt;
+}
+
+// Is procfs the procfs of our own pid namespace (so cgroup.procs pids are its pids)?
+bool same_pid_namespace(const std::string& procfs) {
+  char buf[32];
+  ssize_t n = ::readlink((procfs + "/self").c_str(), buf, sizeof buf);
+  char me[16];
+  auto [end, ec] = std::to_chars(me, me + sizeof me, static_cast<int>(::getpid()));
+  return n > 0 && std::string_view(buf, static_cast<size_t>(n)) == std::string_view(me, static_cast<size_t>(end - me));
 }
 
 // Counts non-empty lines of cgroup.procs without allocating per line.
@@ -137,6 +151,14 @@ CgroupLayout detect_cgroup_layout(const std::vector<Mount>& mounts, const HostPa
 
 namespace {
 
+struct LinuxDirent64 {  // getdents64(2) record
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
 std::string join_rel(const std::string& base, std::string_view name) {
   std::string out = base;
   if (out.empty() || out.back() != '/') out += '/';
@@ -145,12 +167,23 @@ std::string join_rel(const std::string& base, std::string_view name) {
 }
 
 // path: the cgroup's path in the hierarchy; dir: where we read it (only for messages).
+// What the walk reads beyond the basics, and where it records which pids cgroup.procs lists.
+struct CgroupReadOpts {
+  bool swap_limit = true;
+  std::vector<std::pair<int, uint32_t>>* placements = nullptr;  // (pid, index of the cgroup in the walk)
+  uint32_t index = 0;
+  unsigned long* nlink = nullptr;  // the directory's link count (2 + subdirectories on cgroupfs)
+};
+
 Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2, std::string& buf,
-                      std::vector<std::string>* warnings) {
+                      std::vector<std::string>* warnings, const CgroupReadOpts& ro = {}) {
   Cgroup c;
   c.path = std::move(path);
   struct stat st{};
-  if (::fstat(fd, &st) == 0) c.inode = st.st_ino;
+  if (::fstat(fd, &st) == 0) {
+    c.inode = st.st_ino;
+    if (ro.nlink) *ro.nlink = st.st_nlink;
+  }
   int err = 0;
   auto warn = [&](const Error& e) {
     if (warnings) warnings->push_back(e.describe());
@@ -172,7 +205,7 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
   }
   const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-  if (read_record_at(fd, swap_file, buf, err)) {
+  if (ro.swap_limit && read_record_at(fd, swap_file, buf, err)) {
     if (auto v = parse_cgroup_limit(buf, join_rel(dir, swap_file))) c.swap_limit_bytes = *v;
     else warn(v.error());
   }
@@ -189,7 +222,20 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     else warn(kv.error());
   }
   if (read_at(fd, "cgroup.procs", buf, err)) {
-    c.nr_procs = count_lines(buf);
+    if (ro.placements) {
+      for_each_line(buf, [&](std::string_view line, int) {
+        int pid = 0;
+        auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
+        if (ec == std::errc() && pid > 0) {
+          ro.placements->emplace_back(pid, ro.index);
+          ++c.nr_procs;
+        } else if (!line.empty()) {
+          ++c.nr_procs;
+        }
+      });
+    } else {
+      c.nr_procs = count_lines(buf);
+    }
     c.nr_procs_known = true;
   }
   return c;
@@ -201,26 +247,39 @@ struct CgroupWalk {
   uint64_t& skipped;
   std::vector<std::string>* warnings;
   std::string buf;
+  CgroupReadOpts ro{};
+  std::vector<char> dents = std::vector<char>(16384);  // one getdents64 buffer for the whole walk
+
+  // Names of the subdirectories of fd, read from fd itself (freshly opened, used only for openat
+  // otherwise): no dup, no opendir with its 32 KiB allocation per cgroup.
+  std::vector<std::string> subdirs(int fd) {
+    std::vector<std::string> children;
+    for (;;) {
+      long n = ::syscall(SYS_getdents64, fd, dents.data(), dents.size());
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        auto* e = reinterpret_cast<const LinuxDirent64*>(dents.data() + off);
+        off += e->d_reclen;
+        if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..") continue;
+        children.emplace_back(name);
+      }
+    }
+    return children;
+  }
 
   // fd is an open directory of the cgroup; path its hierarchy path; dir its readable location.
   void walk(int fd, const std::string& path, const std::string& dir, int depth) {
-    out.push_back(read_cgroup_at(fd, path, dir, v2, buf, warnings));
-    if (depth > 64) return;
-    int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) return;
-    DIR* d = ::fdopendir(dup_fd);
-    if (!d) {
-      ::close(dup_fd);
-      return;
-    }
-    std::vector<std::string> children;
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
-      std::string_view n = e->d_name;
-      if (n == "." || n == "..") continue;
-      children.emplace_back(n);
-    }
-    ::closedir(d);
+    ro.index = static_cast<uint32_t>(out.size());
+    unsigned long nlink = 0;
+    ro.nlink = &nlink;
+    out.push_back(read_cgroup_at(fd, path, dir, v2, buf, warnings, ro));
+    ro.nlink = nullptr;
+    // A directory's link count is 2 + its subdirectories on cgroupfs (kernfs), tmpfs and ext4, so
+    // 2 means a leaf: no getdents. Filesystems that report 1 or 0 for directories are listed.
+    if (depth > 64 || nlink == 2) return;
+    std::vector<std::string> children = subdirs(fd);
     std::sort(children.begin(), children.end());
     for (const auto& ch : children) {
       DirFd child = DirFd::open_at(fd, ch.c_str());
@@ -282,12 +341,12 @@ std::vector<int> ProcessReader::list_pids() const {
 }
 
 ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* warning) {
-  char name[16];
-  auto [end, ec] = std::to_chars(name, name + sizeof name - 1, pid);
-  *end = '\0';
-  DirFd fd(::openat(proc_fd_, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.ok()) return Outcome::kGone;
-  auto where = [&](const char* file) { return paths_.proc(std::string(name) + "/" + file); };
+  // Files are opened as "<pid>/<file>" relative to the procfs fd, like ps: opening the pid
+  // directory first costs two more syscalls per process (a third of a snapshot's CPU is syscall
+  // entry on a VM). All files are still of one process: its pid cannot be reused within a read
+  // (that would take pid_max forks in between).
+  PidPath at(pid);
+  auto where = [&](const char* file) { return paths_.proc(std::to_string(pid) + "/" + file); };
   auto malformed = [&](const Error& e) {
     if (warning) *warning = e.describe();
     return Outcome::kMalformed;
@@ -295,7 +354,7 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   int err = 0;
   p = Process{};
   p.pid = pid;
-  if (!read_record_at(fd.get(), "stat", buf_, err)) return Outcome::kGone;
+  if (!read_record_at(proc_fd_, at("stat"), buf_, err)) return Outcome::kGone;
   if (buf_.empty()) return Outcome::kGone;  // the task was reaped between open and read
   auto st = parse_proc_stat(buf_, where("stat"));
   if (!st) return malformed(st.error());
@@ -306,7 +365,7 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   p.threads = st->num_threads;
   p.kernel_thread = (st->flags & kPfKthread) != 0;
 
-  if (read_record_at(fd.get(), "status", buf_, err)) {
+  if (read_record_at(proc_fd_, at("status"), buf_, err)) {
     auto s = parse_proc_status(buf_, where("status"));
     if (!s) return malformed(s.error());
     p.uid = s->uid;
@@ -329,23 +388,18 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   } else if (is_gone(err)) {
     return Outcome::kGone;
   }
-  if (read_record_at(fd.get(), "cmdline", buf_, err)) p.cmdline = parse_cmdline(buf_);
+  if (read_record_at(proc_fd_, at("cmdline"), buf_, err)) p.cmdline = parse_cmdline(buf_);
   else if (is_gone(err)) return Outcome::kGone;
-  if (read_record_at(fd.get(), "cgroup", buf_, err)) {
-    auto cg = parse_proc_cgroup(buf_, where("cgroup"));
-    if (!cg) return malformed(cg.error());
-    p.cgroups = std::move(*cg);
-    p.memory_cgroup = memory_cgroup_of(p.cgroups, memory_on_v2_);
-  } else if (is_gone(err)) {
-    return Outcome::kGone;
+  if (!skip_cgroup_file_) {
+    if (Outcome o = read_cgroup_file(at, p, warning); o != Outcome::kRead) return o;
   }
   if (opts_.links && !p.kernel_thread) {
     // EACCES (another user's process, without CAP_SYS_PTRACE) leaves them null.
-    if (read_link_at(fd.get(), "exe", link_, err)) p.exe = link_;
-    if (read_link_at(fd.get(), "cwd", link_, err)) p.cwd = link_;
+    if (read_link_at(proc_fd_, at("exe"), link_, err)) p.exe = link_;
+    if (read_link_at(proc_fd_, at("cwd"), link_, err)) p.cwd = link_;
   }
   if (opts_.pss && !p.kernel_thread && p.rss_bytes && *p.rss_bytes <= opts_.pss_max_rss_bytes) {
-    if (read_record_at(fd.get(), "smaps_rollup", buf_, err)) {
+    if (read_record_at(proc_fd_, at("smaps_rollup"), buf_, err)) {
       auto r = parse_smaps_rollup(buf_, where("smaps_rollup"));
       if (r) {
         p.pss_bytes = r->pss;
@@ -356,6 +410,47 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
     }
   }
   return Outcome::kRead;
+}
+
+ProcessReader::PidPath::PidPath(int pid) {
+  auto [end, ec] = std::to_chars(buf_, buf_ + 16, pid);
+  len_ = static_cast<size_t>(end - buf_);
+  buf_[len_] = '\0';
+}
+
+const char* ProcessReader::PidPath::operator()(const char* file) {
+  size_t n = std::strlen(file);
+  if (len_ + 1 + n >= sizeof buf_) n = sizeof buf_ - len_ - 2;  // our own short names only
+  buf_[len_] = '/';
+  std::memcpy(buf_ + len_ + 1, file, n);
+  buf_[len_ + 1 + n] = '\0';
+  return buf_;
+}
+
+const char* ProcessReader::PidPath::pid() {
+  buf_[len_] = '\0';
+  return buf_;
+}
+
+ProcessReader::Outcome ProcessReader::read_cgroup_file(PidPath& at, Process& p, std::string* warning) {
+  int err = 0;
+  if (read_record_at(proc_fd_, at("cgroup"), buf_, err)) {
+    auto cg = parse_proc_cgroup(buf_, paths_.proc(std::string(at.pid()) + "/cgroup"));
+    if (!cg) {
+      if (warning) *warning = cg.error().describe();
+      return Outcome::kMalformed;
+    }
+    p.memory_cgroup = memory_cgroup_of(*cg, memory_on_v2_);
+    if (opts_.cgroup_lines) p.cgroups = std::move(*cg);
+  } else if (is_gone(err)) {
+    return Outcome::kGone;
+  }
+  return Outcome::kRead;
+}
+
+ProcessReader::Outcome ProcessReader::read_cgroup(int pid, Process& p, std::string* warning) {
+  PidPath at(pid);
+  return read_cgroup_file(at, p, warning);
 }
 
 std::optional<Process> read_process(const HostPaths& paths, int pid, bool memory_on_v2, const SnapshotOptions& opts,
@@ -421,40 +516,117 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     }
   }
 
+  // The cgroup walk and the process scan are independent: with two workers, one walks the cgroups
+  // while the other scans processes, then both share what is left of the scan. Each worker has its
+  // own reader and buffers; results land in per-pid slots, so the order stays by pid.
+  DirFd cg_root;
   if (opts.cgroups && !s.memory_root.empty()) {
-    DirFd root = DirFd::open(s.memory_root);
-    if (root.ok()) {
-      CgroupWalk w{s.memory_on_v2, s.cgroups, s.skipped, &s.warnings, {}};
-      w.walk(root.get(), s.memory_root_path, s.memory_root, 0);
-      std::sort(s.cgroups.begin(), s.cgroups.end(), [](const Cgroup& a, const Cgroup& b) { return a.path < b.path; });
-      // cgroup v2 has no memory.current at the root; like runc, derive it from meminfo.
-      if (s.memory_on_v2 && !s.cgroups.empty() && s.cgroups[0].path == "/" && !s.cgroups[0].usage_bytes) {
-        auto total = s.meminfo.get("MemTotal"), free = s.meminfo.get("MemFree");
-        if (total && free && *total >= *free) {
-          s.cgroups[0].usage_bytes = *total - *free;
-          s.cgroups[0].usage_from_meminfo = true;
-        }
+    cg_root = DirFd::open(s.memory_root);
+    if (!cg_root.ok()) s.warnings.push_back(Error::from_errno(s.memory_root, errno).describe());
+  }
+  // Without cgroup lines, a process's memory cgroup comes from the cgroup.procs the walk reads
+  // anyway (one file per cgroup instead of /proc/<pid>/cgroup per process), when those pids are
+  // the pids of this procfs (same pid namespace). Pids listed twice (threads of one process in
+  // two cgroups, v1) or not at all (started after the walk, zombies) read their file afterwards.
+  bool place = !opts.cgroup_lines && opts.processes && cg_root.ok() && same_pid_namespace(paths.procfs);
+  std::vector<std::pair<int, uint32_t>> placements;
+  std::vector<int> pids;
+  std::optional<ProcessReader> main_reader;
+  if (opts.processes) {
+    main_reader.emplace(paths, s.memory_on_v2, opts);
+    if (!main_reader->ok()) return fail(Error::from_errno(paths.procfs, errno));
+    main_reader->skip_cgroup_file(place);
+    pids = main_reader->list_pids();
+  }
+  std::vector<Process> procs(pids.size());
+  std::vector<ProcessReader::Outcome> outcome(pids.size(), ProcessReader::Outcome::kGone);
+  std::vector<std::pair<size_t, std::string>> proc_warnings[2];
+  std::atomic<size_t> next{0};
+  auto scan = [&](ProcessReader& reader, std::vector<std::pair<size_t, std::string>>& warns) {
+    constexpr size_t kChunk = 32;
+    std::string warning;
+    for (;;) {
+      size_t b = next.fetch_add(kChunk, std::memory_order_relaxed);
+      if (b >= pids.size()) return;
+      size_t e = std::min(pids.size(), b + kChunk);
+      for (size_t i = b; i < e; ++i) {
+        outcome[i] = reader.read(pids[i], procs[i], &warning);
+        if (outcome[i] == ProcessReader::Outcome::kMalformed) warns.emplace_back(i, std::move(warning));
       }
-    } else {
-      s.warnings.push_back(Error::from_errno(s.memory_root, errno).describe());
+    }
+  };
+  std::vector<Cgroup> cgroups;
+  uint64_t cg_skipped = 0;
+  std::vector<std::string> cg_warnings;
+  auto walk_cgroups = [&] {
+    if (!cg_root.ok()) return;
+    CgroupWalk w{s.memory_on_v2, cgroups, cg_skipped, &cg_warnings, {}};
+    w.ro.swap_limit = opts.swap_limits;
+    if (place) w.ro.placements = &placements;
+    w.walk(cg_root.get(), s.memory_root_path, s.memory_root, 0);
+  };
+  unsigned workers = opts.threads ? opts.threads : std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
+  bool helper = workers > 1 && cg_root.ok();
+  std::thread second;
+  if (helper) {
+    try {
+      second = std::thread([&] {
+        walk_cgroups();
+        if (!opts.processes) return;
+        ProcessReader reader(paths, s.memory_on_v2, opts);
+        reader.skip_cgroup_file(place);
+        if (reader.ok()) scan(reader, proc_warnings[1]);
+      });
+    } catch (const std::system_error&) {
+      helper = false;  // no thread available: do it all here
+    }
+  }
+  if (!helper) walk_cgroups();
+  if (main_reader) scan(*main_reader, proc_warnings[0]);
+  if (second.joinable()) second.join();
+
+  if (place) {
+    std::sort(placements.begin(), placements.end());
+    for (size_t i = 0; i < pids.size(); ++i) {
+      if (outcome[i] != ProcessReader::Outcome::kRead) continue;
+      auto it = std::lower_bound(placements.begin(), placements.end(), std::make_pair(pids[i], uint32_t{0}));
+      bool once = it != placements.end() && it->first == pids[i] && (it + 1 == placements.end() || (it + 1)->first != pids[i]);
+      if (once) procs[i].memory_cgroup = cgroups[it->second].path;
+      else outcome[i] = main_reader->read_cgroup(pids[i], procs[i], &proc_warnings[0].emplace_back(i, "").second);
+    }
+    std::erase_if(proc_warnings[0], [](const auto& w) { return w.second.empty(); });
+  }
+  s.cgroups = std::move(cgroups);
+  s.skipped += cg_skipped;
+  for (auto& w : cg_warnings) s.warnings.push_back(std::move(w));
+  if (!s.cgroups.empty()) {
+    std::sort(s.cgroups.begin(), s.cgroups.end(), [](const Cgroup& a, const Cgroup& b) { return a.path < b.path; });
+    // cgroup v2 has no memory.current at the root; like runc, derive it from meminfo.
+    if (s.memory_on_v2 && s.cgroups[0].path == "/" && !s.cgroups[0].usage_bytes) {
+      auto total = s.meminfo.get("MemTotal"), free = s.meminfo.get("MemFree");
+      if (total && free && *total >= *free) {
+        s.cgroups[0].usage_bytes = *total - *free;
+        s.cgroups[0].usage_from_meminfo = true;
+      }
     }
   }
 
-  if (opts.processes) {
-    ProcessReader reader(paths, s.memory_on_v2, opts);
-    if (!reader.ok()) return fail(Error::from_errno(paths.procfs, errno));
-    std::vector<int> pids = reader.list_pids();
-    s.processes.reserve(pids.size());
-    std::string warning;
-    for (int pid : pids) {
-      s.processes.emplace_back();
-      auto r = reader.read(pid, s.processes.back(), &warning);
-      if (r == ProcessReader::Outcome::kRead) continue;
-      s.processes.pop_back();
+  // Malformed-file warnings in pid order, as a single-threaded scan reports them.
+  auto& pw = proc_warnings[0];
+  pw.insert(pw.end(), std::make_move_iterator(proc_warnings[1].begin()), std::make_move_iterator(proc_warnings[1].end()));
+  std::sort(pw.begin(), pw.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [i, w] : pw) s.warnings.push_back(std::move(w));
+  size_t kept = 0;
+  for (size_t i = 0; i < pids.size(); ++i) {
+    if (outcome[i] != ProcessReader::Outcome::kRead) {
       ++s.skipped;
-      if (r == ProcessReader::Outcome::kMalformed) s.warnings.push_back(std::move(warning));
+      continue;
     }
+    if (kept != i) procs[kept] = std::move(procs[i]);
+    ++kept;
   }
+  procs.resize(kept);
+  s.processes = std::move(procs);
   return s;
 }
 
