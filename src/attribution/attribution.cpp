@@ -1,4 +1,5 @@
 #include "attribution/attribution.hpp"
+#include "attribution/classify_cache.hpp"
 
 #include <algorithm>
 #include <unordered_map>

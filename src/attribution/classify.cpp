@@ -1,4 +1,5 @@
 #include "attribution/classify.hpp"
+#include "attribution/classify_cache.hpp"
 
 #include <array>
 #include <fmt/format.h>

@@ -4,8 +4,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <utility>
 
 #include "attribution/owner.hpp"
 #include "attribution/passwd.hpp"
@@ -43,14 +41,6 @@ Owner classify_cgroup(std::string_view memory_cgroup_path, const ClassifySources
 // names, a cron/crond/anacron ancestor (walked through `snapshot`), pause containers.
 Owner classify_process(const Process& p, const Snapshot& snapshot, const ClassifySources* sources = nullptr,
                        std::string* why = nullptr);
-// classify_cgroup results by path, for callers that classify every process of a snapshot: most
-// processes share their cgroup with others. Valid for one ClassifySources.
-struct CgroupOwnerCache {
-  std::unordered_map<std::string, std::pair<Owner, std::string>> by_path;
-  const std::pair<Owner, std::string>& get(std::string_view path, const ClassifySources* sources);
-};
-Owner classify_process(const Process& p, const Snapshot& snapshot, const ClassifySources* sources, std::string* why,
-                       CgroupOwnerCache* cache);
 
 // Node agents by process name (comm is cut at 15 bytes: "containerd-shim" covers every shim).
 bool is_node_agent_name(std::string_view comm);

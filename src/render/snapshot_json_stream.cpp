@@ -181,7 +181,10 @@ void psi_line(Writer& w, const PsiLine& l) {
 }  // namespace
 
 void append_snapshot_json(const Snapshot& s, std::string& out) {
-  out.reserve(out.size() + 4096 + s.processes.size() * 600 + s.cgroups.size() * 1500);
+  // One allocation for the whole document: a v1 memory.stat alone is ~70 keys (~2.5 KB of JSON).
+  size_t est = 8192 + s.processes.size() * 640;
+  for (const auto& c : s.cgroups) est += 320 + (c.stat.items.size() + c.events.items.size()) * 36;
+  out.reserve(out.size() + est);
   Writer w(out);
   w.open('{');
   w.key("schema"), w.str("memsleuth.snapshot/v1");

@@ -13,9 +13,10 @@ CTR=$(printf '4f1c2d3e%.0s' {1..8})
 REL="/$TOP/kubepods/burstable/$POD/$CTR"
 DIR="$MEMCG_ROOT$REL"
 WORK=$(mktemp -d)
-HOG=""
+HOG="" SPLIT=""
 cleanup() {
   if [[ -n $HOG ]]; then kill "$HOG" 2>/dev/null || true; wait "$HOG" 2>/dev/null || true; fi
+  if [[ -n $SPLIT ]]; then kill "$SPLIT" 2>/dev/null || true; wait "$SPLIT" 2>/dev/null || true; fi
   ms_rmdir_tree "$MEMCG_ROOT/$TOP"
   rm -rf "$WORK"
 }
@@ -63,6 +64,33 @@ jq -e --argjson m "$MIB64" '.usage_bytes >= $m and .limit_bytes == null and .nr_
 # Parents are present and at least as large (hierarchical usage).
 jq -e --arg p "/$TOP/kubepods" --argjson m "$MIB64" '[.cgroups[] | select(.path == $p)][0].usage_bytes >= $m' \
   "$WORK/snap.json" >/dev/null || { echo "FAIL: parent cgroup missing or smaller"; exit 1; }
+
+# `snapshot` places processes from the cgroup walk's cgroup.procs instead of reading each
+# /proc/<pid>/cgroup: a process listed in two cgroups (v1: one of its threads moved into a sibling
+# cgroup) must still get its leader's cgroup, as /proc/<pid>/cgroup shows it.
+if [[ $MEMCG_V2 == 0 ]]; then
+  SIB="$REL-sibling"
+  mkdir -p "$MEMCG_ROOT$SIB"
+  /usr/bin/python3 - "$DIR/cgroup.procs" "$MEMCG_ROOT$SIB/tasks" "$WORK/ready2" <<'PY' &
+import os, sys, threading, time
+open(sys.argv[1], "w").write(str(os.getpid()))
+def park():
+    open(sys.argv[2], "w").write(str(threading.get_native_id()))
+    open(sys.argv[3], "w").write("ok")
+    time.sleep(600)
+threading.Thread(target=park, daemon=True).start()
+time.sleep(600)
+PY
+  SPLIT=$!
+  for _ in $(seq 1 100); do [[ -e $WORK/ready2 ]] && break; sleep 0.1; done
+  [[ -e $WORK/ready2 ]] || { echo "FAIL: split child never became ready"; exit 1; }
+  "$BIN" snapshot -o json > "$WORK/snap-split.json"
+  want=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/$SPLIT/cgroup)
+  got=$(jq -r --argjson pid "$SPLIT" '.processes[] | select(.pid == $pid) | .memory_cgroup' "$WORK/snap-split.json")
+  kill "$SPLIT"; wait "$SPLIT" 2>/dev/null || true; SPLIT=""
+  echo "split process: /proc says '$want', snapshot says '$got'"
+  [[ -n $want && $got == "$want" ]] || { echo "FAIL: split process placed in '$got', /proc/<pid>/cgroup says '$want'"; exit 1; }
+fi
 
 # A limit set on the pod cgroup is reported in bytes.
 if [[ $MEMCG_V2 == 1 ]]; then echo $((512 << 20)) > "$MEMCG_ROOT/$TOP/kubepods/burstable/$POD/memory.max"

@@ -281,3 +281,58 @@ TEST(FixtureDamaged, UnreadableExeIsNull) {
   EXPECT_FALSE(p->exe);
   EXPECT_EQ(p->cwd, "/");
 }
+
+// The engine's options for speed must not change what a snapshot says: one worker or two, and
+// memory_cgroup from the cgroup walk or from /proc/<pid>/cgroup, give the same processes, cgroups,
+// warnings and memory cgroups (fixture trees are not our pid namespace, so the per-pid file is read).
+TEST(Fixture, WorkersAndCgroupLinesDoNotChangeTheSnapshot) {
+  for (const char* name : {"v1-cgroupfs-docker", "v2-systemd-containerd-crio", "vm-6.12", "attrib-names"}) {
+    SCOPED_TRACE(name);
+    SnapshotOptions one;
+    one.threads = 1;
+    Snapshot a = read(fixture(name), one);
+    for (unsigned threads : {1u, 2u, 4u}) {
+      for (bool lines : {true, false}) {
+        SCOPED_TRACE(testing::Message() << "threads " << threads << " cgroup_lines " << lines);
+        SnapshotOptions o;
+        o.threads = threads;
+        o.cgroup_lines = lines;
+        Snapshot b = read(fixture(name), o);
+        ASSERT_EQ(a.processes.size(), b.processes.size());
+        ASSERT_FALSE(a.processes.empty());
+        for (size_t i = 0; i < a.processes.size(); ++i) {
+          const Process &x = a.processes[i], &y = b.processes[i];
+          EXPECT_EQ(x.pid, y.pid);
+          EXPECT_EQ(x.comm, y.comm);
+          EXPECT_EQ(x.cmdline, y.cmdline);
+          EXPECT_EQ(x.rss_bytes, y.rss_bytes);
+          EXPECT_EQ(x.memory_cgroup, y.memory_cgroup);
+          EXPECT_EQ(x.exe, y.exe);
+          EXPECT_EQ(x.cwd, y.cwd);
+          if (lines) EXPECT_EQ(x.cgroups.size(), y.cgroups.size());
+          else EXPECT_TRUE(y.cgroups.empty());
+        }
+        ASSERT_EQ(a.cgroups.size(), b.cgroups.size());
+        for (size_t i = 0; i < a.cgroups.size(); ++i) {
+          EXPECT_EQ(a.cgroups[i].path, b.cgroups[i].path);
+          EXPECT_EQ(a.cgroups[i].usage_bytes, b.cgroups[i].usage_bytes);
+          EXPECT_EQ(a.cgroups[i].nr_procs, b.cgroups[i].nr_procs);
+          EXPECT_EQ(a.cgroups[i].stat.items, b.cgroups[i].stat.items);
+        }
+        EXPECT_EQ(a.warnings, b.warnings);
+        EXPECT_EQ(a.skipped, b.skipped);
+      }
+    }
+  }
+}
+
+TEST(Fixture, SwapLimitsOnlyWhenAsked) {
+  Snapshot a = read(fixture("v1-cgroupfs-docker"));
+  SnapshotOptions o;
+  o.swap_limits = false;
+  Snapshot b = read(fixture("v1-cgroupfs-docker"), o);
+  bool any = false;
+  for (const auto& c : a.cgroups) any |= c.swap_limit_bytes.has_value();
+  EXPECT_TRUE(any) << "the fixture has no memsw limit: the test proves nothing";
+  for (const auto& c : b.cgroups) EXPECT_FALSE(c.swap_limit_bytes) << c.path;
+}
