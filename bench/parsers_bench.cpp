@@ -147,13 +147,13 @@ static void BM_unit_file_timer_ct05(benchmark::State& s) {
   run(s, shared("updatedb/cron-timer/ct-05-plocate-upstream-plocate-updatedb.timer"),
       [](auto& t) { return parse_unit_file(t); });
 }
-// Owner classification input: the memory line of a real kubepods /proc/<pid>/cgroup (a shell
-// transcript: the line is taken as text).
+// Owner classification input: the kubepods path of a real CRI-O (systemd driver) container's
+// /proc/<pid>/cgroup (a shell transcript: the first line's path is taken as text).
 static void BM_kube_cgroup_path_pc06(benchmark::State& s) {
   std::string t = shared("cgroup/proc-pid-cgroup/pc-06-crio-systemd-v1-runc-4620.txt"), path;
-  if (size_t at = t.find(":memory:"); at != std::string::npos) path = t.substr(at + 8, t.find('\n', at) - at - 8);
+  if (size_t at = t.find(":/kubepods"); at != std::string::npos) path = t.substr(at + 1, t.find('\n', at) - at - 1);
   if (path.empty()) {
-    s.SkipWithError("no memory line in the sample");
+    s.SkipWithError("no kubepods line in the sample");
     return;
   }
   for (auto _ : s) benchmark::DoNotOptimize(parse_kube_cgroup_path(path));

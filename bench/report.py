@@ -142,17 +142,26 @@ if os.path.exists(micro):
     m = load(micro)
     print("## Parser micro-benchmarks (Google Benchmark, real samples)\n")
     print("`build/bench/bench_parsers` (bench/parsers_bench.cpp): samples from `../shared/data` "
-          "(file named in the benchmark), and this machine's own `/proc/self/*` and `/proc/1/mountinfo` "
-          "where the sample folders have none. Median of 5 repetitions.\n")
-    print("| benchmark | ns per call | MB/s |")
+          "(file named in the benchmark: meminfo, memory.stat/events/max/current, PSI, `/proc/<pid>/cgroup` and "
+          "`status` from the samples and the v2 VM log; OOM kernel logs and kubelet eviction logs through the event "
+          "parser; a kubelet config; an updatedb.conf; a systemd timer; a CRI-O kubepods path), and this machine's own "
+          "`/proc/self/*`, `/proc/vmstat`, `/proc/slabinfo` and `/proc/1/mountinfo` where the sample folders have "
+          "none. Median of 5 repetitions.\n")
+    print("CPU time per call (on a loaded machine the wall time per call is several times larger and "
+          "says more about the other builds than about the parser); MB/s is of CPU time.\n")
+    print("| benchmark | CPU ns per call | MB/s |")
     print("|---|---|---|")
     for b in m.get("benchmarks", []):
         if b.get("aggregate_name") != "median":
             continue
         name = b["run_name"]
-        ns = b["real_time"] if b.get("time_unit") == "ns" else b["real_time"] * {"us": 1e3, "ms": 1e6}[b["time_unit"]]
+        scale = {"ns": 1, "us": 1e3, "ms": 1e6}[b.get("time_unit", "ns")]
+        ns = b["cpu_time"] * scale
         mbs = f"{b['bytes_per_second'] / 1e6:.0f}" if "bytes_per_second" in b else ""
         print(f"| {name} | {ns:.0f} | {mbs} |")
+    for b in m.get("benchmarks", []):
+        if b.get("error_occurred"):
+            print(f"\n- {b['name']}: {b.get('error_message', 'error')}")
     print()
 
 if os.path.exists(NOTES):

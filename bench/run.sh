@@ -81,7 +81,7 @@ trap cleanup EXIT INT TERM
 
 if [[ $MICRO == 1 ]]; then
   echo "bench: parser micro-benchmarks" >&2
-  "$MICROBIN" --benchmark_format=json --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  "$MICROBIN" --benchmark_format=json --benchmark_repetitions=5 --benchmark_min_time=0.1 --benchmark_report_aggregates_only=true \
     > "$RES/micro.json" 2>/dev/null
 fi
 

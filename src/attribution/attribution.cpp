@@ -157,7 +157,7 @@ Attribution attribute(const Snapshot& s, const ClassifySources& src) {
   // Processes (snapshot order is by pid, so Attribution::process can binary-search).
   // Most processes share their cgroup: owner, limit and subtree sums are worked out once per
   // distinct cgroup, not once per process (and per ancestor of each process).
-  CgroupOwnerCache owners;
+  CgroupOwnerCache cgroup_owners;
   std::unordered_map<std::string, EffectiveLimit> limits;
   struct Direct {
     uint32_t procs = 0;
@@ -168,7 +168,7 @@ Attribution attribute(const Snapshot& s, const ClassifySources& src) {
   for (const Process& p : s.processes) {
     ProcessAttribution pa;
     pa.process = &p;
-    pa.owner = classify_process(p, s, &src, &pa.why, &owners);
+    pa.owner = classify_process(p, s, &src, &pa.why, &cgroup_owners);
     if (!p.kernel_thread && p.memory_cgroup && !p.memory_cgroup->empty()) {
       const std::string& cg = *p.memory_cgroup;
       auto it = limits.find(cg);
@@ -200,7 +200,7 @@ Attribution attribute(const Snapshot& s, const ClassifySources& src) {
   for (const Cgroup& c : s.cgroups) {
     CgroupAttribution ca;
     ca.cgroup = &c;
-    const auto& [owner, why] = owners.get(c.path, &src);
+    const auto& [owner, why] = cgroup_owners.get(c.path, &src);
     ca.owner = owner;
     ca.why = why;
     if (sandbox_cgroup.count(c.path)) ca.owner.sandbox = true;
