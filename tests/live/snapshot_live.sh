@@ -71,7 +71,9 @@ jq -e --arg p "/$TOP/kubepods" --argjson m "$MIB64" '[.cgroups[] | select(.path 
 if [[ $MEMCG_V2 == 0 ]]; then
   SIB="$REL-sibling"
   mkdir -p "$MEMCG_ROOT$SIB"
-  /usr/bin/python3 - "$DIR/cgroup.procs" "$MEMCG_ROOT$SIB/tasks" "$WORK/ready2" <<'PY' &
+  # The leader goes to the sibling (walked after $REL), one thread to $REL (walked first): taking
+  # the first cgroup.procs that lists the pid would be wrong.
+  /usr/bin/python3 - "$MEMCG_ROOT$SIB/cgroup.procs" "$DIR/tasks" "$WORK/ready2" <<'PY' &
 import os, sys, threading, time
 open(sys.argv[1], "w").write(str(os.getpid()))
 def park():
@@ -89,7 +91,7 @@ PY
   got=$(jq -r --argjson pid "$SPLIT" '.processes[] | select(.pid == $pid) | .memory_cgroup' "$WORK/snap-split.json")
   kill "$SPLIT"; wait "$SPLIT" 2>/dev/null || true; SPLIT=""
   echo "split process: /proc says '$want', snapshot says '$got'"
-  [[ -n $want && $got == "$want" ]] || { echo "FAIL: split process placed in '$got', /proc/<pid>/cgroup says '$want'"; exit 1; }
+  [[ $want == "$SIB" && $got == "$want" ]] || { echo "FAIL: split process placed in '$got', /proc/<pid>/cgroup says '$want'"; exit 1; }
 fi
 
 # A limit set on the pod cgroup is reported in bytes.

@@ -286,7 +286,7 @@ TEST(FixtureDamaged, UnreadableExeIsNull) {
 // memory_cgroup from the cgroup walk or from /proc/<pid>/cgroup, give the same processes, cgroups,
 // warnings and memory cgroups (fixture trees are not our pid namespace, so the per-pid file is read).
 TEST(Fixture, WorkersAndCgroupLinesDoNotChangeTheSnapshot) {
-  for (const char* name : {"v1-cgroupfs-docker", "v2-systemd-containerd-crio", "vm-6.12", "attrib-names"}) {
+  for (const char* name : {"v1-cgroupfs-docker", "v2-systemd-containerd-crio", "vm-6.1", "vm-6.12"}) {
     SCOPED_TRACE(name);
     SnapshotOptions one;
     one.threads = 1;
