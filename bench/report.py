@@ -126,16 +126,20 @@ if syn:
         n = int(re.findall(r"\d+", os.path.basename(path))[-1])
         r = load(path)
         s, f, nc = r["snapshot"], r["floor"], r["snapshot_no_cgroups"]
-        per.append((n, s["cpu"]["median"] / n * 1e6))
+        per.append((n, s["cpu"]["median"], nc["cpu"]["median"]))
         print(f"| {n} | {E.get('syn_cgroups', '5000')} | {fig(s['wall'])} | {fig(s['cpu'])} | "
               f"{s['cpu']['median'] / n * 1e6:.1f} | {s['maxrss_kib']['median'] / 1024:.1f} | {fig(nc['cpu'])} | "
               f"{fig(f['cpu'])} | {ratio(s['cpu']['median'], f['cpu']['median'])} |")
     if len(per) >= 2:
-        lo, hi = per[0], per[-1]
-        print(f"\nCPU per process goes from {lo[1]:.1f} µs at {lo[0]} to {hi[1]:.1f} µs at {hi[0]} processes "
-              f"({hi[1] / lo[1]:.2f}× for {hi[0] / lo[0]:.0f}× the processes): linear growth means this "
-              "stays near 1×. The smallest tree carries the fixed cost of the 5,000-cgroup walk over fewer "
-              "processes.\n")
+        # A fixed cost (the 5,000-cgroup walk) plus a cost per process: the marginal CPU per added
+        # process between consecutive sizes is what must stay flat for linear growth.
+        steps = []
+        for (n0, c0, p0), (n1, c1, p1) in zip(per, per[1:]):
+            steps.append(f"{n0}→{n1}: {(c1 - c0) / (n1 - n0) * 1e6:.1f} µs per added process "
+                         f"({(p1 - p0) / (n1 - n0) * 1e6:.1f} µs without the cgroup walk)")
+        print("\nMarginal CPU per added process, " + "; ".join(steps) + ". Linear growth means these stay "
+              "roughly equal (the average per process falls as the fixed cost of the cgroup walk is spread "
+              "over more processes); a quadratic step would show as a marginal cost that grows with size.\n")
 
 micro = os.path.join(RES, "micro.json")
 if os.path.exists(micro):
