@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Recorder benchmark (not a test): per-sample CPU, bytes per sample and per node-day, agent RSS, on
-# this node with ~2,000 extra real processes spread over ~300 real memory cgroups.
-#   bash bench/recorder_bench.sh [memsleuth-binary]   (root; default build/memsleuth, Release)
-# Env: BENCH_PROCS [2000] BENCH_CGROUPS [300] BENCH_SAMPLES [60]
-# Creates only its own cgroups (mst-recorder-bench-<pid>) and processes; removes them on exit.
+# Recorder benchmark (not a test): per-sample CPU (split into the snapshot engine's read, the
+# analyses and the store), bytes per sample and per node-day, agent RSS, on this node with ~2,000
+# extra real processes in ~300 real memory cgroups shaped like pods.
+#   bash bench/recorder_bench.sh [memsleuth-binary]   (root; default build/memsleuth, Release: `make build`)
+# Env: BENCH_PROCS [2000] BENCH_CGROUPS [300] BENCH_SAMPLES [60] BENCH_FARM [compiled from bench/farm.cpp]
+# The process farm (bench/farm.cpp) forks the processes into the cgroups, one cgroup attach per
+# cgroup. Creates only its own cgroups (mst-recorder-bench-<pid>) and processes; removes them on exit.
+# CPU per sample is the steady state: the recorder's CPU over (5 + N) samples minus its CPU over 5
+# samples, divided by N (start-up and the first sample, which stores every identity, cancel out);
+# the recorder also prints its own per-phase split at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MS=${1:-build/memsleuth}
@@ -12,57 +17,62 @@ NC=${BENCH_CGROUPS:-300}
 NS=${BENCH_SAMPLES:-60}
 CG=/sys/fs/cgroup/memory/mst-recorder-bench-$$
 TMP=$(mktemp -d /tmp/ms-rec-bench.XXXXXX)
-PIDS=()
+FARM_PID=""
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for ((i = 0; i < NC; i++)); do rmdir "$CG/kubepods/burstable/pod$i/c" "$CG/kubepods/burstable/pod$i" 2>/dev/null || true; done
-  rmdir "$CG/kubepods/burstable" "$CG/kubepods" "$CG" 2>/dev/null || true
+  if [[ -n $FARM_PID ]]; then kill -TERM -- "-$FARM_PID" 2>/dev/null || true; wait "$FARM_PID" 2>/dev/null || true; fi
+  for _ in $(seq 1 100); do
+    [[ -z $(find "$CG" -name cgroup.procs -exec cat {} + 2>/dev/null | head -1) ]] && break
+    sleep 0.1
+  done
+  [[ -d $CG ]] && find "$CG" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   rm -rf "$TMP"
 }
-trap cleanup EXIT
-# NC cgroups shaped like pods (pod + container = 2 levels each, so ~2*NC/2 pods)
+trap cleanup EXIT INT TERM
+FARM=${BENCH_FARM:-}
+if [[ -z $FARM ]]; then
+  g++ -O2 -std=c++20 -o "$TMP/farm" bench/farm.cpp
+  FARM=$TMP/farm
+fi
+# NC cgroups shaped like pods: NC/2 pods with one container each.
 npods=$((NC / 2))
-for ((i = 0; i < npods; i++)); do mkdir -p "$CG/kubepods/burstable/pod$i/c"; done
-# Each process holds ~6 MiB of its own anonymous memory (so cgroups pass the 4 MiB floor like real pods).
-cat > "$TMP/hold.py" <<'PY'
-import time
-b = bytearray(6 << 20)
-for i in range(0, len(b), 4096):
-    b[i] = 1
-time.sleep(3600)
-PY
-for ((i = 0; i < NP; i++)); do
-  d=$CG/kubepods/burstable/pod$((i % npods))/c
-  if ((i % 10 == 0)); then
-    ( echo $BASHPID > "$d/cgroup.procs"; exec python3 "$TMP/hold.py" ) &
-  else
-    ( echo $BASHPID > "$d/cgroup.procs"; exec sleep 3600 ) &
-  fi
-  PIDS+=($!)
+for ((i = 0; i < npods; i++)); do
+  mkdir -p "$CG/kubepods/burstable/pod$i/c"
+  echo "$CG/kubepods/burstable/pod$i/c" >> "$TMP/leaves.txt"
 done
-sleep 3
-echo "node: $(ls /proc | grep -c '^[0-9]') processes, $(find /sys/fs/cgroup/memory -type d | wc -l) memory cgroups"
+# One process in ten holds 6 MiB of its own memory (so pod cgroups pass the 4 MiB floor like real pods).
+"$FARM" "$NP" 10 6 "$TMP/leaves.txt" > "$TMP/farm.out" 2>&1 &
+FARM_PID=$!
+for _ in $(seq 1 3000); do grep -q READY "$TMP/farm.out" 2>/dev/null && break; sleep 0.1; done
+grep -q READY "$TMP/farm.out" || { echo "farm failed: $(cat "$TMP/farm.out")" >&2; exit 1; }
+echo "node: $(ls /proc | grep -c '^[0-9]') processes, $(find /sys/fs/cgroup/memory -type d | wc -l) memory cgroups," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+once() { # db, samples, extra args -> "user sys maxrss_kib" in $TMP/time, log in $TMP/rec.log
+  local db=$1 n=$2; shift 2
+  rm -f "$db"*
+  /usr/bin/time -f "%U %S %M" -o "$TMP/time" "$MS" record --db "$db" --interval 250ms --samples "$n" \
+    --listen off --no-kmsg --kubelet-log off "$@" 2> "$TMP/rec.log"
+  sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+}
 run() { # label, extra args
   local label=$1; shift
-  rm -f "$TMP"/h.db*
-  /usr/bin/time -f "%U %S %M" -o "$TMP/time" "$MS" record --db "$TMP/h.db" --interval 250ms --samples "$NS" \
-    --listen off --no-kmsg -q "$@"
-  sqlite3 "$TMP/h.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+  once "$TMP/short.db" 5 "$@"
+  read -r u0 s0 _ < "$TMP/time"
+  local size0; size0=$(stat -c %s "$TMP/short.db")
+  once "$TMP/h.db" $((NS + 5)) "$@"
   read -r u s m < "$TMP/time"
-  local n regular full size per day cpu_ms avgdur
-  n=$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM samples")
+  local split; split=$(sed -n 's/.*CPU per sample after the first: \([^;]*\);.*/\1/p' "$TMP/rec.log" | tail -1)
+  local full per size day grow cpu_ms
   full=$(sqlite3 "$TMP/h.db" "SELECT count(*) FROM samples WHERE full=1")
   size=$(stat -c %s "$TMP/h.db")
-  # Bytes per regular sample: frames + row overhead; the identity tables are written once per process.
+  # Frames + ~40 bytes of row overhead; identity rows (once per process) are in the file growth.
   per=$(sqlite3 "$TMP/h.db" "SELECT CAST(avg(length(node)+length(detail)+40) AS INT) FROM samples WHERE full=0")
+  grow=$(python3 -c "print(round(($size-$size0)/$NS))")
   day=$(python3 -c "print(round($per*8640/1e6,1))")
-  cpu_ms=$(python3 -c "print(round(($u+$s)*1000/$n,2))")
-  avgdur=$(sqlite3 "$TMP/h.db" "SELECT round(avg(duration_us)/1000.0,2) FROM samples")
-  printf '| %s | %s | %s ms | %s ms | %s B | %s MB | %s KiB | %s MiB |\n' "$label" "$n ($full full)" "$cpu_ms" "$avgdur" \
-    "$per" "$day" "$((size / 1024))" "$(python3 -c "print(round($m/1024,1))")"
+  cpu_ms=$(python3 -c "print(round((($u+$s)-($u0+$s0))*1000/$NS,2))")
+  printf '| %s | %s | %s ms | %s | %s B | %s B | %s MB | %s MiB |\n' "$label" "$((NS + 5)) ($full full)" "$cpu_ms" \
+    "$split" "$per" "$grow" "$day" "$(python3 -c "print(round($m/1024,1))")"
 }
-echo "| policy | samples | CPU/sample | read wall/sample | bytes/regular sample | per node-day at 10 s | DB file | max RSS |"
+echo "| policy | samples | CPU/sample (steady) | recorder's split (read = snapshot engine) | bytes/regular sample (frames) | file growth/sample | per node-day at 10 s (frames) | max RSS |"
 echo "|---|---|---|---|---|---|---|---|"
-run "default (floor 32Mi + top 20 procs, cgroups >= 4Mi)"
+run "default (processes >= 32Mi + top 20, cgroups >= 4Mi)"
 run "store everything (floors 0, top 100000)" --process-floor 0 --top 100000 --cgroup-floor 0

@@ -1,6 +1,7 @@
 #pragma once
 // `memsleuth record`: every interval, read the node, store a sample (a full snapshot when a trigger
-// fires), capture OOM kills from /dev/kmsg, refresh /metrics. A failed write (disk full, read-only
+// fires), refresh /metrics; between samples, capture OOM kills (/dev/kmsg) and evictions (kubelet
+// logs) as they happen. A failed write (disk full, read-only
 // database) is reported and retried; it never stops the loop.
 #include <atomic>
 #include <cstdint>
@@ -8,9 +9,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/selection.hpp"
 #include "agent/triggers.hpp"
+#include "k8s/kubelet_view.hpp"
 #include "probe/host_paths.hpp"
 #include "store/history.hpp"
 #include "store/writer.hpp"
@@ -26,6 +29,8 @@ struct RecorderOptions {
   std::string listen = "127.0.0.1:9465";  // "" = no HTTP server
   bool kmsg = true;
   std::string kmsg_path;    // default <rootfs>/dev/kmsg
+  std::vector<std::string> kubelet_logs;  // host paths of kubelet text logs; empty = defaults, {"off"} = none
+  k8s::V2RootUsage v2_root_usage = k8s::V2RootUsage::kAnonFile;  // the kubelet's v2 root rule (>= 1.29)
   int64_t max_samples = 0;  // stop after this many samples (0 = run until signalled)
   size_t pod_metrics_limit = 50;  // per-pod series: the largest K pods, the rest summed as "other"
   bool quiet = false;

@@ -10,7 +10,8 @@
 #include "provenance/ancestry.hpp"
 #include "provenance/cwd.hpp"
 #include "store/frame.hpp"
-#include "store/timeline.hpp"
+#include "store/kubelet_config_json.hpp"
+#include "store/node_view.hpp"
 #include "util/escape.hpp"
 
 namespace ms::agent {
@@ -30,19 +31,31 @@ const ClassifySources& ViewContext::sources() {
   return *sources_;
 }
 
+const k8s::KubeletConfig& ViewContext::kubelet_config(const Snapshot& s) {
+  auto now = std::chrono::steady_clock::now();
+  if (!kubelet_config_ || now - kubelet_config_at_ > kSourcesRefresh) {
+    kubelet_config_ = k8s::discover_kubelet_config(paths_, s);
+    kubelet_config_json_ = store::kubelet_config_to_json(*kubelet_config_);
+    kubelet_config_at_ = now;
+  }
+  return *kubelet_config_;
+}
+
 NodeViews ViewContext::compute(const Snapshot& s) {
   NodeViews v;
   v.capacity_bytes = s.meminfo.get("MemTotal");
   if (auto a = s.meminfo.get("MemAvailable")) v.kernel_available = static_cast<int64_t>(*a);
-  // The kubelet's views with the same formulas `memsleuth history` recomputes from stored readings,
-  // so /metrics and history agree.
-  store::NodePoint np;
-  np.meminfo = s.meminfo;
-  if (const Cgroup* root = s.find_cgroup("/")) np.root = *root;
-  if (const Cgroup* kp = store::find_kubepods(s)) np.kubepods = *kp;
-  auto dp = store::derive_point(np);
-  v.kubelet_available = dp.kubelet_available;
-  v.allocatable_available = dp.allocatable_available;
+  // The kubelet's views and thresholds through the k8s/ functions, as `memsleuth history` recomputes
+  // them from the stored readings (store::derive_node_view), so /metrics and history agree.
+  const k8s::KubeletConfig& cfg = kubelet_config(s);
+  auto pods = store::configured_pods_cgroup(s, cfg);
+  store::NodeView nv = store::derive_node_view(s, cfg, rule_, pods);
+  v.kubelet_available = nv.kubelet.memory_available_bytes;
+  v.allocatable_available = nv.kubelet.allocatable_available_bytes;
+  v.kubelet_threshold = nv.kubelet_threshold;
+  v.allocatable_threshold = nv.allocatable_threshold;
+  v.kubelet_config_json = kubelet_config_json_;
+  v.pods_cgroup = nv.kubelet.kubepods_cgroup.value_or("");
   Attribution a = attribute(s, sources());
   for (const auto& k : a.kinds) v.rss_by_owner_kind.emplace_back(to_string(k.kind), k.rss_bytes);
   for (const auto& p : a.pods) {
@@ -75,6 +88,8 @@ Owner ViewContext::process_owner(const Snapshot& s, const Process& p) {
 }
 
 Owner ViewContext::cgroup_owner(const Snapshot&, const Cgroup& c) { return classify_cgroup(c.path, &sources()); }
+
+Owner ViewContext::owner_of_cgroup_path(std::string_view path) { return classify_cgroup(path, &sources()); }
 
 std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
   nlohmann::ordered_json j;

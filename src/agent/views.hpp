@@ -12,6 +12,8 @@
 
 #include "attribution/classify.hpp"
 #include "attribution/owner.hpp"
+#include "k8s/kubelet_config.hpp"
+#include "k8s/kubelet_view.hpp"
 #include "model/snapshot.hpp"
 #include "probe/host_paths.hpp"
 
@@ -32,26 +34,38 @@ struct NodeViews {
   std::vector<PodMemory> pods;
   std::optional<uint64_t> unbounded_outside_kubepods_bytes;
   uint64_t unbounded_outside_kubepods_processes = 0;
+  // What the store keeps with the sample: the kubelet settings in force (JSON) and its pods cgroup.
+  std::string kubelet_config_json;
+  std::string pods_cgroup;
 };
 
 // Node sources the analyses read besides the snapshot (pod names, units, users, runtime ids) are
 // loaded once and refreshed every few minutes, not every sample.
 class ViewContext {
  public:
-  explicit ViewContext(HostPaths paths) : paths_(std::move(paths)) {}
+  explicit ViewContext(HostPaths paths, k8s::V2RootUsage rule = k8s::V2RootUsage::kAnonFile)
+      : paths_(std::move(paths)), rule_(rule) {}
   NodeViews compute(const Snapshot& s);
   // Owner of one process / cgroup, for the store (called at first sight only).
   Owner process_owner(const Snapshot& s, const Process& p);
   Owner cgroup_owner(const Snapshot& s, const Cgroup& c);
+  // Owner of a memory cgroup path (an OOM victim's task_memcg), with the node's pod names.
+  Owner owner_of_cgroup_path(std::string_view path);
   // JSON: ancestry (each ancestor's pid, comm, cmdline, start, cgroup, owner, reparenting), exe, cwd,
   // and the pod whose directory the cwd is in (a node-wide crawler walking pod volumes).
   std::string provenance(const Snapshot& s, const Process& p);
 
  private:
   const ClassifySources& sources();
+  // The kubelet's settings: discovered (process, --config, drop-ins, flags) every few minutes.
+  const k8s::KubeletConfig& kubelet_config(const Snapshot& s);
   HostPaths paths_;
+  k8s::V2RootUsage rule_;
   std::optional<ClassifySources> sources_;
   std::chrono::steady_clock::time_point sources_at_;
+  std::optional<k8s::KubeletConfig> kubelet_config_;
+  std::string kubelet_config_json_;
+  std::chrono::steady_clock::time_point kubelet_config_at_;
   std::unordered_map<int, Owner> owner_by_pid_;  // of the last compute()
 };
 

@@ -3,12 +3,14 @@
 #include <cstdio>
 
 #include "cli/context.hpp"
+#include "cli/history_at.hpp"
 #include "k8s/kubelet_config.hpp"
 #include "k8s/kubelet_view.hpp"
 #include "k8s/thresholds.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/available_json.hpp"
 #include "render/available_table.hpp"
+#include "util/units.hpp"
 
 namespace ms::cli {
 
@@ -21,6 +23,7 @@ void add_available_command(CLI::App& app, Context& ctx) {
     std::string v2_root_usage = "anon-file";
     std::optional<std::string> kubelet_config, kubelet_flags;
     std::optional<int> kubelet_pid;
+    AtOptions at;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -36,32 +39,50 @@ void add_available_command(CLI::App& app, Context& ctx) {
                   "Use this kubelet command line (one string) instead of the running kubelet's");
   cmd->add_option("--kubelet-pid", o->kubelet_pid,
                   "The kubelet is this process (when several processes are named kubelet)");
+  add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {
+    // --at: the stored node readings of that moment and the kubelet settings recorded with them; the
+    // views, differences and thresholds are recomputed from them by the same functions.
+    std::optional<RecordedAt> recorded;
+    if (!o->at.at.empty()) {
+      recorded = load_recorded_at(o->at, ctx, "available", 1);
+      if (!recorded) return;
+    }
     SnapshotOptions so;
     so.pss = false;
     so.slab = false;
     so.statvfs_tmpfs = false;
-    auto snap = read_snapshot(ctx.paths, so);
+    auto snap = recorded ? Result<Snapshot>(recorded->moment.snapshot) : read_snapshot(ctx.paths, so);
     if (!snap) {
       fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
       ctx.exit_code = 1;
       return;
     }
     k8s::KubeletOverrides ov{o->kubelet_config, o->kubelet_flags, o->kubelet_pid};
-    k8s::KubeletConfig cfg = k8s::discover_kubelet_config(ctx.paths, *snap, ov);
+    bool overridden = o->kubelet_config || o->kubelet_flags || o->kubelet_pid;
+    k8s::KubeletConfig cfg = recorded && !overridden ? recorded->kubelet_config
+                                                     : k8s::discover_kubelet_config(ctx.paths, *snap, ov);
     auto rule = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
     // The kubelet's own idea of its pods cgroup when we know its settings and the cgroup exists;
     // otherwise the kubepods(.slice) search.
     std::optional<std::string> pods;
     bool settings_known = cfg.kubelet_found || o->kubelet_config || o->kubelet_flags;
     if (settings_known && snap->find_cgroup(cfg.pods_cgroup())) pods = cfg.pods_cgroup();
+    // As recorded: the pods cgroup the recorder stored with the node reading.
+    if (recorded && !overridden && recorded->moment.node.kubepods) pods = recorded->moment.node.kubepods->path;
     k8s::KubeletView view = k8s::compute_kubelet_view(*snap, rule, pods);
     std::vector<Error> errors;
     auto thresholds = k8s::resolve_thresholds(cfg, view, &errors);
     auto na = k8s::compute_node_allocatable(cfg, view, *snap, &errors);
     cfg.errors.insert(cfg.errors.end(), errors.begin(), errors.end());
-    if (o->output == "json") fmt::print("{}\n", dump_json(available_to_json(view, cfg, thresholds)));
-    else fmt::print("{}", render_available(view, cfg, thresholds, &na));
+    if (o->output == "json") {
+      Json j = available_to_json(view, cfg, thresholds);
+      if (recorded) j["recorded_at"] = rfc3339_utc(recorded->moment.sample.time);
+      fmt::print("{}\n", dump_json(j));
+    } else {
+      std::string out = recorded ? describe_recorded(recorded->moment) + "\n" : std::string();
+      fmt::print("{}{}", out, render_available(view, cfg, thresholds, &na));
+    }
   });
 }
 

@@ -3,13 +3,16 @@
 #include <cstdio>
 
 #include "cli/context.hpp"
+#include "cli/history_at.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "provenance/explain.hpp"
 #include "provenance/scheduled.hpp"
 #include "render/explain_json.hpp"
 #include "render/explain_text.hpp"
+#include "render/recorded_explain.hpp"
 #include "util/escape.hpp"
 #include "util/text.hpp"
+#include "util/units.hpp"
 
 namespace ms::cli {
 
@@ -50,6 +53,7 @@ void add_explain_command(CLI::App& app, Context& ctx) {
     std::string watch = "2s";
     int pid = 0;
     bool scheduled = false;
+    AtOptions at;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -60,11 +64,31 @@ void add_explain_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--scheduled", o->scheduled,
                 "Instead of a pid: list scheduled culprits (cron, cron.daily scripts, anacron, timers) and what they "
                 "would crawl");
+  add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {
     if (o->scheduled) return print_scheduled(ctx, o->output, ctx.exit_code);
     if (o->pid <= 0) {
       fmt::print(stderr, "memsleuth explain: give a PID (or --scheduled)\n");
       ctx.exit_code = 2;
+      return;
+    }
+    // --at: as recorded. The process may be long gone; its owner and provenance are the ones the
+    // recorder stored when it first saw it.
+    if (!o->at.at.empty()) {
+      auto recorded = load_recorded_at(o->at, ctx, "explain", 1);
+      if (!recorded) return;
+      const auto& m = recorded->moment;
+      auto idx = find_recorded_process(m, o->pid);
+      if (!idx) {
+        fmt::print(stderr,
+                   "memsleuth explain: pid {} was not stored in the sample at {} (a regular sample keeps the "
+                   "processes above the size floor and the top N; see `memsleuth history --at`)\n",
+                   o->pid, rfc3339_utc(m.sample.time));
+        ctx.exit_code = 1;
+        return;
+      }
+      if (o->output == "json") fmt::print("{}\n", dump_json(recorded_explain_to_json(m, *idx)));
+      else fmt::print("{}\n{}", describe_recorded(m), render_recorded_explain_text(m, *idx));
       return;
     }
     auto watch = parse_watch_duration(o->watch);

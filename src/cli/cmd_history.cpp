@@ -17,6 +17,7 @@ void add_history_command(CLI::App& app, Context& ctx) {
     std::string since = "-24h", until = "now", at;
     std::string output = "table";
     size_t width = 60, top = 5, processes = 25;
+    std::string v2_root_usage = "anon-file";
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("history", "What the recorder saw: node timeline, peaks, OOM kills, evictions; --at replays a moment");
@@ -28,6 +29,10 @@ void add_history_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--width", o->width, "Sparkline width in columns")->capture_default_str();
   cmd->add_option("--owners", o->top, "Owners listed in the timeline")->capture_default_str();
   cmd->add_option("--processes", o->processes, "Processes listed with --at")->capture_default_str();
+  cmd->add_option("--v2-root-usage", o->v2_root_usage,
+                  "cgroup v2 root usage rule for the kubelet's view: anon-file (kubelet >= 1.29) or meminfo (older)")
+      ->check(CLI::IsMember({"anon-file", "meminfo"}))
+      ->capture_default_str();
   add_output_option(*cmd, o->output, {"table", "json"});
   cmd->callback([o, &ctx] {
     int64_t now_us = now_unix() * 1'000'000;
@@ -68,7 +73,8 @@ void add_history_command(CLI::App& app, Context& ctx) {
       return;
     }
     store::Window w{*since / 1'000'000, *until / 1'000'000};
-    auto t = store::build_timeline(**h, w, o->top);
+    auto rule = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
+    auto t = store::build_timeline(**h, w, o->top, rule);
     if (!t) {
       fmt::print(stderr, "memsleuth history: {}\n", t.error().describe());
       ctx.exit_code = 2;

@@ -30,6 +30,8 @@ void add_record_command(CLI::App& app, Context& ctx) {
     int64_t samples = 0;
     bool no_kmsg = false, quiet = false;
     std::string kmsg;
+    std::vector<std::string> kubelet_logs;
+    std::string v2_root_usage = "anon-file";
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("record", "Flight recorder daemon: SQLite history, trigger snapshots, Prometheus /metrics");
@@ -54,6 +56,13 @@ void add_record_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--samples", o->samples, "Stop after N samples (0: run until SIGTERM/SIGINT)")->capture_default_str();
   cmd->add_flag("--no-kmsg", o->no_kmsg, "Do not read /dev/kmsg for OOM kills");
   cmd->add_option("--kmsg", o->kmsg, "Kernel log device to read (default <rootfs>/dev/kmsg)");
+  cmd->add_option("--kubelet-log", o->kubelet_logs,
+                  "Kubelet text log to follow for evictions, as the host names it (repeatable; 'off': none). Default: "
+                  "/var/log/kubelet.log, /var/log/syslog, /var/log/messages under --rootfs");
+  cmd->add_option("--v2-root-usage", o->v2_root_usage,
+                  "cgroup v2 root usage rule of the kubelet: anon-file (kubelet >= 1.29) or meminfo (older)")
+      ->check(CLI::IsMember({"anon-file", "meminfo"}))
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Only errors on stderr");
   cmd->callback([o, &ctx] {
     agent::RecorderOptions r;
@@ -92,6 +101,8 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.max_samples = o->samples;
     r.kmsg = !o->no_kmsg;
     r.kmsg_path = o->kmsg;
+    r.kubelet_logs = o->kubelet_logs;
+    r.v2_root_usage = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
     r.quiet = o->quiet;
     // The default location may not exist yet on a fresh host.
     std::error_code ec;

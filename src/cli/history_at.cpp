@@ -12,7 +12,7 @@ void add_at_options(CLI::App& cmd, AtOptions& o) {
   cmd.add_option("--at", o.at,
                  "Replay: the node as `memsleuth record` stored it at this time (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' "
                  "local, or relative like -2h)");
-  cmd.add_option("--db", o.db, "History database for --at")->capture_default_str();
+  cmd.add_option("--db", o.db, "History database for --at (written by `memsleuth record`)")->capture_default_str();
 }
 
 std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command, int error_exit) {
@@ -29,7 +29,8 @@ std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, con
   auto m = (*h)->at(ts);
   if (!m) return fail_with(m.error().describe());
   if (!*m) return fail_with(fmt::format("nothing recorded in {} within an hour before {}", o.db, rfc3339_utc(ts)));
-  RecordedAt r{std::move(**m), std::nullopt};
+  RecordedAt r{std::move(**m), std::nullopt, {}};
+  r.kubelet_config = (*h)->kubelet_config(r.moment.node.kubelet_config_id);
   auto next = (*h)->node_series({r.moment.sample.time + 1, r.moment.sample.time + 60});
   if (next && !next->empty()) r.next = std::move(next->front());
   return r;

@@ -1,10 +1,12 @@
 #pragma once
-// `--at TIME [--db PATH]` for the live commands (top, doctor): the node as the recorder stored it at
-// that time, so the same analyses run on a past moment (derived values recomputed on read).
+// `--at TIME [--db PATH]` for the live commands (top, explain, available, doctor): the node as the
+// recorder stored it at that time, so the same analyses run on a past moment (derived values
+// recomputed on read).
 #include <optional>
 #include <string>
 
 #include "cli/context.hpp"
+#include "k8s/kubelet_config.hpp"
 #include "store/history.hpp"
 
 namespace ms::cli {
@@ -20,6 +22,7 @@ void add_at_options(CLI::App& cmd, AtOptions& o);
 struct RecordedAt {
   store::RecordedMoment moment;
   std::optional<store::NodePoint> next;  // the following sample, within a minute (for rates)
+  k8s::KubeletConfig kubelet_config;      // the kubelet settings recorded with the sample
 };
 
 // Loads the moment; on failure prints why (prefixed with `command`), sets ctx.exit_code to

@@ -22,6 +22,8 @@ class EventStream {
  public:
   explicit EventStream(LineContext ctx) : ctx_(ctx) {}
   void set_boot_time(std::optional<int64_t> boot_time_s) { ctx_.boot_time_s = boot_time_s; }
+  // A long-running reader moves the year-inference reference forward with the clock.
+  void set_reference_us(int64_t reference_us) { ctx_.reference_us = reference_us; }
 
   void feed_line(std::string_view raw);
   void feed_kmsg(const KmsgRecord& rec);

@@ -7,6 +7,7 @@
 
 #include "render/table.hpp"
 #include "util/escape.hpp"
+#include "util/text.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -33,10 +34,20 @@ Json event_json(const store::RecordedEvent& e) {
   j["container"] = jstr_opt(e.container);
   j["bytes"] = jopt(e.bytes);
   j["message"] = jstr(e.message);
+  if (!e.detail.empty()) {
+    auto d = Json::parse(e.detail, nullptr, false);
+    if (d.is_object()) j["detail"] = std::move(d);
+  }
   return j;
 }
 
 std::string event_line(const store::RecordedEvent& e) {
+  if (e.kind == "eviction") {
+    // The kubelet's own message says what it was low on and who used the most.
+    return escape_terminal(fmt::format("  {}  pod {}/{}{}  {}", when(e.time), e.namespace_.value_or("?"),
+                                       e.pod.value_or("?"), e.bytes ? " using " + human_bytes(*e.bytes) : "",
+                                       std::string(trim(e.message))));
+  }
   std::string who = e.comm ? *e.comm : "?";
   if (e.pid) who += fmt::format(" (pid {})", *e.pid);
   std::string owner;
@@ -94,18 +105,24 @@ std::string render_timeline_text(const store::Timeline& t, size_t width) {
     const char* name;
     std::vector<std::optional<int64_t>> values;
     const std::optional<store::Extreme>* low;
+    std::vector<std::optional<int64_t>> thresholds;  // hard eviction threshold at each point
   };
   std::vector<Row> rows = {
-      {"kubelet memory.available", series([](auto& p) { return p.kubelet_available; }), &t.lowest_kubelet_available},
+      {"kubelet memory.available", series([](auto& p) { return p.kubelet_available; }), &t.lowest_kubelet_available,
+       series([](auto& p) { return p.kubelet_threshold; })},
       {"allocatableMemory.available", series([](auto& p) { return p.allocatable_available; }),
-       &t.lowest_allocatable_available},
-      {"MemAvailable (free)", series([](auto& p) { return p.kernel_available; }), &t.lowest_kernel_available},
+       &t.lowest_allocatable_available, series([](auto& p) { return p.allocatable_threshold; })},
+      {"MemAvailable (free)", series([](auto& p) { return p.kernel_available; }), &t.lowest_kernel_available, {}},
   };
   for (const auto& r : rows) {
     if (!*r.low) continue;
     out += fmt::format("{:<29} {}\n", r.name, sparkline(r.values, width));
-    out += fmt::format("{:<29} lowest {} at {}, last {}\n", "", human_bytes((*r.low)->value), when((*r.low)->time),
-                       hb(r.values.back()));
+    std::string thr;
+    // The threshold in force at the lowest point (the kubelet's settings can change during the window).
+    for (size_t i = 0; i < t.points.size() && i < r.thresholds.size(); ++i)
+      if (t.points[i].time == (*r.low)->time && r.thresholds[i]) thr = ", hard eviction threshold " + human_bytes(*r.thresholds[i]);
+    out += fmt::format("{:<29} lowest {} at {}, last {}{}\n", "", human_bytes((*r.low)->value), when((*r.low)->time),
+                       hb(r.values.back()), thr);
   }
   if (t.highest_psi_some_avg10)
     out += fmt::format("{:<29} highest some avg10 {:.2f}% at {}\n", "memory PSI", t.highest_psi_some_avg10->second,
@@ -145,6 +162,8 @@ Json timeline_to_json(const store::Timeline& t) {
     e["kubelet_available_bytes"] = jopt(p.kubelet_available);
     e["allocatable_available_bytes"] = jopt(p.allocatable_available);
     e["kernel_available_bytes"] = jopt(p.kernel_available);
+    e["kubelet_threshold_bytes"] = jopt(p.kubelet_threshold);
+    e["allocatable_threshold_bytes"] = jopt(p.allocatable_threshold);
     e["psi_some_avg10"] = jopt(p.psi_some_avg10);
     pts.push_back(std::move(e));
   }

@@ -70,7 +70,8 @@ bool keep_core_vmstat(std::string_view k) { return is_core_vmstat_key(k); }
 
 // Limit: 0 = not readable, 1 = unlimited, else limit + 2 (KiB-tagged).
 void put_cgroup_values(Packer& p, const Cgroup& c, bool full, const KeyIdFn& key) {
-  p.opt_bytes(c.usage_bytes);
+  // Raw readings only: the v2 root's MemTotal - MemFree stand-in is derived (node_view.hpp).
+  p.opt_bytes(c.usage_from_meminfo ? std::nullopt : c.usage_bytes);
   if (!c.limit_known) p.u(0);
   else if (!c.limit_bytes) p.u(1);
   else {
@@ -129,7 +130,7 @@ const Cgroup* find_kubepods(const Snapshot& s) {
   return best;
 }
 
-std::string encode_node(const Snapshot& s, bool full, const KeyIdFn& key) {
+std::string encode_node(const Snapshot& s, bool full, const KeyIdFn& key, const Cgroup* pods) {
   Packer p;
   p.u(kFrameVersion);
   put_kv(p, s.meminfo, key, nullptr, true);
@@ -140,7 +141,7 @@ std::string encode_node(const Snapshot& s, bool full, const KeyIdFn& key) {
     if (s.psi->full) put_psi_line(p, *s.psi->full);
   }
   const Cgroup* root = s.find_cgroup("/");
-  const Cgroup* kp = find_kubepods(s);
+  const Cgroup* kp = pods ? pods : find_kubepods(s);
   for (const Cgroup* c : {root, kp}) {
     p.u(c ? 1 : 0);
     if (!c) continue;

@@ -22,7 +22,8 @@ bool is_core_vmstat_key(std::string_view key);
 // put it at any depth).
 const Cgroup* find_kubepods(const Snapshot& s);
 
-std::string encode_node(const Snapshot& s, bool full, const KeyIdFn& key);
+// pods: the kubelet's pods cgroup when its settings name one (nullptr: find_kubepods).
+std::string encode_node(const Snapshot& s, bool full, const KeyIdFn& key, const Cgroup* pods = nullptr);
 Result<NodePoint> decode_node(std::string_view frame, const KeyNames& names);
 
 struct DetailCgroup {

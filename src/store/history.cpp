@@ -6,6 +6,8 @@
 #include <unordered_map>
 
 #include "store/frame.hpp"
+#include "store/kubelet_config_json.hpp"
+#include "store/node_view.hpp"
 #include "store/owner_json.hpp"
 #include "store/schema.hpp"
 #include "util/text.hpp"
@@ -14,9 +16,13 @@ namespace ms::store {
 
 namespace {
 
-constexpr const char* kSampleCols =
-    "id,time,full,trigger,duration_us,nr_processes,nr_cgroups,boot_time,clock_ticks,page_size,cgroup_version,"
-    "memory_on_v2";
+// Schema v1 has no kubelet_config_id: a v1 database opened read-only (not migrated) reads NULL.
+std::string sample_cols(int schema) {
+  return std::string(
+             "id,time,full,trigger,duration_us,nr_processes,nr_cgroups,boot_time,clock_ticks,page_size,cgroup_version,"
+             "memory_on_v2,") +
+         (schema >= 2 ? "kubelet_config_id" : "NULL");
+}
 
 SampleInfo sample_from(const Stmt& st) {
   SampleInfo s;
@@ -65,6 +71,7 @@ Result<std::unique_ptr<History>> History::open(const std::string& path) {
   if (*v > kSchemaVersion)
     return fail(Error{Error::Kind::kInvalidArgument, path, 0,
                       fmt::format("schema version {} is newer than this memsleuth ({})", *v, kSchemaVersion)});
+  h->cols_ = sample_cols(*v);
   if (auto r = h->load_keys(); !r) return fail(r.error());
   return h;
 }
@@ -83,7 +90,7 @@ Result<void> History::load_keys() {
 }
 
 Result<std::vector<SampleInfo>> History::samples(Window w) {
-  auto st = db_.prepare(fmt::format("SELECT {} FROM samples WHERE time>=? AND time<=? ORDER BY time,id", kSampleCols));
+  auto st = db_.prepare(fmt::format("SELECT {} FROM samples WHERE time>=? AND time<=? ORDER BY time,id", cols_));
   if (!st) return fail(st.error());
   st->bind(1, w.since).bind(2, w.until);
   std::vector<SampleInfo> out;
@@ -100,21 +107,24 @@ Result<std::vector<SampleInfo>> History::triggers(Window w) {
 
 Result<std::vector<NodePoint>> History::node_series(Window w) {
   auto st = db_.prepare(
-      fmt::format("SELECT {},node FROM samples WHERE time>=? AND time<=? ORDER BY time,id", kSampleCols));
+      fmt::format("SELECT {},node FROM samples WHERE time>=? AND time<=? ORDER BY time,id", cols_));
   if (!st) return fail(st.error());
   st->bind(1, w.since).bind(2, w.until);
   std::vector<NodePoint> out;
   while (st->step() == SQLITE_ROW) {
-    auto n = decode_node(st->col_blob(12), names_);
+    auto n = decode_node(st->col_blob(13), names_);
     if (!n) continue;  // a frame this version cannot read is skipped, not fatal
     n->sample = sample_from(*st);
+    n->cgroup_version = static_cast<CgroupVersion>(st->col_int(10));
+    n->memory_on_v2 = st->col_int(11) != 0;
+    n->kubelet_config_id = st->col_opt_int(12);
     out.push_back(std::move(*n));
   }
   return out;
 }
 
 Result<RecordedMoment> History::moment(int64_t sample_id) {
-  auto st = db_.prepare(fmt::format("SELECT {},node,detail FROM samples WHERE id=?", kSampleCols));
+  auto st = db_.prepare(fmt::format("SELECT {},node,detail FROM samples WHERE id=?", cols_));
   if (!st) return fail(st.error());
   st->bind(1, sample_id);
   if (st->step() != SQLITE_ROW) return fail(Error{Error::Kind::kNotFound, db_.path(), 0, "no such sample"});
@@ -127,12 +137,17 @@ Result<RecordedMoment> History::moment(int64_t sample_id) {
   s.page_size = static_cast<long>(st->col_int(9));
   s.cgroup_version = static_cast<CgroupVersion>(st->col_int(10));
   s.memory_on_v2 = st->col_int(11) != 0;
-  auto node = decode_node(st->col_blob(12), names_);
+  auto node = decode_node(st->col_blob(13), names_);
   if (!node) return fail(node.error());
-  s.meminfo = std::move(node->meminfo);
-  s.vmstat = std::move(node->vmstat);
+  node->sample = m.sample;
+  node->cgroup_version = s.cgroup_version;
+  node->memory_on_v2 = s.memory_on_v2;
+  node->kubelet_config_id = st->col_opt_int(12);
+  s.meminfo = node->meminfo;
+  s.vmstat = node->vmstat;
   s.psi = node->psi;
-  auto detail = decode_detail(st->col_blob(13), names_);
+  m.node = std::move(*node);
+  auto detail = decode_detail(st->col_blob(14), names_);
   if (!detail) return fail(detail.error());
   s.slab = std::move(detail->slab);
   s.slab_readable = !s.slab.empty();
@@ -149,6 +164,13 @@ Result<RecordedMoment> History::moment(int64_t sample_id) {
     }
     cg->reset();
   }
+  // The stored node cgroups (root, pods) are always there, even when the detail frame left them out.
+  for (const auto* nc : {&m.node.root, &m.node.kubepods}) {
+    if (!*nc || s.find_cgroup((*nc)->path)) continue;
+    s.cgroups.push_back(**nc);
+    m.cgroup_owners.push_back(Owner{});
+  }
+  for (auto& c : s.cgroups) complete_root_usage(c, s.meminfo, s.memory_on_v2);
   // Keep the snapshot contract: cgroups sorted by path, root first.
   {
     std::vector<size_t> idx(s.cgroups.size());
@@ -359,6 +381,18 @@ Result<std::vector<RecordedEvent>> History::query_events(const std::string& sql,
     out.push_back(std::move(e));
   }
   return out;
+}
+
+k8s::KubeletConfig History::kubelet_config(std::optional<int64_t> id) {
+  if (!id) return k8s::default_kubelet_config();
+  if (auto it = kubelet_configs_.find(*id); it != kubelet_configs_.end()) return it->second;
+  k8s::KubeletConfig c = k8s::default_kubelet_config();
+  if (auto st = db_.prepare("SELECT json FROM kubelet_configs WHERE id=?")) {
+    st->bind(1, *id);
+    if (st->step() == SQLITE_ROW) c = kubelet_config_from_json(st->col_text(0));
+  }
+  kubelet_configs_.emplace(*id, c);
+  return c;
 }
 
 Result<std::optional<std::pair<int64_t, int64_t>>> History::extent() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "k8s/kubelet_config.hpp"
 #include "store/records.hpp"
 #include "store/sqlite.hpp"
 
@@ -63,6 +64,9 @@ class History {
                                                                   Window w);
   // OOM kills, evictions..., oldest first; `kind` empty = all kinds.
   Result<std::vector<RecordedEvent>> events(Window w, const std::string& kind = "");
+  // The kubelet settings a sample was taken under (NodePoint::kubelet_config_id); the kubelet's
+  // defaults when none were recorded (no kubelet found, or a database from before schema v2).
+  k8s::KubeletConfig kubelet_config(std::optional<int64_t> id);
   // First and last sample times (nullopt when the store is empty).
   Result<std::optional<std::pair<int64_t, int64_t>>> extent();
 
@@ -72,6 +76,8 @@ class History {
   Result<std::vector<RecordedEvent>> query_events(const std::string& sql, Window w, const std::string& kind);
   Db db_;
   std::vector<std::string> names_;
+  std::string cols_;  // sample columns this schema has
+  std::map<int64_t, k8s::KubeletConfig> kubelet_configs_;
 };
 
 // Derived values, recomputed on read from raw readings.

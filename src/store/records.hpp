@@ -24,11 +24,14 @@ struct SampleInfo {
 // the root and kubepods cgroups (enough to recompute both views of available memory).
 struct NodePoint {
   SampleInfo sample;
+  CgroupVersion cgroup_version = CgroupVersion::kNone;
+  bool memory_on_v2 = false;
+  std::optional<int64_t> kubelet_config_id;  // the kubelet settings in force (History::kubelet_config)
   KeyValues meminfo;
   KeyValues vmstat;
   std::optional<Psi> psi;
   std::optional<Cgroup> root;      // path "/"
-  std::optional<Cgroup> kubepods;  // the shallowest kubepods(.slice) cgroup, if any
+  std::optional<Cgroup> kubepods;  // the kubelet's pods cgroup (else the shallowest kubepods(.slice)), if any
 };
 
 struct RecordedProcess {
@@ -48,6 +51,7 @@ struct RecordedCgroup {
 struct RecordedMoment {
   SampleInfo sample;
   Snapshot snapshot;  // meminfo, vmstat, psi, slab, stored cgroups and processes
+  NodePoint node;     // the node reading of the same sample (root and pods cgroups, kubelet settings id)
   std::vector<Owner> process_owners;       // aligned with snapshot.processes
   std::vector<std::string> process_provenance;  // aligned with snapshot.processes
   std::vector<int64_t> process_first_seen;       // aligned with snapshot.processes

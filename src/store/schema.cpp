@@ -36,7 +36,14 @@ CREATE TABLE events(
 CREATE INDEX events_time ON events(time);
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1};
+// v2: the kubelet's eviction and allocatable settings in force, stored once per distinct value and
+// referenced by each sample, so thresholds are resolved on read (k8s::resolve_thresholds).
+constexpr const char* kV2 = R"sql(
+CREATE TABLE kubelet_configs(id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+ALTER TABLE samples ADD COLUMN kubelet_config_id INTEGER;
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2};
 
 }  // namespace
 

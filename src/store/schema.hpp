@@ -5,7 +5,7 @@
 
 namespace ms::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Creates or upgrades the schema of a writable database.
 Result<void> migrate(Db& db);

@@ -1,16 +1,10 @@
 #include "store/timeline.hpp"
 
+#include "store/node_view.hpp"
+
 namespace ms::store {
 
 namespace {
-
-// kubelet memory.available = capacity - (usage - inactive_file) of the given cgroup.
-std::optional<int64_t> available_of(std::optional<uint64_t> capacity, const std::optional<Cgroup>& c) {
-  if (!capacity || !c) return std::nullopt;
-  auto ws = working_set(*c);
-  if (!ws) return std::nullopt;
-  return static_cast<int64_t>(*capacity - *ws);
-}
 
 void lower(std::optional<Extreme>& e, int64_t t, const std::optional<int64_t>& v) {
   if (v && (!e || *v < e->value)) e = Extreme{t, *v};
@@ -18,24 +12,32 @@ void lower(std::optional<Extreme>& e, int64_t t, const std::optional<int64_t>& v
 
 }  // namespace
 
-TimelinePoint derive_point(const NodePoint& n) {
+TimelinePoint derive_point(const NodePoint& n, const k8s::KubeletConfig& cfg, k8s::V2RootUsage rule) {
   TimelinePoint p;
   p.time = n.sample.time;
   if (auto a = n.meminfo.get("MemAvailable")) p.kernel_available = static_cast<int64_t>(*a);
-  p.kubelet_available = available_of(n.meminfo.get("MemTotal"), n.root);
-  if (n.kubepods && n.kubepods->limit_bytes) p.allocatable_available = available_of(n.kubepods->limit_bytes, n.kubepods);
+  Snapshot s = node_snapshot(n);
+  std::optional<std::string> pods;
+  if (n.kubepods) pods = n.kubepods->path;
+  NodeView v = derive_node_view(s, cfg, rule, pods);
+  p.kubelet_available = v.kubelet.memory_available_bytes;
+  p.allocatable_available = v.kubelet.allocatable_available_bytes;
+  p.kubelet_threshold = v.kubelet_threshold;
+  p.allocatable_threshold = v.allocatable_threshold;
   if (n.psi) p.psi_some_avg10 = n.psi->some.avg10;
   return p;
 }
 
-Result<Timeline> build_timeline(History& h, Window w, size_t top_owners) {
+TimelinePoint derive_point(const NodePoint& n) { return derive_point(n, k8s::default_kubelet_config()); }
+
+Result<Timeline> build_timeline(History& h, Window w, size_t top_owners, k8s::V2RootUsage rule) {
   Timeline t;
   t.window = w;
   auto nodes = h.node_series(w);
   if (!nodes) return fail(nodes.error());
   t.samples = nodes->size();
   for (const auto& n : *nodes) {
-    auto p = derive_point(n);
+    auto p = derive_point(n, h.kubelet_config(n.kubelet_config_id), rule);
     lower(t.lowest_kernel_available, p.time, p.kernel_available);
     lower(t.lowest_kubelet_available, p.time, p.kubelet_available);
     lower(t.lowest_allocatable_available, p.time, p.allocatable_available);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "k8s/kubelet_view.hpp"
 #include "store/history.hpp"
 
 namespace ms::store {
@@ -13,8 +14,10 @@ namespace ms::store {
 struct TimelinePoint {
   int64_t time = 0;
   std::optional<int64_t> kernel_available;   // MemAvailable
-  std::optional<int64_t> kubelet_available;  // memory.available, recomputed from the root cgroup
+  std::optional<int64_t> kubelet_available;  // memory.available (k8s::compute_kubelet_view on the stored root)
   std::optional<int64_t> allocatable_available;
+  // Hard eviction thresholds in bytes (k8s::resolve_thresholds with the settings then in force).
+  std::optional<int64_t> kubelet_threshold, allocatable_threshold;
   std::optional<double> psi_some_avg10;
 };
 
@@ -35,8 +38,13 @@ struct Timeline {
   std::vector<SampleInfo> triggers;
 };
 
-// Both views at one node reading (raw -> derived, the same formulas as the live commands).
+// Both views at one node reading (raw -> derived, the same k8s/ functions as the live commands).
+TimelinePoint derive_point(const NodePoint& n, const k8s::KubeletConfig& cfg,
+                           k8s::V2RootUsage rule = k8s::V2RootUsage::kAnonFile);
+// The same with the kubelet's default settings: both views are exact (they depend on the stored
+// pods cgroup, not on the settings); the thresholds are the defaults.
 TimelinePoint derive_point(const NodePoint& n);
-Result<Timeline> build_timeline(History& h, Window w, size_t top_owners = 5);
+Result<Timeline> build_timeline(History& h, Window w, size_t top_owners = 5,
+                                k8s::V2RootUsage rule = k8s::V2RootUsage::kAnonFile);
 
 }  // namespace ms::store

@@ -63,6 +63,7 @@ void StoreWriter::forget_caches() {
   // Ids handed out inside a rolled-back transaction do not exist: look everything up again.
   keys_.clear();
   owners_.clear();
+  kubelet_config_.reset();
   procs_.clear();
   cgroups_.clear();
 }
@@ -98,6 +99,20 @@ Result<int64_t> StoreWriter::owner_id(const Owner& o) {
   int64_t id = sel->col_int(0);
   owners_.emplace(std::move(json), id);
   return id;
+}
+
+Result<std::optional<int64_t>> StoreWriter::kubelet_config_id(const std::string& json) {
+  if (json.empty()) return std::optional<int64_t>{};
+  if (kubelet_config_ && kubelet_config_->first == json) return std::optional<int64_t>(kubelet_config_->second);
+  auto ins = db_.prepare("INSERT OR IGNORE INTO kubelet_configs(json) VALUES(?)");
+  if (!ins) return fail(ins.error());
+  if (!ins->bind(1, std::string_view(json)).run()) return fail(db_.error("insert kubelet settings"));
+  auto sel = db_.prepare("SELECT id FROM kubelet_configs WHERE json=?");
+  if (!sel) return fail(sel.error());
+  sel->bind(1, std::string_view(json));
+  if (sel->step() != SQLITE_ROW) return fail(db_.error("select kubelet settings"));
+  kubelet_config_ = std::pair{json, sel->col_int(0)};
+  return std::optional<int64_t>(kubelet_config_->second);
 }
 
 Result<int64_t> StoreWriter::process_id(const Snapshot& s, const Process& p, const SampleInput& in) {
@@ -235,12 +250,15 @@ Result<int64_t> StoreWriter::write_locked(const SampleInput& in) {
     if (!id) return fail(id.error());
     procs.push_back({*id, &s.processes[i]});
   }
-  std::string node = encode_node(s, in.full, key);
+  const Cgroup* pods = in.pods_cgroup.empty() ? nullptr : s.find_cgroup(in.pods_cgroup);
+  std::string node = encode_node(s, in.full, key, pods);
+  auto kcfg = kubelet_config_id(in.kubelet_config_json);
+  if (!kcfg) return fail(kcfg.error());
   std::string detail = encode_detail(s, std::move(cgs), std::move(procs), in.full, key);
   if (key_err) return fail(*key_err);
   auto ins = db_.prepare(
       "INSERT INTO samples(time,full,trigger,boot_time,clock_ticks,page_size,cgroup_version,memory_on_v2,duration_us,"
-      "nr_processes,nr_cgroups,node,detail) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "nr_processes,nr_cgroups,node,detail,kubelet_config_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins) return fail(ins.error());
   ins->bind(1, s.time)
       .bind(2, int64_t{in.full})
@@ -254,7 +272,8 @@ Result<int64_t> StoreWriter::write_locked(const SampleInput& in) {
       .bind(10, static_cast<int64_t>(s.processes.size()))
       .bind(11, static_cast<int64_t>(s.cgroups.size()))
       .bind_blob(12, node)
-      .bind_blob(13, detail);
+      .bind_blob(13, detail)
+      .bind_opt(14, *kcfg);
   if (!ins->run()) return fail(db_.error("insert sample"));
   int64_t id = db_.last_insert_id();
   if (auto r = sweep(s.time); !r) return fail(r.error());

@@ -27,6 +27,11 @@ struct SampleInput {
   std::vector<size_t> processes;  // indexes into snapshot->processes to store
   std::vector<size_t> cgroups;    // indexes into snapshot->cgroups to store
   int64_t duration_us = 0;
+  // The kubelet's settings in force (store::kubelet_config_to_json); "" = unknown. Stored once per
+  // distinct value.
+  std::string kubelet_config_json;
+  // The kubelet's pods cgroup path when its settings name one that exists ("" = kubepods search).
+  std::string pods_cgroup;
   // Called only the first time a (pid, start_time) or a (path, inode) is stored: owner and provenance
   // are kept once, as they were at first sight.
   std::function<Owner(const Process&)> process_owner;
@@ -75,6 +80,7 @@ class StoreWriter {
   };
   Result<int64_t> key_id(std::string_view name);
   Result<int64_t> owner_id(const Owner& o);
+  Result<std::optional<int64_t>> kubelet_config_id(const std::string& json);
   Result<int64_t> process_id(const Snapshot& s, const Process& p, const SampleInput& in);
   Result<int64_t> cgroup_id(const Cgroup& c, const SampleInput& in, int64_t now);
   Result<void> sweep(int64_t now);
@@ -87,6 +93,7 @@ class StoreWriter {
   int64_t last_time_retention_ = 0;
   std::unordered_map<std::string, int64_t> keys_;
   std::unordered_map<std::string, int64_t> owners_;
+  std::optional<std::pair<std::string, int64_t>> kubelet_config_;  // last json -> id
   std::unordered_map<ProcKey, Live, ProcKeyHash> procs_;
   std::unordered_map<std::string, Live> cgroups_;  // key: path + '\0' + inode
 };

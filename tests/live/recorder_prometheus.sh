@@ -45,4 +45,15 @@ rss=$(q 'memsleuth_agent_resident_memory_bytes' | first_value)
 ((rss > 1000000)) || die "agent RSS '$rss'"
 dbsize=$(q 'memsleuth_store_size_bytes' | first_value)
 ((dbsize > 0)) || die "db size '$dbsize'"
+# The kubelet's view and its hard threshold come from the same k8s/ functions as `memsleuth available`.
+"$MS" available -o json > "$TMP/available.json" || die "available exited $?"
+want_thr=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next((t["bytes"] for t in d["thresholds"] if t["signal"]=="memory.available" and t["kind"]=="hard"), ""))' "$TMP/available.json")
+got_thr=$(q 'memsleuth_eviction_threshold_bytes{signal="memory.available"}' | first_value)
+[[ -n $want_thr && $got_thr == "$want_thr" ]] || die "memory.available threshold: prometheus '$got_thr', available says '$want_thr'"
+want_kav=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kubelet"]["memory_available_bytes"])' "$TMP/available.json")
+got_kav=$(q 'memsleuth_memory_available_bytes{view="kubelet"}' | first_value)
+# Memory moves between the two reads: the same formula agrees within 256 MiB, a different one would not
+# reliably (e.g. v1 usage_in_bytes vs MemAvailable differ by the page cache).
+python3 -c "import sys; sys.exit(0 if abs(float('$got_kav') - float('$want_kav')) < 256 * 2**20 else 1)" ||
+  die "kubelet view: prometheus '$got_kav', available says '$want_kav'"
 echo PASS

@@ -351,3 +351,56 @@ TEST(Store, ReaderRejectsNonDatabase) {
   TempDb t;
   EXPECT_FALSE(History::open(t.path + "-missing"));
 }
+
+// Schema v1 (before the kubelet settings table): a reader opens it read-only as it is, the writer
+// migrates it to the current version in place and keeps every sample.
+TEST(Store, MigratesV1DatabaseAndReadsItBeforeAndAfter) {
+  TempDb t;
+  {
+    auto w = StoreWriter::open(t.path);
+    ASSERT_TRUE(w);
+    auto s = snap(100, 2ull << 30);
+    ASSERT_TRUE((*w)->write_sample(all_of(s)));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(t.path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE samples DROP COLUMN kubelet_config_id; DROP TABLE kubelet_configs; "
+                         "PRAGMA user_version=1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  {
+    auto h = History::open(t.path);
+    ASSERT_TRUE(h) << h.error().describe();
+    auto nodes = (*h)->node_series({0, 1000});
+    ASSERT_TRUE(nodes);
+    ASSERT_EQ(nodes->size(), 1u);
+    EXPECT_FALSE(nodes->front().kubelet_config_id);
+    EXPECT_EQ((*h)->kubelet_config(std::nullopt).eviction_hard.at("memory.available").value, "100Mi");
+  }
+  {
+    auto w = StoreWriter::open(t.path);
+    ASSERT_TRUE(w) << w.error().describe();
+    auto s = snap(110, 2ull << 30);
+    auto in = all_of(s);
+    in.kubelet_config_json = R"({"kubelet_found":true,"eviction_hard":{"memory.available":{"value":"1Gi","source":"flag"}}})";
+    ASSERT_TRUE((*w)->write_sample(in));
+  }
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto nodes = (*h)->node_series({0, 1000});
+  ASSERT_TRUE(nodes);
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_FALSE((*nodes)[0].kubelet_config_id);
+  ASSERT_TRUE((*nodes)[1].kubelet_config_id);
+  EXPECT_EQ((*h)->kubelet_config((*nodes)[1].kubelet_config_id).eviction_hard.at("memory.available").value, "1Gi");
+  sqlite3* d2 = nullptr;
+  ASSERT_EQ(sqlite3_open(t.path.c_str(), &d2), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(d2, "PRAGMA user_version", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(d2);
+}

@@ -1,0 +1,67 @@
+#pragma once
+// The recorder's own capture of OOM kills and evictions, polled continuously between samples (not
+// only at sample time): journald can drop them under memory pressure and an eviction's evidence is
+// gone once the pod is deleted.
+//  - OOM kills: /dev/kmsg (<rootfs>/dev/kmsg), the whole ring at start, then what comes next.
+//  - Evictions: the kubelet's eviction-manager lines (design kubelet-memory.md §5.3) from the text
+//    logs a node really has: /var/log/kubelet.log (kube-up, kops and other file-logging setups) and
+//    /var/log/syslog, /var/log/messages (rsyslog copies of the journal's kubelet unit), all under
+//    --rootfs, followed across rotation. Each eviction is stored once, tied to its pod.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attribution/owner.hpp"
+#include "events/event.hpp"
+#include "probe/host_paths.hpp"
+#include "store/records.hpp"
+
+namespace ms::agent {
+
+// Host paths (resolved under --rootfs) read for kubelet eviction lines when none are given.
+const std::vector<std::string>& default_kubelet_logs();
+
+struct EventCaptureOptions {
+  bool kmsg = true;
+  std::string kmsg_path;                  // default <rootfs>/dev/kmsg
+  std::vector<std::string> kubelet_logs;  // host paths; empty = default_kubelet_logs(); {"off"} = none
+};
+
+// A line worth handing to the eviction parser (cheap pre-filter for busy syslog files).
+bool is_eviction_line(std::string_view line);
+
+// One OOM kill as stored: the dedupe key is the kernel's own record identity (boot, uptime, pid).
+store::RecordedEvent oom_to_recorded(const Event& e, std::optional<int64_t> boot_time, int64_t now);
+
+// One pod eviction as stored, nullopt for the eviction manager's other lines (threshold met, pods
+// ranked, ...), which are not evictions of a pod. `first_time`: when this pod's eviction was first
+// seen (the kubelet logs "Evicting pod" and "evicted successfully" for the same eviction); the
+// dedupe key is built from it, so both lines, and the same lines read again after a restart, are
+// stored once.
+std::optional<store::RecordedEvent> eviction_to_recorded(const Event& e, int64_t first_time, const std::string& source,
+                                                         int64_t now);
+
+class EventCapture {
+ public:
+  using OwnerOf = std::function<Owner(std::string_view memcg)>;
+  using Log = std::function<void(const std::string&)>;
+  EventCapture(HostPaths paths, EventCaptureOptions opts, OwnerOf owner_of, Log log);
+  ~EventCapture();
+  void open();
+  // Everything captured since the last poll, OOM kills and evictions, ready to store.
+  std::vector<store::RecordedEvent> poll(int64_t now);
+  uint64_t kmsg_lost() const;
+  bool kmsg_open() const;
+  std::vector<std::string> log_paths_open() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ms::agent

@@ -1,0 +1,117 @@
+#include "render/recorded_explain.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "attribution/effective_limit.hpp"
+#include "provenance/ancestry.hpp"
+#include "render/owner_json.hpp"
+#include "util/escape.hpp"
+#include "util/units.hpp"
+
+namespace ms {
+
+namespace {
+
+std::string esc(std::string_view s) { return escape_terminal(s); }
+
+std::optional<int64_t> start_unix(const Snapshot& s, const Process& p) {
+  if (s.boot_time == 0 || s.clock_ticks <= 0) return std::nullopt;
+  return static_cast<int64_t>(s.boot_time + p.start_time / static_cast<uint64_t>(s.clock_ticks));
+}
+
+// The stored provenance is JSON written by the recorder; a malformed one is shown as missing.
+nlohmann::json provenance_of(const store::RecordedMoment& m, size_t i) {
+  if (i >= m.process_provenance.size() || m.process_provenance[i].empty()) return nlohmann::json::object();
+  auto j = nlohmann::json::parse(m.process_provenance[i], nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+std::string str_of(const nlohmann::json& j, const char* k) {
+  auto it = j.find(k);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::optional<size_t> find_recorded_process(const store::RecordedMoment& m, int pid) {
+  for (size_t i = 0; i < m.snapshot.processes.size(); ++i)
+    if (m.snapshot.processes[i].pid == pid) return i;
+  return std::nullopt;
+}
+
+std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t i) {
+  const Snapshot& s = m.snapshot;
+  const Process& p = s.processes[i];
+  const Owner& owner = m.process_owners[i];
+  auto prov = provenance_of(m, i);
+  std::string out;
+  out += fmt::format("PID {} ({})  {}\n", p.pid, esc(p.comm), esc(command_line(p.cmdline, p.comm)));
+  auto st = start_unix(s, p);
+  out += fmt::format("         started {}   first recorded {}   RSS {} at {}\n\n", st ? rfc3339_utc(*st) : "?",
+                     rfc3339_utc(m.process_first_seen[i]), human_bytes_opt(p.rss_bytes), rfc3339_utc(s.time));
+  out += fmt::format("OWNER    {} [{}]{} (as classified at first sight)\n", esc(owner.label()), to_string(owner.kind),
+                     owner.in_kubepods ? ", in kubepods" : ", NOT in kubepods");
+  if (p.memory_cgroup) {
+    EffectiveLimit lim = effective_limit(s, *p.memory_cgroup);
+    std::string bound = !lim.known ? "unknown (cgroup not stored)"
+                        : lim.limit_bytes
+                            ? fmt::format("{} by {}", human_bytes_u(*lim.limit_bytes), esc(lim.limiting_cgroup))
+                            : std::string("NONE: no limit on the cgroup or any ancestor");
+    out += fmt::format("BOUND    memory cgroup {}: effective limit {}\n", esc(*p.memory_cgroup), bound);
+  }
+  std::string exe = str_of(prov, "exe"), cwd = str_of(prov, "cwd"), cwd_pod = str_of(prov, "cwd_pod_uid");
+  if (!exe.empty()) out += fmt::format("EXE      {}\n", esc(exe));
+  if (!cwd.empty()) {
+    out += fmt::format("CWD      {}\n", esc(cwd));
+    if (!cwd_pod.empty() && !owner.in_kubepods)
+      out += fmt::format("         inside the directory of pod {}, yet the process is not in that pod: a node-wide "
+                         "walker passing through, not the pod's doing\n",
+                         esc(cwd_pod));
+  }
+  out += "\nANCESTRY (at first sight)\n";
+  auto anc = prov.find("ancestry");
+  if (anc == prov.end() || !anc->is_array() || anc->empty()) {
+    out += "  (none recorded)\n";
+  } else {
+    for (const auto& a : *anc) {
+      if (!a.is_object()) continue;
+      std::string started;
+      if (auto it = a.find("start"); it != a.end() && it->is_number_integer()) started = rfc3339_utc(it->get<int64_t>());
+      out += fmt::format("  <- {} ({}) {}  owner {}{}{}\n", a.value("pid", 0), esc(str_of(a, "comm")),
+                         esc(str_of(a, "cmdline")), esc(str_of(a, "owner")),
+                         started.empty() ? "" : "  started " + started, a.value("reparented", false) ? "  (reparented)" : "");
+    }
+    if (prov.value("ancestry_complete", true) == false) out += "  (chain incomplete: an ancestor had exited)\n";
+  }
+  return out;
+}
+
+Json recorded_explain_to_json(const store::RecordedMoment& m, size_t i) {
+  const Snapshot& s = m.snapshot;
+  const Process& p = s.processes[i];
+  Json j;
+  j["schema"] = "memsleuth.explain-recorded/v1";
+  j["recorded_at"] = rfc3339_utc(s.time);
+  j["pid"] = p.pid;
+  j["comm"] = jstr(p.comm);
+  j["cmdline"] = jstr(command_line(p.cmdline, p.comm));
+  j["start_time"] = jopt(start_unix(s, p));
+  j["first_seen"] = rfc3339_utc(m.process_first_seen[i]);
+  j["rss_bytes"] = jopt(p.rss_bytes);
+  j["memory_cgroup"] = jstr_opt(p.memory_cgroup);
+  j["owner"] = owner_json(m.process_owners[i]);
+  if (p.memory_cgroup) {
+    EffectiveLimit lim = effective_limit(s, *p.memory_cgroup);
+    j["effective_limit_known"] = lim.known;
+    j["effective_limit_bytes"] = jopt(lim.limit_bytes);
+    j["limiting_cgroup"] = lim.limiting_cgroup.empty() ? Json(nullptr) : jstr(lim.limiting_cgroup);
+  }
+  // Provenance as stored (its strings were sanitised to UTF-8 when written).
+  auto prov = provenance_of(m, i);
+  j["provenance"] = Json::parse(prov.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return j;
+}
+
+}  // namespace ms

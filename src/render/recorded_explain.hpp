@@ -1,0 +1,19 @@
+#pragma once
+// `memsleuth explain PID --at TIME`: a process as the recorder stored it. Identity, owner and
+// provenance (ancestry, exe, cwd) are the ones captured at first sight, when the cron -> sh ->
+// updatedb chain still existed; memory and the bounding cgroup are those of the recorded sample.
+#include <optional>
+#include <string>
+
+#include "render/json_util.hpp"
+#include "store/records.hpp"
+
+namespace ms {
+
+// The index of `pid` among the moment's stored processes, nullopt when it was not stored.
+std::optional<size_t> find_recorded_process(const store::RecordedMoment& m, int pid);
+
+std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t index);
+Json recorded_explain_to_json(const store::RecordedMoment& m, size_t index);
+
+}  // namespace ms
