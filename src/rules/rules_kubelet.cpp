@@ -63,16 +63,18 @@ std::vector<Finding> kubelet_blind_spot(const DoctorInput& in) {
   int64_t diff = kubelet - kernel;  // > 0: the kubelet sees more room than the kernel has
   uint64_t adiff = static_cast<uint64_t>(diff < 0 ? -diff : diff);
   auto hard = find_threshold(in, "hard");
-  std::optional<int64_t> hard_bytes = hard ? hard->bytes : std::nullopt;
+  // A plain value, not std::optional: GCC 12 at -O3 warns maybe-uninitialized on the optional's payload.
+  const bool has_hard = hard && hard->bytes.has_value();
+  const int64_t hard_value = has_hard ? *hard->bytes : 0;
   double pct = pct_of(adiff, *v.mem_total_bytes);
   // The difference matters when it is bigger than the hard threshold (then the threshold is measured
   // on a signal whose error exceeds it) or than 10% of RAM.
-  bool over_threshold = hard_bytes && static_cast<int64_t>(adiff) > *hard_bytes;
+  bool over_threshold = has_hard && static_cast<int64_t>(adiff) > hard_value;
   if (!over_threshold && pct < thresholds::kBlindSpotWarnPct) return {};
   Finding f;
   f.id = "kubelet-blind-spot";
   // Critical: the kernel is already below the hard threshold while the kubelet thinks it is above.
-  bool crit = hard_bytes && kernel < *hard_bytes && kubelet >= *hard_bytes;
+  bool crit = has_hard && kernel < hard_value && kubelet >= hard_value;
   f.severity = crit ? Severity::kCritical : Severity::kWarning;
   f.title = diff > 0 ? fmt::format("The kubelet sees {} more available memory than the kernel ({} vs MemAvailable {})",
                                    human_bytes_u(adiff), human_bytes(kubelet), human_bytes(kernel))
@@ -82,7 +84,7 @@ std::vector<Finding> kubelet_blind_spot(const DoctorInput& in) {
                                        "MemTotal - (root " + (v.root_usage_rule.empty() ? std::string("usage") : v.root_usage_rule) + ")"));
   f.evidence.push_back(ev_signed_bytes("MemAvailable", kernel, "/proc/meminfo MemAvailable"));
   f.evidence.push_back(ev_signed_bytes("difference (kubelet - kernel)", diff, "computed"));
-  if (hard_bytes) f.evidence.push_back(ev_signed_bytes("hard threshold " + threshold_text(*hard), *hard_bytes, hard->source));
+  if (has_hard) f.evidence.push_back(ev_signed_bytes("hard threshold " + threshold_text(*hard), hard_value, hard->source));
   std::vector<const k8s::DifferenceItem*> items;
   for (const auto& d : v.difference) items.push_back(&d);
   std::sort(items.begin(), items.end(), [](auto* a, auto* b) { return std::llabs(a->bytes) > std::llabs(b->bytes); });
