@@ -1,0 +1,20 @@
+# Turns front-end files into a C++ source with one std::string_view per file, so the HTML report
+# carries them inline and the binary needs no files at run time.
+# Usage: cmake -DOUT=<file.cpp> -DINPUTS="name1=path1|name2=path2" -P embed_assets.cmake
+set(body "#include <string_view>\nnamespace ms::assets {\n")
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
+foreach(pair ${INPUTS})
+  string(REPLACE "=" ";" kv "${pair}")
+  list(GET kv 0 name)
+  list(GET kv 1 path)
+  file(READ "${path}" hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," arr "${hex}")
+  string(APPEND body "static const char k_${name}[] = {${arr}0};\n")
+  string(APPEND body "std::string_view ${name}() { return {k_${name}, ${len}}; }\n")
+endforeach()
+string(APPEND body "}  // namespace ms::assets\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUT}.tmp")
