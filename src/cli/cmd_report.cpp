@@ -1,18 +1,91 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
 
+#include "agent/report_builder.hpp"
 #include "cli/context.hpp"
+#include "probe/fs.hpp"
+#include "probe/snapshot_reader.hpp"
+#include "util/text.hpp"
+#include "util/time_input.hpp"
+#include "util/units.hpp"
 
 namespace ms::cli {
 
-// STUB: replaced by the issue that delivers `report`.
+namespace {
+std::string hostname(const HostPaths& paths) {
+  auto h = read_file(paths.proc("sys/kernel/hostname"));
+  return h ? std::string(trim(*h)) : std::string("unknown-node");
+}
+}  // namespace
+
 void add_report_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("report", "Write a self-contained HTML incident report from recorded history (not implemented yet)");
-  cmd->allow_extras();
-  cmd->callback([&ctx] {
-    fmt::print(stderr, "memsleuth report: not implemented yet\n");
-    ctx.exit_code = 3;
+  struct Opts {
+    std::string db = store::kDefaultDbPath;
+    std::string since, until, out = "memsleuth-report.html";
+    std::string kubelet_config, kubelet_flags;
+    bool no_kubelet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("report", "Write a self-contained HTML incident report from recorded history");
+  cmd->add_option("--db", o->db, "History database written by `memsleuth record`")->capture_default_str();
+  cmd->add_option("--since", o->since, "Start of the window (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' local, or -2h)");
+  cmd->add_option("--until", o->until, "End of the window (same forms); default: 24 h around the worst moment");
+  cmd->add_option("-o,--output", o->out, "Where to write the HTML page")->capture_default_str();
+  cmd->add_option("--kubelet-config", o->kubelet_config, "KubeletConfiguration file for the thresholds");
+  cmd->add_option("--kubelet-flags", o->kubelet_flags, "Kubelet command-line flags for the thresholds");
+  cmd->add_flag("--no-kubelet", o->no_kubelet, "Do not look for the kubelet's thresholds on this host");
+  cmd->callback([o, &ctx] {
+    ReportOptions ro;
+    ro.now = now_unix();
+    ro.node = hostname(ctx.paths);
+    for (auto [text, dst] : {std::pair{&o->since, &ro.since}, std::pair{&o->until, &ro.until}}) {
+      if (text->empty()) continue;
+      auto t = parse_time_input(*text, ro.now * 1000000);
+      if (!t) {
+        fmt::print(stderr, "memsleuth report: {}\n", t.error().describe());
+        ctx.exit_code = 2;
+        return;
+      }
+      *dst = *t / 1000000;
+    }
+    if (!o->no_kubelet) {
+      k8s::KubeletOverrides ov;
+      if (!o->kubelet_config.empty()) ov.config_file = o->kubelet_config;
+      if (!o->kubelet_flags.empty()) ov.flags = o->kubelet_flags;
+      SnapshotOptions so;
+      so.cgroups = false;
+      so.links = false;
+      so.slab = false;
+      auto snap = read_snapshot(ctx.paths, so);
+      Snapshot empty;
+      ro.kubelet = k8s::discover_kubelet_config(ctx.paths, snap ? *snap : empty, ov);
+    }
+    auto hist = store::History::open(o->db);
+    if (!hist) {
+      fmt::print(stderr, "memsleuth report: cannot open {}: {}\n", o->db, hist.error().describe());
+      ctx.exit_code = 1;
+      return;
+    }
+    auto data = build_report(**hist, ro);
+    if (!data) {
+      fmt::print(stderr, "memsleuth report: {}\n", data.error().describe());
+      ctx.exit_code = 1;
+      return;
+    }
+    std::string html = render_report_html(*data);
+    std::ofstream f(o->out, std::ios::binary | std::ios::trunc);
+    f << html;
+    f.close();
+    if (!f) {
+      fmt::print(stderr, "memsleuth report: cannot write {}\n", o->out);
+      ctx.exit_code = 1;
+      return;
+    }
+    fmt::print("wrote {} ({} bytes): {} to {}, {} charts, {} findings, {} events\n", o->out, html.size(),
+               rfc3339_utc(data->since), rfc3339_utc(data->until), data->charts.size(), data->findings.size(),
+               data->events.rows.size());
   });
 }
 
