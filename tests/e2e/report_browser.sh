@@ -51,7 +51,7 @@ time.sleep(600)' "$name" "$mib" ) &
 }
 
 DB=$TMP/history.db
-"$BIN" --rootfs "$ROOT" record --db "$DB" --interval 1s --listen none > "$TMP/record.log" 2>&1 &
+"$BIN" --rootfs "$ROOT" record --db "$DB" --interval 1s --listen off > "$TMP/record.log" 2>&1 &
 REC=$!
 PIDS+=($REC)
 sleep 2

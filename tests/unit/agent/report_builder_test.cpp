@@ -1,0 +1,209 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "agent/report_builder.hpp"
+#include "store/history.hpp"
+#include "store/writer.hpp"
+
+using namespace ms;
+using namespace ms::store;
+
+namespace {
+
+struct TempDb {
+  std::string dir, path;
+  TempDb() {
+    char tmpl[] = "/tmp/ms-report-test-XXXXXX";
+    dir = mkdtemp(tmpl);
+    path = dir + "/h.db";
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+};
+
+constexpr uint64_t kGi = 1ull << 30, kMi = 1ull << 20;
+
+Cgroup cg(const char* path, uint64_t inode, uint64_t usage, std::optional<uint64_t> limit, uint64_t inactive) {
+  Cgroup c;
+  c.path = path;
+  c.inode = inode;
+  c.usage_bytes = usage;
+  c.limit_known = true;
+  c.limit_bytes = limit;
+  c.stat.items = {{"total_inactive_file", inactive}, {"total_rss", usage - inactive}};
+  return c;
+}
+
+Process proc(int pid, const char* comm, uint64_t rss, const char* cgroup) {
+  Process p;
+  p.pid = pid;
+  p.ppid = 1;
+  p.start_time = 1000 + static_cast<uint64_t>(pid);
+  p.comm = comm;
+  p.cmdline = {comm};
+  p.rss_bytes = rss;
+  p.memory_cgroup = cgroup;
+  return p;
+}
+
+// A 16 GiB v1 node: root usage `used`, of which 1 GiB inactive file; `mem_available` per the kernel.
+Snapshot node(int64_t t, uint64_t used, uint64_t mem_available, uint64_t updatedb_rss) {
+  Snapshot s;
+  s.time = t;
+  s.boot_time = 1700000000;
+  s.cgroup_version = CgroupVersion::kV1;
+  s.meminfo.items = {{"MemTotal", 16 * kGi}, {"MemFree", mem_available / 2}, {"MemAvailable", mem_available},
+                     {"SReclaimable", 300 * kMi}, {"SUnreclaim", 100 * kMi}, {"Shmem", 10 * kMi}};
+  s.cgroups = {cg("/", 1, used, std::nullopt, kGi), cg("/kubepods", 2, 2 * kGi, 15 * kGi, kMi),
+               cg("/system.slice", 3, updatedb_rss + kGi, std::nullopt, 0),
+               cg("/system.slice/cron.service", 4, updatedb_rss, std::nullopt, 0)};
+  s.processes = {proc(4242, "updatedb", updatedb_rss, "/system.slice/cron.service"),
+                 proc(77, "java", 900 * kMi, "/kubepods/burstable/podabc/ctr")};
+  return s;
+}
+
+void record(StoreWriter& w, const Snapshot& s) {
+  SampleInput in;
+  in.snapshot = &s;
+  for (size_t i = 0; i < s.processes.size(); ++i) in.processes.push_back(i);
+  for (size_t i = 0; i < s.cgroups.size(); ++i) in.cgroups.push_back(i);
+  in.process_owner = [](const Process& p) {
+    Owner o;
+    if (p.comm == "updatedb") {
+      o.kind = OwnerKind::kCron;
+      o.unit = "cron.service";
+    } else {
+      o.kind = OwnerKind::kPod;
+      o.in_kubepods = true;
+      o.namespace_ = "shop";
+      o.pod = "cart-7d9f";
+    }
+    return o;
+  };
+  in.process_provenance = [](const Process& p) {
+    return p.comm == "updatedb"
+               ? std::string(R"({"source":{"file":"/etc/crontab","line":3,"script":"/etc/cron.daily/locate"}})")
+               : std::string("{}");
+  };
+  ASSERT_TRUE(w.write_sample(in));
+}
+
+// Three samples: calm, the night's worst (kernel nearly out, kubelet still sees > 500Mi), recovered.
+void record_night(const std::string& path, bool with_oom) {
+  auto w = StoreWriter::open(path);
+  ASSERT_TRUE(w) << w.error().describe();
+  record(**w, node(1800000000, 6 * kGi, 9 * kGi, 1 * kGi));
+  // Working set 15.5 GiB - 1 GiB inactive: kubelet sees 1.5 GiB; the kernel 180 MiB.
+  record(**w, node(1800000600, 15 * kGi + 512 * kMi, 180 * kMi, 11 * kGi));
+  record(**w, node(1800001200, 5 * kGi, 10 * kGi, 0));
+  if (with_oom) {
+    RecordedEvent e;
+    e.time = 1800001000;
+    e.kind = "oom_kill";
+    e.source = "kmsg";
+    e.dedupe_key = "boot:1";
+    e.pid = 77;
+    e.comm = "java";
+    e.cgroup = "/kubepods/burstable/podabc/ctr";
+    e.message = "Killed process 77 (java)";
+    ASSERT_TRUE((*w)->write_events({e}));
+  }
+}
+
+ReportOptions options() {
+  ReportOptions o;
+  o.node = "node-1";
+  o.now = 1800002000;
+  k8s::KubeletConfig cfg = k8s::default_kubelet_config();
+  k8s::apply_flags(cfg, {"--eviction-hard=memory.available<500Mi"});
+  o.kubelet = cfg;
+  return o;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST(ReportWindow, WorstMomentIsTheLowestViewWithoutIncidents) {
+  TempDb t;
+  record_night(t.path, false);
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto w = choose_window(**h, options());
+  ASSERT_TRUE(w) << w.error().describe();
+  EXPECT_EQ(w->worst, 1800000600);
+  EXPECT_EQ(w->worst_reason, "the lowest available memory");
+  EXPECT_EQ(w->since, 1800000000);  // clipped to what the store holds
+  EXPECT_EQ(w->until, 1800001200);
+}
+
+TEST(ReportWindow, LatestOomKillWinsAndGivenWindowIsKept) {
+  TempDb t;
+  record_night(t.path, true);
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto w = choose_window(**h, options());
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->worst, 1800001000);
+  EXPECT_EQ(w->worst_reason, "the latest OOM kill");
+  auto o = options();
+  o.since = 1800000500;
+  o.until = 1800000700;
+  auto given = choose_window(**h, o);
+  ASSERT_TRUE(given);
+  EXPECT_EQ(given->since, 1800000500);
+  EXPECT_EQ(given->until, 1800000700);
+  EXPECT_EQ(given->worst, 1800000600);  // no OOM inside the given window: the lowest view there
+}
+
+TEST(ReportBuilder, StoryNamesTheUnboundedCronWalkerAndTheBlindThreshold) {
+  TempDb t;
+  record_night(t.path, false);
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto d = build_report(**h, options());
+  ASSERT_TRUE(d) << d.error().describe();
+  std::string story = joined(d->summary);
+  // Kubelet: 16 GiB - (15.5 GiB - 1 GiB) = 1.5 GiB; kernel MemAvailable 180 MiB.
+  EXPECT_NE(story.find("the kubelet saw 1.5Gi available while the kernel had 180Mi"), std::string::npos) << story;
+  EXPECT_NE(story.find("hard eviction threshold is 500Mi"), std::string::npos) << story;
+  EXPECT_NE(story.find("saw no reason to evict"), std::string::npos) << story;
+  EXPECT_NE(story.find("`updatedb` (pid 4242) holding 11Gi"), std::string::npos) << story;
+  EXPECT_NE(story.find("outside any pod"), std::string::npos) << story;
+  EXPECT_NE(story.find("with no memory limit"), std::string::npos) << story;
+  EXPECT_NE(story.find("/etc/crontab:3 -> /etc/cron.daily/locate"), std::string::npos) << story;
+  EXPECT_NE(story.find("No OOM kill or eviction"), std::string::npos) << story;
+
+  ASSERT_FALSE(d->charts.empty());
+  const auto& avail = d->charts.front();
+  EXPECT_EQ(avail.id, "available");
+  ASSERT_EQ(avail.times.size(), 3u);
+  ASSERT_GE(avail.series.size(), 3u);
+  EXPECT_EQ(avail.series[0].values[1], static_cast<double>(kGi + 512 * kMi));  // kubelet view at the worst
+  EXPECT_EQ(avail.series[1].values[1], static_cast<double>(180 * kMi));         // kernel view
+  bool threshold_line = false;
+  for (const auto& s : avail.series)
+    if (s.dashed && s.values.at(0) == static_cast<double>(500 * kMi)) threshold_line = true;
+  EXPECT_TRUE(threshold_line);
+
+  ASSERT_FALSE(d->top_consumers.rows.empty());
+  EXPECT_EQ(d->top_consumers.rows[0][0], "4242");
+  EXPECT_EQ(d->top_consumers.rows[0][4], "no");    // in a pod
+  EXPECT_EQ(d->top_consumers.rows[0][5], "none");  // effective limit
+  EXPECT_FALSE(d->findings.empty());               // the doctor ran on the recorded moment
+}
+
+TEST(ReportBuilder, EmptyStoreIsAClearError) {
+  TempDb t;
+  { ASSERT_TRUE(StoreWriter::open(t.path)); }
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto d = build_report(**h, options());
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().describe().find("no samples"), std::string::npos);
+}
