@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "attribution/attribution.hpp"
 #include "attribution/effective_limit.hpp"
 #include "k8s/kubelet_view.hpp"
 #include "k8s/thresholds.hpp"
@@ -313,9 +314,19 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
            ow.in_kubepods ? "yes" : "no", lim.bounded() ? human_bytes_opt(lim.limit_bytes) : "none",
            provenance_line(m.process_provenance[t.i], p)});
     }
-    // Doctor's findings for that moment.
+    // Doctor's findings for that moment: the recorded snapshot, attributed again (owners depend only
+    // on cgroup paths and the node's names), judged against the same thresholds.
     DoctorInput in;
     in.snap = &m.snapshot;
+    static const ClassifySources kNoNames;
+    Attribution attr = attribute(m.snapshot, o.sources ? *o.sources : kNoNames);
+    in.attribution = &attr;
+    std::optional<k8s::KubeletView> view = worst_view;
+    if (o.kubelet && view) {
+      in.kubelet = &*o.kubelet;
+      in.kubelet_view = &*view;
+      in.thresholds = thresholds;
+    }
     for (const auto& f : run_doctor(in)) {
       ReportFinding rf{to_string(f.severity), f.title, {}, f.why, {}};
       for (const auto& e : f.evidence) rf.evidence.push_back(fmt::format("{}: {} ({})", e.what, e.value, e.source));

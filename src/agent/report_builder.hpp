@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "attribution/classify.hpp"
 #include "k8s/kubelet_config.hpp"
 #include "render/report_html.hpp"
 #include "store/history.hpp"
@@ -17,6 +18,7 @@ struct ReportOptions {
   std::optional<int64_t> since, until;  // both unset: 24 h around the worst moment
   std::string node;                     // hostname shown in the title
   std::optional<k8s::KubeletConfig> kubelet;  // thresholds to draw and judge against
+  const ClassifySources* sources = nullptr;   // the node's pod/unit/user names, for the doctor's attribution
   int64_t now = 0;
   size_t top_n = 15;
 };

@@ -62,6 +62,8 @@ void add_report_command(CLI::App& app, Context& ctx) {
       Snapshot empty;
       ro.kubelet = k8s::discover_kubelet_config(ctx.paths, snap ? *snap : empty, ov);
     }
+    ClassifySources sources = ClassifySources::load(ctx.paths);
+    ro.sources = &sources;
     auto hist = store::History::open(o->db);
     if (!hist) {
       fmt::print(stderr, "memsleuth report: cannot open {}: {}\n", o->db, hist.error().describe());

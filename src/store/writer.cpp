@@ -120,16 +120,23 @@ Result<int64_t> StoreWriter::process_id(const Snapshot& s, const Process& p, con
   if (auto it = procs_.find(key); it != procs_.end()) {
     it->second.generation = generation_;
     it->second.last_time = s.time;
+    if (it->second.comm != p.comm) {
+      if (auto r = refresh_after_exec(it->second.id, p, in); !r) return fail(r.error());
+      it->second.comm = p.comm;
+    }
     return it->second.id;
   }
-  auto sel = db_.prepare("SELECT id FROM processes WHERE boot_time=? AND pid=? AND start_time=?");
+  auto sel = db_.prepare("SELECT id, comm FROM processes WHERE boot_time=? AND pid=? AND start_time=?");
   if (!sel) return fail(sel.error());
   sel->bind(1, static_cast<int64_t>(s.boot_time)).bind(2, int64_t{p.pid}).bind(3, static_cast<int64_t>(p.start_time));
   int64_t id = 0;
   if (sel->step() == SQLITE_ROW) {
     id = sel->col_int(0);
+    bool execd = sel->col_text(1) != p.comm;
     auto up = db_.prepare("UPDATE processes SET last_seen=NULL WHERE id=?");
     if (!up || !up->bind(1, id).run()) return fail(db_.error("revive process"));
+    if (execd)
+      if (auto r = refresh_after_exec(id, p, in); !r) return fail(r.error());
   } else {
     Process first = p;
     if (in.complete_process) in.complete_process(first);
@@ -162,8 +169,21 @@ Result<int64_t> StoreWriter::process_id(const Snapshot& s, const Process& p, con
     if (!ins->run()) return fail(db_.error("insert process"));
     id = db_.last_insert_id();
   }
-  procs_.emplace(key, Live{id, generation_, s.time});
+  procs_.emplace(key, Live{id, generation_, s.time, p.comm});
   return id;
+}
+
+Result<void> StoreWriter::refresh_after_exec(int64_t id, const Process& p, const SampleInput& in) {
+  Process now = p;
+  if (in.complete_process) in.complete_process(now);
+  auto up = db_.prepare("UPDATE processes SET comm=?, cmdline=?, exe=? WHERE id=?");
+  if (!up) return fail(up.error());
+  up->bind(1, std::string_view(now.comm))
+      .bind(2, std::string_view(join_cmdline(now.cmdline)))
+      .bind_opt(3, now.exe)
+      .bind(4, id);
+  if (!up->run()) return fail(db_.error("update process after exec"));
+  return {};
 }
 
 Result<int64_t> StoreWriter::cgroup_id(const Cgroup& c, const SampleInput& in, int64_t now) {

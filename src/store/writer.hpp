@@ -33,7 +33,8 @@ struct SampleInput {
   // The kubelet's pods cgroup path when its settings name one that exists ("" = kubepods search).
   std::string pods_cgroup;
   // Called only the first time a (pid, start_time) or a (path, inode) is stored: owner and provenance
-  // are kept once, as they were at first sight.
+  // are kept once, as they were at first sight. A process that exec'd since (its comm changed: a
+  // shell that became updatedb) gets its comm, cmdline and exe stored again.
   std::function<Owner(const Process&)> process_owner;
   std::function<std::string(const Process&)> process_provenance;
   std::function<Owner(const Cgroup&)> cgroup_owner;
@@ -77,7 +78,9 @@ class StoreWriter {
     int64_t id;
     uint64_t generation;
     int64_t last_time;
+    std::string comm;  // as stored: a change means the process exec'd since
   };
+  Result<void> refresh_after_exec(int64_t id, const Process& p, const SampleInput& in);
   Result<int64_t> key_id(std::string_view name);
   Result<int64_t> owner_id(const Owner& o);
   Result<std::optional<int64_t>> kubelet_config_id(const std::string& json);

@@ -51,20 +51,49 @@ time.sleep(600)' "$name" "$mib" ) &
 }
 
 DB=$TMP/history.db
-"$BIN" --rootfs "$ROOT" record --db "$DB" --interval 1s --listen off > "$TMP/record.log" 2>&1 &
+"$BIN" --rootfs "$ROOT" record --db "$DB" --interval 1s --listen off --kmsg /dev/kmsg > "$TMP/record.log" 2>&1 &
 REC=$!
 PIDS+=($REC)
 sleep 2
-start "$PREFIX/walker" updatedb 400
-start "$PREFIX/hostile" '</script><img>' 120
+# The walker: named updatedb, 1.2 GiB (above any compiler running beside the test), its cwd moving through the filesystem like the seed's.
+( echo $BASHPID > "$PREFIX/walker/cgroup.procs"
+  exec python3 -c '
+import ctypes, os, time
+ctypes.CDLL(None).prctl(15, b"updatedb", 0, 0, 0)
+b = bytearray(1200 << 20)
+for i in range(0, len(b), 4096): b[i] = 1
+while True:
+    for root, dirs, files in os.walk("/usr"):
+        try: os.chdir(root)
+        except OSError: pass
+        time.sleep(0.002)' ) &
+WALKER=$!
+PIDS+=($WALKER)
+start "$PREFIX/hostile" '</script><img>' 300
 ( exec -a '<img src=x onerror=alert(1)>' python3 -c 'import time; time.sleep(600)' ) &
 PIDS+=($!)
+# Wait until the walker holds its memory, then for the recorder to sample it at least twice.
+for _ in $(seq 1 120); do
+  rss=$(awk '/^VmRSS:/ {print $2}' /proc/$WALKER/status 2>/dev/null)
+  (( ${rss:-0} > 1100 * 1024 )) && break
+  sleep 0.5
+done
+(( ${rss:-0} > 1100 * 1024 )) || fail "the walker never reached 1100 MiB"
 sleep 3
 # A real memcg OOM kill inside the pod: 200 MiB into a 64 MiB limit.
 ( echo $BASHPID > "$POD/cgroup.procs"; exec python3 -c '
 b = bytearray(200 << 20)
-for i in range(0, len(b), 4096): b[i] = 1' ) 2>/dev/null
-sleep 4
+for i in range(0, len(b), 4096): b[i] = 1' ) 2>/dev/null &
+VICTIM=$!
+wait "$VICTIM" 2>/dev/null
+# The recorder holds a kill up to 5 s for its oom_reaper line, then stores it at the next sample:
+# stop it only once the kill is in the store.
+for _ in $(seq 1 120); do
+  n=$(sqlite3 "file:$DB?mode=ro" "select count(*) from events where kind='oom_kill' and pid=$VICTIM" 2>/dev/null)
+  [[ ${n:-0} -ge 1 ]] && break
+  sleep 0.5
+done
+[[ ${n:-0} -ge 1 ]] || { cat "$TMP/record.log"; fail "the recorder did not store the OOM kill of pid $VICTIM within 60 s"; }
 kill -TERM "$REC"; wait "$REC" 2>/dev/null
 [[ -s $DB ]] || { cat "$TMP/record.log"; fail "recorder wrote no database"; }
 

@@ -170,10 +170,10 @@ TEST(ReportBuilder, StoryNamesTheUnboundedCronWalkerAndTheBlindThreshold) {
   ASSERT_TRUE(d) << d.error().describe();
   std::string story = joined(d->summary);
   // Kubelet: 16 GiB - (15.5 GiB - 1 GiB) = 1.5 GiB; kernel MemAvailable 180 MiB.
-  EXPECT_NE(story.find("the kubelet saw 1.5Gi available while the kernel had 180Mi"), std::string::npos) << story;
+  EXPECT_NE(story.find("the kubelet saw 1.50Gi available while the kernel had 180Mi"), std::string::npos) << story;
   EXPECT_NE(story.find("hard eviction threshold is 500Mi"), std::string::npos) << story;
   EXPECT_NE(story.find("saw no reason to evict"), std::string::npos) << story;
-  EXPECT_NE(story.find("`updatedb` (pid 4242) holding 11Gi"), std::string::npos) << story;
+  EXPECT_NE(story.find("`updatedb` (pid 4242) holding 11.0Gi"), std::string::npos) << story;
   EXPECT_NE(story.find("outside any pod"), std::string::npos) << story;
   EXPECT_NE(story.find("with no memory limit"), std::string::npos) << story;
   EXPECT_NE(story.find("/etc/crontab:3 -> /etc/cron.daily/locate"), std::string::npos) << story;

@@ -267,6 +267,31 @@ TEST(Store, ProcessIdentityIsPidAndStartTime) {
   EXPECT_EQ((*h)->at(110).value()->snapshot.processes.at(0).comm, "new");
 }
 
+TEST(Store, ExecRefreshesTheStoredNameButKeepsFirstSightProvenance) {
+  TempDb t;
+  auto w = StoreWriter::open(t.path);
+  ASSERT_TRUE(w);
+  int prov_calls = 0;
+  auto s1 = snap(100, 1);
+  s1.processes = {proc(42, 1000, "bash", 1 << 20)};  // the forked shell, just before exec
+  auto in1 = all_of(s1);
+  in1.process_provenance = [&](const Process&) { ++prov_calls; return std::string(R"({"ancestry":["cron"]})"); };
+  ASSERT_TRUE((*w)->write_sample(in1));
+  auto s2 = snap(110, 1);
+  s2.processes = {proc(42, 1000, "updatedb", 900 << 20)};  // same pid and start time: it exec'd
+  auto in2 = all_of(s2);
+  in2.process_provenance = in1.process_provenance;
+  ASSERT_TRUE((*w)->write_sample(in2));
+  EXPECT_EQ(prov_calls, 1);
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto m = (*h)->at(110).value();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->snapshot.processes.at(0).comm, "updatedb");
+  EXPECT_EQ(m->snapshot.processes.at(0).cmdline.at(0), "updatedb");
+  EXPECT_EQ(m->process_provenance.at(0), R"({"ancestry":["cron"]})");
+}
+
 TEST(Store, EventsAreStoredOnce) {
   TempDb t;
   auto w = StoreWriter::open(t.path);
