@@ -10,6 +10,7 @@
 #include "attribution/effective_limit.hpp"
 #include "k8s/kubelet_view.hpp"
 #include "k8s/thresholds.hpp"
+#include "store/node_view.hpp"
 #include "rules/engine.hpp"
 #include "util/units.hpp"
 
@@ -19,28 +20,13 @@ namespace {
 
 constexpr int64_t kDefaultSpan = 24 * 3600;
 
-// Rebuilds just enough of a Snapshot from a node reading to run the kubelet's formulas on it.
-Snapshot node_snapshot(const store::NodePoint& np, const Snapshot& shape) {
-  Snapshot s;
-  s.time = np.sample.time;
-  s.cgroup_version = shape.cgroup_version;
-  s.memory_on_v2 = shape.memory_on_v2;
-  s.meminfo = np.meminfo;
-  s.vmstat = np.vmstat;
-  s.psi = np.psi;
-  if (np.root) s.cgroups.push_back(*np.root);
-  if (np.kubepods) s.cgroups.push_back(*np.kubepods);
-  std::sort(s.cgroups.begin(), s.cgroups.end(), [](const Cgroup& a, const Cgroup& b) { return a.path < b.path; });
-  return s;
-}
-
 struct NodeViews {
   std::optional<int64_t> kubelet, allocatable;
   std::optional<uint64_t> kernel, free;
 };
 
-NodeViews views_of(const store::NodePoint& np, const Snapshot& shape) {
-  Snapshot s = node_snapshot(np, shape);
+NodeViews views_of(const store::NodePoint& np) {
+  Snapshot s = store::node_snapshot(np);
   k8s::KubeletView v = k8s::compute_kubelet_view(s);
   return NodeViews{v.memory_available_bytes, v.allocatable_available_bytes, np.meminfo.get("MemAvailable"),
                    np.meminfo.get("MemFree")};
@@ -138,11 +124,9 @@ Result<ReportWindow> choose_window(store::History& h, const ReportOptions& o) {
   if (!w.worst) {
     auto nodes = h.node_series(search);
     if (!nodes) return fail(nodes.error());
-    auto shape = h.at(last, INT64_MAX);
-    Snapshot sh = shape && *shape ? (*shape)->snapshot : Snapshot{};
     std::optional<int64_t> lowest;
     for (const auto& np : *nodes) {
-      auto v = lowest_view(views_of(np, sh));
+      auto v = lowest_view(views_of(np));
       if (v && (!lowest || *v < *lowest)) {
         lowest = v;
         w.worst = np.sample.time;
@@ -192,7 +176,7 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   for (const auto& np : *nodes) {
     index[np.sample.time] = times.size();
     times.push_back(np.sample.time);
-    NodeViews v = views_of(np, shape);
+    NodeViews v = views_of(np);
     kubelet.values.push_back(as_double(v.kubelet));
     kernel.values.push_back(as_double(v.kernel));
     memfree.values.push_back(as_double(v.free));
@@ -217,12 +201,20 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   avail.series = {kubelet, kernel, memfree};
   if (any_alloc) avail.series.push_back(alloc);
 
-  // Thresholds resolved at the worst moment (percentages depend on capacity, which is constant).
+  // Thresholds resolved at the worst moment (percentages depend on capacity, which is constant), from
+  // the kubelet settings given on the command line, else those recorded with that sample.
   std::vector<k8s::ResolvedThreshold> thresholds;
   std::optional<k8s::KubeletView> worst_view;
+  std::optional<k8s::KubeletConfig> kubelet = o.kubelet;
   if (*moment) {
     worst_view = k8s::compute_kubelet_view((*moment)->snapshot);
-    if (o.kubelet) thresholds = k8s::resolve_thresholds(*o.kubelet, *worst_view);
+    if (!kubelet && o.recorded_kubelet) {
+      const store::NodePoint* at = nullptr;
+      for (const auto& np : *nodes)
+        if (np.sample.time <= (*moment)->snapshot.time) at = &np;
+      if (at && at->kubelet_config_id) kubelet = h.kubelet_config(at->kubelet_config_id);
+    }
+    if (kubelet) thresholds = k8s::resolve_thresholds(*kubelet, *worst_view);
   }
   for (const auto& t : thresholds) {
     if (t.signal != k8s::kSignalMemoryAvailable || !t.bytes) continue;
@@ -322,8 +314,8 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
     Attribution attr = attribute(m.snapshot, o.sources ? *o.sources : kNoNames);
     in.attribution = &attr;
     std::optional<k8s::KubeletView> view = worst_view;
-    if (o.kubelet && view) {
-      in.kubelet = &*o.kubelet;
+    if (kubelet && view) {
+      in.kubelet = &*kubelet;
       in.kubelet_view = &*view;
       in.thresholds = thresholds;
     }

@@ -17,7 +17,10 @@ namespace ms {
 struct ReportOptions {
   std::optional<int64_t> since, until;  // both unset: 24 h around the worst moment
   std::string node;                     // hostname shown in the title
-  std::optional<k8s::KubeletConfig> kubelet;  // thresholds to draw and judge against
+  // Thresholds to draw and judge against: these settings, else (recorded_kubelet) the kubelet settings
+  // the recorder stored with the worst moment's sample, else none.
+  std::optional<k8s::KubeletConfig> kubelet;
+  bool recorded_kubelet = true;
   const ClassifySources* sources = nullptr;   // the node's pod/unit/user names, for the doctor's attribution
   int64_t now = 0;
   size_t top_n = 15;

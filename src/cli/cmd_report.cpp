@@ -6,7 +6,6 @@
 #include "agent/report_builder.hpp"
 #include "cli/context.hpp"
 #include "probe/fs.hpp"
-#include "probe/snapshot_reader.hpp"
 #include "util/text.hpp"
 #include "util/time_input.hpp"
 #include "util/units.hpp"
@@ -35,7 +34,7 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("-o,--output", o->out, "Where to write the HTML page")->capture_default_str();
   cmd->add_option("--kubelet-config", o->kubelet_config, "KubeletConfiguration file for the thresholds");
   cmd->add_option("--kubelet-flags", o->kubelet_flags, "Kubelet command-line flags for the thresholds");
-  cmd->add_flag("--no-kubelet", o->no_kubelet, "Do not look for the kubelet's thresholds on this host");
+  cmd->add_flag("--no-kubelet", o->no_kubelet, "Draw and judge no kubelet thresholds (default: the settings recorded with the samples)");
   cmd->callback([o, &ctx] {
     ReportOptions ro;
     ro.now = now_unix();
@@ -50,17 +49,14 @@ void add_report_command(CLI::App& app, Context& ctx) {
       }
       *dst = *t / 1000000;
     }
-    if (!o->no_kubelet) {
+    ro.recorded_kubelet = !o->no_kubelet;
+    if (!o->no_kubelet && (!o->kubelet_config.empty() || !o->kubelet_flags.empty())) {
+      // Described on the command line: read through HostPaths, applied over the kubelet's defaults.
       k8s::KubeletOverrides ov;
       if (!o->kubelet_config.empty()) ov.config_file = o->kubelet_config;
       if (!o->kubelet_flags.empty()) ov.flags = o->kubelet_flags;
-      SnapshotOptions so;
-      so.cgroups = false;
-      so.links = false;
-      so.slab = false;
-      auto snap = read_snapshot(ctx.paths, so);
-      Snapshot empty;
-      ro.kubelet = k8s::discover_kubelet_config(ctx.paths, snap ? *snap : empty, ov);
+      Snapshot no_processes;
+      ro.kubelet = k8s::discover_kubelet_config(ctx.paths, no_processes, ov);
     }
     ClassifySources sources = ClassifySources::load(ctx.paths);
     ro.sources = &sources;
