@@ -205,16 +205,16 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   // the kubelet settings given on the command line, else those recorded with that sample.
   std::vector<k8s::ResolvedThreshold> thresholds;
   std::optional<k8s::KubeletView> worst_view;
-  std::optional<k8s::KubeletConfig> kubelet = o.kubelet;
+  std::optional<k8s::KubeletConfig> kcfg = o.kubelet;
   if (*moment) {
     worst_view = k8s::compute_kubelet_view((*moment)->snapshot);
-    if (!kubelet && o.recorded_kubelet) {
+    if (!kcfg && o.recorded_kubelet) {
       const store::NodePoint* at = nullptr;
       for (const auto& np : *nodes)
         if (np.sample.time <= (*moment)->snapshot.time) at = &np;
-      if (at && at->kubelet_config_id) kubelet = h.kubelet_config(at->kubelet_config_id);
+      if (at && at->kubelet_config_id) kcfg = h.kubelet_config(at->kubelet_config_id);
     }
-    if (kubelet) thresholds = k8s::resolve_thresholds(*kubelet, *worst_view);
+    if (kcfg) thresholds = k8s::resolve_thresholds(*kcfg, *worst_view);
   }
   for (const auto& t : thresholds) {
     if (t.signal != k8s::kSignalMemoryAvailable || !t.bytes) continue;
@@ -314,8 +314,8 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
     Attribution attr = attribute(m.snapshot, o.sources ? *o.sources : kNoNames);
     in.attribution = &attr;
     std::optional<k8s::KubeletView> view = worst_view;
-    if (kubelet && view) {
-      in.kubelet = &*kubelet;
+    if (kcfg && view) {
+      in.kubelet = &*kcfg;
       in.kubelet_view = &*view;
       in.thresholds = thresholds;
     }
