@@ -179,7 +179,7 @@ void EventCapture::open() {
   }
 }
 
-std::vector<store::RecordedEvent> EventCapture::poll(int64_t now) {
+std::vector<store::RecordedEvent> EventCapture::poll(int64_t now, bool last) {
   Impl& m = *impl_;
   std::vector<store::RecordedEvent> out;
   if (m.kmsg) {
@@ -192,6 +192,7 @@ std::vector<store::RecordedEvent> EventCapture::poll(int64_t now) {
       m.kmsg_stream->tick(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now().time_since_epoch())
                               .count());
+      if (last) m.kmsg_stream->finish();
       auto evs = m.kmsg_stream->take();
       if (!evs.empty()) {
         AttributionContext ac;

@@ -53,8 +53,9 @@ class EventCapture {
   EventCapture(HostPaths paths, EventCaptureOptions opts, OwnerOf owner_of, Log log);
   ~EventCapture();
   void open();
-  // Everything captured since the last poll, OOM kills and evictions, ready to store.
-  std::vector<store::RecordedEvent> poll(int64_t now);
+  // Everything captured since the last poll, OOM kills and evictions, ready to store. `last`: the
+  // recorder is stopping, so kills still held for their oom_reaper line are released now.
+  std::vector<store::RecordedEvent> poll(int64_t now, bool last = false);
   uint64_t kmsg_lost() const;
   bool kmsg_open() const;
   std::vector<std::string> log_paths_open() const;

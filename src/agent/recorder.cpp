@@ -144,9 +144,9 @@ struct Recorder::Impl {
   }
 
   // Returns how many events were new.
-  size_t capture_events() {
+  size_t capture_events(bool last = false) {
     if (!capture) return 0;
-    auto evs = capture->poll(now_unix());
+    auto evs = capture->poll(now_unix(), last);
     std::lock_guard lk(mu);
     status.kmsg_lost = capture->kmsg_lost();
     size_t n = 0;
@@ -391,6 +391,9 @@ int Recorder::run(std::atomic<bool>& stop) {
     if (next < wall_seconds()) next = wall_seconds();  // fell behind: skip, never burst
     impl_->wait_until(next, stop);
   }
+  // A kill still held for its oom_reaper line would be lost with the process: store it now.
+  impl_->capture_events(true);
+  impl_->flush_events();
   impl_->stop_http();
   impl_->log(impl_->costs.summary() + fmt::format("; RSS {:.1f} MiB", static_cast<double>(own_rss(impl_->paths)) / 1048576.0));
   return 0;
