@@ -7,20 +7,13 @@
 #include "store/history.hpp"
 #include "store/writer.hpp"
 
+#include "../temp_db.hpp"
+
 using namespace ms;
+using ms::test_support::TempDb;
 using namespace ms::store;
 
 namespace {
-
-struct TempDb {
-  std::string dir, path;
-  TempDb() {
-    char tmpl[] = "/tmp/ms-report-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/h.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
 
 constexpr uint64_t kGi = 1ull << 30, kMi = 1ull << 20;
 

@@ -12,22 +12,15 @@
 #include "store/doctor_history.hpp"
 #include "store/writer.hpp"
 
+#include "../temp_db.hpp"
+
 using namespace ms;
+using ms::test_support::TempDb;
 
 namespace {
 
 constexpr uint64_t kMi = uint64_t{1} << 20;
 constexpr uint64_t kGi = uint64_t{1} << 30;
-
-struct TempDb {
-  std::string dir, path;
-  TempDb() {
-    char tmpl[] = "/tmp/ms-doctor-history-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/h.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
 
 // A 16 GiB v1 node whose root cgroup holds `used` bytes (none of it inactive file).
 Snapshot node_at(int64_t t, uint64_t used) {

@@ -18,20 +18,13 @@
 #include "store/timeline.hpp"
 #include "store/writer.hpp"
 
+#include "../temp_db.hpp"
+
 using namespace ms;
+using ms::test_support::TempDb;
 using namespace ms::store;
 
 namespace {
-
-struct TempDb {
-  std::string dir, path;
-  TempDb() {
-    char tmpl[] = "/tmp/ms-nodeview-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/h.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
 
 HostPaths fixture_paths(const std::string& name) {
   HostPaths p;

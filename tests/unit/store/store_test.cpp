@@ -12,21 +12,13 @@
 #include "store/schema.hpp"
 #include "store/writer.hpp"
 
+#include "../temp_db.hpp"
+
 using namespace ms;
+using ms::test_support::TempDb;
 using namespace ms::store;
 
 namespace {
-
-struct TempDb {
-  std::string dir;
-  std::string path;
-  TempDb() {
-    char tmpl[] = "/tmp/ms-store-test-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/h.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-};
 
 Process proc(int pid, uint64_t start, const char* comm, uint64_t rss) {
   Process p;
