@@ -11,7 +11,7 @@ namespace ms::cli {
 void add_at_options(CLI::App& cmd, AtOptions& o) {
   cmd.add_option("--at", o.at,
                  "Replay: the node as `memsleuth record` stored it at this time (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' "
-                 "local, or relative like -2h)");
+                 "local, @UNIX-SECONDS, or relative like -2h)");
   cmd.add_option("--db", o.db, "History database for --at (written by `memsleuth record`)")->capture_default_str();
 }
 

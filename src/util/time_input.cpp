@@ -157,9 +157,12 @@ Result<int64_t> parse_time_input(std::string_view text, int64_t now_us) {
   if (s == "now") return now_us;
   if (auto rel = parse_relative_us(s)) return now_us + *rel;
   if (auto abs = parse_iso8601_us(s)) return *abs;
+  // @SECONDS: Unix time, as `date -d @N` reads it (what scripts and the JSON output's clocks give).
+  if (s.size() > 1 && s.size() <= 12 && s[0] == '@')
+    if (auto v = parse_u64(s.substr(1))) return static_cast<int64_t>(*v) * 1000000;
   return fail(Error::invalid("cannot read time '" + std::string(s) +
                              "': use RFC 3339 (2026-11-27T02:10:00Z), \"YYYY-MM-DD HH:MM[:SS]\" local time, "
-                             "or a relative time such as -2h, 30m, 1d"));
+                             "@UNIX-SECONDS, or a relative time such as -2h, 30m, 1d"));
 }
 
 }  // namespace ms

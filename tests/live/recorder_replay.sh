@@ -34,7 +34,14 @@ hog_stored() {
     python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if any(p["pid"]=='"$HOG"' and p["rss_bytes"]>=90<<20 for p in d["processes"]) else 1)'
 }
 wait_for "a sample with the hog" 150 hog_stored
-T_ALIVE=$("$MS" history --db "$TMP/h.db" --at now -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["time"])')
+# Samples are stored to the second and --at picks the latest sample of its second, so a moment is
+# only safe to replay once its second is over: T0 is a second with the hog at full size, T_ALIVE the
+# next one, replayed only after a sample of a later second exists (all before the kill below).
+latest_sample() { sqlite3 "file:$TMP/h.db?mode=ro" "SELECT max(time) FROM samples"; }
+T0=$(latest_sample)
+T_ALIVE=$((T0 + 1))
+past_alive() { (($(latest_sample) > T_ALIVE)); }
+wait_for "a sample after the replayed second" 100 past_alive
 
 kill -9 "$HOG"; wait "$HOG" 2>/dev/null || true
 T_KILL=$(date +%s)
@@ -49,7 +56,7 @@ d = json.load(sys.stdin)
 assert not any(p["pid"] == '"$HOG"' for p in d["processes"]), "exited process still listed now"
 '
 # Then: it was there, with its size, cgroup, cwd and ancestry as first seen.
-"$MS" history --db "$TMP/h.db" --at "$T_ALIVE" -o json | python3 -c '
+"$MS" history --db "$TMP/h.db" --at "@$T_ALIVE" -o json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 hog = [p for p in d["processes"] if p["pid"] == '"$HOG"']
@@ -66,12 +73,12 @@ assert cg and cg[0]["usage_bytes"] >= 90 << 20, cg
 print("replay ok:", p["comm"], p["rss_bytes"])
 '
 # The live commands replay the same moment.
-"$MS" top --db "$TMP/h.db" --at "$T_ALIVE" -n 50 > "$TMP/top.txt" || die "top --at failed"
+"$MS" top --db "$TMP/h.db" --at "@$T_ALIVE" -n 50 > "$TMP/top.txt" || die "top --at failed"
 grep -q "as recorded at" "$TMP/top.txt" && grep -q "$comm" "$TMP/top.txt" || { cat "$TMP/top.txt"; die "top --at lacks the process"; }
 # The text forms work too.
 # (To a file first: `grep -q` closing the pipe early would fail the pipeline under pipefail. All
 # processes: on a busy node more than 25 may be larger than the hog.)
-"$MS" history --db "$TMP/h.db" --at "$T_ALIVE" --processes 100000 > "$TMP/moment.txt" || die "history --at failed"
+"$MS" history --db "$TMP/h.db" --at "@$T_ALIVE" --processes 100000 > "$TMP/moment.txt" || die "history --at failed"
 grep -q "$comm" "$TMP/moment.txt" || { cat "$TMP/moment.txt"; die "--at table lacks the process"; }
 "$MS" history --db "$TMP/h.db" --since -10m > "$TMP/timeline.txt"
 grep -q "MemAvailable (free)" "$TMP/timeline.txt" || { cat "$TMP/timeline.txt"; die "timeline lacks the kernel view"; }

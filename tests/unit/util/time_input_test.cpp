@@ -31,7 +31,12 @@ TEST(TimeInput, Relative) {
   EXPECT_EQ(*parse_time_input("now", kNow), kNow);
 }
 
+TEST(TimeInput, UnixSeconds) {
+  EXPECT_EQ(*parse_time_input("@1795745400", kNow), 1795745400LL * 1000000);
+  EXPECT_EQ(*parse_time_input("@0", kNow), 0);
+}
+
 TEST(TimeInput, Rejects) {
-  for (const char* bad : {"", "yesterday", "2026-13-01T00:00:00Z", "-2x", "2026-11-27T02:10:00+1", "h"})
+  for (const char* bad : {"", "@", "@12x", "@-5", "@1234567890123", "yesterday", "2026-13-01T00:00:00Z", "-2x", "2026-11-27T02:10:00+1", "h"})
     EXPECT_FALSE(parse_time_input(bad, kNow)) << bad;
 }
