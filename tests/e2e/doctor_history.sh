@@ -52,7 +52,9 @@ GROW=$MS_LAST_PID
 ms_wait_file "$TMP/grow.ready" "$GROW" 300 || { echo "FAIL: the grower did not allocate"; exit 1; }
 n=$(samples)
 wait_samples $((n + 3)) || fail "the recorder stopped sampling"
-T_GROWN=$(sqlite3 "file:$DB?mode=ro" "SELECT max(time) FROM samples")
+# Samples are stored to the second and --at picks the latest one of its second: replay the second
+# before the newest sample, which is over, so no sample of it can come after the kill below.
+T_GROWN=$(($(sqlite3 "file:$DB?mode=ro" "SELECT max(time) FROM samples") - 1))
 kill -KILL "$GROW"; { wait "$GROW"; } 2>/dev/null
 wait_samples $((n + 5))
 kill -TERM "$REC"; wait "$REC" 2>/dev/null
