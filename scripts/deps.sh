@@ -4,12 +4,13 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build g++ clang libclang-rt-14-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev sqlite3
-  libcpp-httplib-dev libexpected-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libexpected-dev zlib1g-dev libsystemd-dev pkg-config libgtest-dev libgmock-dev libbenchmark-dev
   procps jq python3 util-linux ccache curl libssl-dev
 )
 # Test-only tools (live/e2e/vm/report tests). MEMSLEUTH_DEPS=build skips them.
 TEST_PKGS=(
   plocate qemu-system-x86 busybox-static cpio smem atop prometheus chromium python3-yaml time
+  systemd-journal-remote
 )
 # The HTML report embeds uPlot from the npm registry: npm must exist (the machine image ships Node.js).
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)

@@ -9,6 +9,7 @@
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
 #include "k8s/quantity.hpp"
+#include "probe/journal_tail.hpp"
 #include "probe/kmsg.hpp"
 #include "probe/log_tail.hpp"
 #include "util/escape.hpp"
@@ -137,6 +138,12 @@ struct EventCapture::Impl {
     EventStream stream;
   };
   std::vector<Source> logs;
+  struct JournalSource {
+    std::string name;  // "journal:kubelet.service"
+    JournalTail tail;
+    EventStream stream;
+  };
+  std::optional<JournalSource> journal;
   std::map<std::string, int64_t> eviction_first_seen;  // pod -> time its current eviction was first seen
 };
 
@@ -177,6 +184,24 @@ void EventCapture::open() {
     // Files that do not exist yet are watched: the tail opens them when they appear.
     m.logs.push_back(Impl::Source{hp, LogTail(m.paths.root(hp)), EventStream(lc)});
   }
+  std::vector<std::string> units = m.opts.kubelet_units.empty() ? std::vector<std::string>{"kubelet.service"}
+                                                                 : m.opts.kubelet_units;
+  if (units.size() == 1 && units[0] == "off") units.clear();
+  if (!units.empty() && !m.journal) {
+    // The unit's own lines, and lines its binary sent under its name from elsewhere (a kubelet
+    // started by a wrapper scope still logs as "kubelet").
+    std::vector<std::string> idents;
+    for (const auto& u : units) idents.push_back(u.substr(0, u.rfind('.')));
+    auto t = JournalTail::open(m.paths.root("/"), units, idents, JournalTail::Options{}, now_us);
+    if (!t) {
+      m.log("cannot read the systemd journal, evictions only from text logs: " + t.error().describe());
+    } else {
+      LineContext lc;
+      lc.reference_us = now_us;
+      std::string name = "journal:" + units.front();
+      m.journal.emplace(Impl::JournalSource{name, std::move(*t), EventStream(lc)});
+    }
+  }
 }
 
 std::vector<store::RecordedEvent> EventCapture::poll(int64_t now, bool last) {
@@ -203,28 +228,46 @@ std::vector<store::RecordedEvent> EventCapture::poll(int64_t now, bool last) {
       }
     }
   }
-  for (auto& src : m.logs) {
-    // klog lines carry no year: the one that puts them closest before now (plus clock slack).
-    src.stream.set_reference_us((now + 60) * 1'000'000);
-    for (const auto& line : src.tail.poll())
-      if (is_eviction_line(line)) src.stream.feed_line(line);
-    src.stream.finish();  // a status message continues on the same line in kubelet logs
-    for (const auto& e : src.stream.take()) {
+  auto take_evictions = [&](EventStream& stream, const std::string& source) {
+    stream.finish();  // a status message continues on the same line in kubelet logs
+    for (const auto& e : stream.take()) {
       if (e.kind != EventKind::kEviction || !e.eviction.pod) continue;
       int64_t t = e.time_us ? *e.time_us / 1'000'000 : now;
       auto it = m.eviction_first_seen.find(*e.eviction.pod);
       if (it == m.eviction_first_seen.end() || t - it->second > kSameEvictionSeconds || t < it->second)
         it = m.eviction_first_seen.insert_or_assign(*e.eviction.pod, t).first;
-      if (auto r = eviction_to_recorded(e, it->second, "kubelet-log:" + src.host_path, now)) out.push_back(std::move(*r));
+      if (auto r = eviction_to_recorded(e, it->second, source, now)) out.push_back(std::move(*r));
     }
     // Bounded: forget evictions long past.
     if (m.eviction_first_seen.size() > 4096) m.eviction_first_seen.clear();
+  };
+  for (auto& src : m.logs) {
+    // klog lines carry no year: the one that puts them closest before now (plus clock slack).
+    src.stream.set_reference_us((now + 60) * 1'000'000);
+    for (const auto& line : src.tail.poll())
+      if (is_eviction_line(line)) src.stream.feed_line(line);
+    take_evictions(src.stream, "kubelet-log:" + src.host_path);
+  }
+  if (m.journal) {
+    m.journal->stream.set_reference_us((now + 60) * 1'000'000);
+    for (const auto& entry : m.journal->tail.poll()) {
+      if (!is_eviction_line(entry.message)) continue;
+      // As `journalctl -o json` prints it: the line parser then takes the journal's own timestamp
+      // (klog's header has no year).
+      nlohmann::json j;
+      j["__REALTIME_TIMESTAMP"] = std::to_string(entry.realtime_us);
+      j["MESSAGE"] = entry.message;
+      if (!entry.identifier.empty()) j["SYSLOG_IDENTIFIER"] = entry.identifier;
+      m.journal->stream.feed_line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    take_evictions(m.journal->stream, m.journal->name);
   }
   return out;
 }
 
 uint64_t EventCapture::kmsg_lost() const { return impl_->kmsg ? impl_->kmsg->lost() : 0; }
 bool EventCapture::kmsg_open() const { return impl_->kmsg.has_value(); }
+bool EventCapture::journal_open() const { return impl_->journal.has_value(); }
 
 std::vector<std::string> EventCapture::log_paths_open() const {
   std::vector<std::string> v;

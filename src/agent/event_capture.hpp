@@ -6,7 +6,9 @@
 //  - Evictions: the kubelet's eviction-manager lines (design kubelet-memory.md §5.3) from the text
 //    logs a node really has: /var/log/kubelet.log (kube-up, kops and other file-logging setups) and
 //    /var/log/syslog, /var/log/messages (rsyslog copies of the journal's kubelet unit), all under
-//    --rootfs, followed across rotation. Each eviction is stored once, tied to its pod.
+//    --rootfs, followed across rotation; and the systemd journal of the kubelet's unit
+//    (<rootfs>/var/log/journal, /run/log/journal), where journald-only nodes keep them. Each
+//    eviction is stored once, tied to its pod, whichever source saw it.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,6 +32,7 @@ struct EventCaptureOptions {
   bool kmsg = true;
   std::string kmsg_path;                  // default <rootfs>/dev/kmsg
   std::vector<std::string> kubelet_logs;  // host paths; empty = default_kubelet_logs(); {"off"} = none
+  std::vector<std::string> kubelet_units;  // journal units; empty = {"kubelet.service"}; {"off"} = none
 };
 
 // A line worth handing to the eviction parser (cheap pre-filter for busy syslog files).
@@ -59,6 +62,7 @@ class EventCapture {
   uint64_t kmsg_lost() const;
   bool kmsg_open() const;
   std::vector<std::string> log_paths_open() const;
+  bool journal_open() const;
 
  private:
   struct Impl;

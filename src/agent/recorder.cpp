@@ -137,6 +137,7 @@ struct Recorder::Impl {
     eo.kmsg = opts.kmsg;
     eo.kmsg_path = opts.kmsg_path;
     eo.kubelet_logs = opts.kubelet_logs;
+    eo.kubelet_units = opts.kubelet_units;
     capture = std::make_unique<EventCapture>(
         paths, eo, [this](std::string_view memcg) { return views.owner_of_cgroup_path(memcg); },
         [this](const std::string& m) { log(m); });

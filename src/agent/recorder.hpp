@@ -29,6 +29,7 @@ struct RecorderOptions {
   std::string listen = "127.0.0.1:9465";  // "" = no HTTP server
   bool kmsg = true;
   std::string kmsg_path;    // default <rootfs>/dev/kmsg
+  std::vector<std::string> kubelet_units;  // journal units for evictions; empty = kubelet.service, {"off"} = none
   std::vector<std::string> kubelet_logs;  // host paths of kubelet text logs; empty = defaults, {"off"} = none
   k8s::V2RootUsage v2_root_usage = k8s::V2RootUsage::kAnonFile;  // the kubelet's v2 root rule (>= 1.29)
   int64_t max_samples = 0;  // stop after this many samples (0 = run until signalled)

@@ -31,6 +31,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     bool no_kmsg = false, quiet = false;
     std::string kmsg;
     std::vector<std::string> kubelet_logs;
+    std::vector<std::string> kubelet_units;
     std::string v2_root_usage = "anon-file";
   };
   auto o = std::make_shared<Opts>();
@@ -59,6 +60,9 @@ void add_record_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--kubelet-log", o->kubelet_logs,
                   "Kubelet text log to follow for evictions, as the host names it (repeatable; 'off': none). Default: "
                   "/var/log/kubelet.log, /var/log/syslog, /var/log/messages under --rootfs");
+  cmd->add_option("--kubelet-unit", o->kubelet_units,
+                  "systemd unit whose journal entries are read for evictions (repeatable; 'off': none). Default: "
+                  "kubelet.service, from <rootfs>/var/log/journal and /run/log/journal");
   cmd->add_option("--v2-root-usage", o->v2_root_usage,
                   "cgroup v2 root usage rule of the kubelet: anon-file (kubelet >= 1.29) or meminfo (older)")
       ->check(CLI::IsMember({"anon-file", "meminfo"}))
@@ -102,6 +106,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.kmsg = !o->no_kmsg;
     r.kmsg_path = o->kmsg;
     r.kubelet_logs = o->kubelet_logs;
+    r.kubelet_units = o->kubelet_units;
     r.v2_root_usage = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
     r.quiet = o->quiet;
     // The default location may not exist yet on a fresh host.
