@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The recorder on this machine with a real process in a real cgroup: samples appear; replaying a past
 # moment returns what was there then, including the process that has since exited, with its owner
-# cgroup, its provenance (ancestry, cwd) and its memory at that time.
+# cgroup, its provenance (ancestry, cwd) and its memory at that time; `top`, `explain` and `available`
+# replay the same moment (--at).
 set -euo pipefail
 source "$(dirname "$0")/recorder_lib.bash"
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root to create a memory cgroup"; exit 77; }
@@ -75,6 +76,33 @@ print("replay ok:", p["comm"], p["rss_bytes"])
 # The live commands replay the same moment.
 "$MS" top --db "$TMP/h.db" --at "@$T_ALIVE" -n 50 > "$TMP/top.txt" || die "top --at failed"
 grep -q "as recorded at" "$TMP/top.txt" && grep -q "$comm" "$TMP/top.txt" || { cat "$TMP/top.txt"; die "top --at lacks the process"; }
+# explain replays the exited process as recorded: its cgroup, owner and ancestry from first sight.
+"$MS" explain --db "$TMP/h.db" --at "@$T_ALIVE" -o json "$HOG" > "$TMP/explain.json" || die "explain --at failed"
+python3 - "$TMP/explain.json" <<PY || die "explain --at: $(head -c 3000 "$TMP/explain.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "memsleuth.explain-recorded/v1", d["schema"]
+assert d["pid"] == $HOG and d["comm"] == "$comm", (d["pid"], d["comm"])
+assert d["rss_bytes"] >= 90 << 20, d["rss_bytes"]
+assert d["memory_cgroup"].endswith("/pod$uid/$ctr"), d["memory_cgroup"]
+assert d["owner"]["kind"] == "pod" and d["owner"]["pod_uid"] == "$uid" and d["owner"]["qos"] == "burstable", d["owner"]
+# Its parent was this script's shell (the subshell exec'd into the hog).
+assert d["provenance"]["ancestry"][0]["pid"] == $$, d["provenance"]["ancestry"][:2]
+PY
+# available replays both views of that moment from the stored raw values, with the kubelet's arithmetic.
+"$MS" available --db "$TMP/h.db" --at "@$T_ALIVE" -o json > "$TMP/available.json" || die "available --at failed"
+python3 - "$TMP/available.json" "$T0" "$T_ALIVE" <<'PY' || die "available --at: $(head -c 3000 "$TMP/available.json")"
+import calendar, json, sys, time
+d = json.load(open(sys.argv[1]))
+t0, t_alive = int(sys.argv[2]), int(sys.argv[3])
+at = calendar.timegm(time.strptime(d["recorded_at"], "%Y-%m-%dT%H:%M:%SZ"))
+assert t0 <= at <= t_alive, (d["recorded_at"], t0, t_alive)
+k, r = d["kubelet"], d["kubelet"]["root"]
+assert r["working_set_bytes"] == max(0, r["usage_bytes"] - r["inactive_file_bytes"]), r
+assert k["memory_available_bytes"] == k["capacity_bytes"] - k["working_set_bytes"], k
+assert k["capacity_bytes"] == d["kernel"]["mem_total_bytes"], (k, d["kernel"])
+assert 0 < d["kernel"]["mem_available_bytes"] <= d["kernel"]["mem_total_bytes"], d["kernel"]
+PY
 # The text forms work too.
 # (To a file first: `grep -q` closing the pipe early would fail the pipeline under pipefail. All
 # processes: on a busy node more than 25 may be larger than the hog.)
