@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "attribution/snapshot_owners.hpp"
 #include "cli/context.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/snapshot_json_stream.hpp"
@@ -24,8 +25,10 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
     SnapshotOptions so;
     so.pss = o->pss;
     so.processes = !o->no_processes;
-    // Neither output shows the other /proc/<pid>/cgroup lines or the swap limits: not read.
+    // Neither output shows the other /proc/<pid>/cgroup lines or the swap limits: not read. The JSON
+    // classifies owners, which on v1 needs the systemd line of processes outside kubepods.
     so.cgroup_lines = false;
+    so.cgroup_lines_outside_kubepods = o->output == "json";
     so.swap_limits = false;
     auto snap = read_snapshot(ctx.paths, so);
     if (!snap) {
@@ -35,7 +38,9 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
     }
     std::string out;
     if (o->output == "json") {
-      append_snapshot_json(*snap, out);
+      // probe -> attribution -> render: the same owners `top -o json` gives.
+      SnapshotOwners owners = classify_snapshot(*snap, ClassifySources::load(ctx.paths));
+      append_snapshot_json(*snap, out, &owners);
       out += '\n';
     } else {
       out = render_snapshot_summary(*snap);

@@ -432,6 +432,23 @@ const char* ProcessReader::PidPath::pid() {
   return buf_;
 }
 
+bool surely_in_kubepods(std::string_view path) {
+  while (!path.empty()) {
+    size_t slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    if (seg == "kubepods" || seg == "kubepods.slice") return true;
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return false;
+}
+
+bool ProcessReader::keep_lines(const Process& p) const {
+  if (opts_.cgroup_lines) return true;
+  return opts_.cgroup_lines_outside_kubepods && !memory_on_v2_ && !p.kernel_thread &&
+         !(p.memory_cgroup && surely_in_kubepods(*p.memory_cgroup));
+}
+
 ProcessReader::Outcome ProcessReader::read_cgroup_file(PidPath& at, Process& p, std::string* warning) {
   int err = 0;
   if (read_record_at(proc_fd_, at("cgroup"), buf_, err)) {
@@ -441,7 +458,7 @@ ProcessReader::Outcome ProcessReader::read_cgroup_file(PidPath& at, Process& p, 
       return Outcome::kMalformed;
     }
     p.memory_cgroup = memory_cgroup_of(*cg, memory_on_v2_);
-    if (opts_.cgroup_lines) p.cgroups = std::move(*cg);
+    if (keep_lines(p)) p.cgroups = std::move(*cg);
   } else if (is_gone(err)) {
     return Outcome::kGone;
   }
@@ -591,8 +608,11 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
       if (outcome[i] != ProcessReader::Outcome::kRead) continue;
       auto it = std::lower_bound(placements.begin(), placements.end(), std::make_pair(pids[i], uint32_t{0}));
       bool once = it != placements.end() && it->first == pids[i] && (it + 1 == placements.end() || (it + 1)->first != pids[i]);
-      if (once) procs[i].memory_cgroup = cgroups[it->second].path;
-      else outcome[i] = main_reader->read_cgroup(pids[i], procs[i], &proc_warnings[0].emplace_back(i, "").second);
+      if (once) {
+        procs[i].memory_cgroup = cgroups[it->second].path;
+        if (!main_reader->keep_lines(procs[i])) continue;
+      }
+      outcome[i] = main_reader->read_cgroup(pids[i], procs[i], &proc_warnings[0].emplace_back(i, "").second);
     }
     std::erase_if(proc_warnings[0], [](const auto& w) { return w.second.empty(); });
   }

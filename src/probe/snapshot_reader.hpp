@@ -24,6 +24,11 @@ struct SnapshotOptions {
   // false: only memory_cgroup, mostly placed from the cgroup walk's cgroup.procs (no per-process
   // cgroup file); for callers that need nothing else (`snapshot`).
   bool cgroup_lines = true;
+  // With cgroup_lines false, still keep every line for user processes whose memory cgroup is not
+  // under a "kubepods" / "kubepods.slice" segment, on v1 only: owner classification reads v1's
+  // name=systemd line for exactly those (the memory hierarchy often stops at /system.slice there),
+  // so `snapshot -o json` gives the owners `top` gives at the cost of a file per such process.
+  bool cgroup_lines_outside_kubepods = false;
   bool swap_limits = true;  // memory.memsw.limit_in_bytes / memory.swap.max of every cgroup
 };
 
@@ -47,6 +52,11 @@ std::optional<Process> read_process(const HostPaths& paths, int pid, bool memory
 std::optional<Cgroup> read_cgroup(const std::string& memory_root_dir, const std::string& rel, bool v2,
                                   std::vector<std::string>* warnings = nullptr);
 
+// Is a memory cgroup path certainly under kubepods (a "kubepods" or "kubepods.slice" segment)? The
+// probe's own conservative test: attribution (k8s/) knows more forms, and a path it answers "no"
+// for here is simply read in full.
+bool surely_in_kubepods(std::string_view memory_cgroup);
+
 // Reads many processes through one open fd of the procfs root and per-pid openat, reusing its
 // buffers: the hot path of every snapshot. Not thread-safe; one per thread.
 class ProcessReader {
@@ -62,6 +72,8 @@ class ProcessReader {
   void skip_cgroup_file(bool skip) { skip_cgroup_file_ = skip; }
   // Reads only /proc/<pid>/cgroup into out (memory_cgroup, and cgroups if opts.cgroup_lines).
   Outcome read_cgroup(int pid, Process& out, std::string* warning = nullptr);
+  // Does read_cgroup keep every line of this (placed) process (opts.cgroup_lines*)?
+  bool keep_lines(const Process& p) const;
 
  private:
   const HostPaths& paths_;

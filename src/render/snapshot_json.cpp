@@ -1,5 +1,7 @@
 #include "render/snapshot_json.hpp"
 
+#include "render/owner_json.hpp"
+
 #include "util/units.hpp"
 
 namespace ms {
@@ -51,7 +53,7 @@ Json cgroup_to_json(const Cgroup& c) {
   return j;
 }
 
-Json snapshot_to_json(const Snapshot& s) {
+Json snapshot_to_json(const Snapshot& s, const SnapshotOwners* owners) {
   Json j;
   j["schema"] = "memsleuth.snapshot/v1";
   j["time"] = rfc3339_utc(s.time);
@@ -80,10 +82,16 @@ Json snapshot_to_json(const Snapshot& s) {
     j["slab_top"] = nullptr;
   }
   Json procs = Json::array();
-  for (const auto& p : s.processes) procs.push_back(process_to_json(p));
+  for (size_t i = 0; i < s.processes.size(); ++i) {
+    procs.push_back(process_to_json(s.processes[i]));
+    if (owners && i < owners->processes.size()) procs.back()["owner"] = owner_json(owners->processes[i]);
+  }
   j["processes"] = std::move(procs);
   Json cgs = Json::array();
-  for (const auto& c : s.cgroups) cgs.push_back(cgroup_to_json(c));
+  for (size_t i = 0; i < s.cgroups.size(); ++i) {
+    cgs.push_back(cgroup_to_json(s.cgroups[i]));
+    if (owners && i < owners->cgroups.size()) cgs.back()["owner"] = owner_json(owners->cgroups[i]);
+  }
   j["cgroups"] = std::move(cgs);
   Json mounts = Json::array();
   for (const auto& m : s.mounts) {

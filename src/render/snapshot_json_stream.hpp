@@ -4,10 +4,11 @@
 // tree otherwise. Same keys, order and values as snapshot_to_json (a unit test holds them equal).
 #include <string>
 
+#include "attribution/snapshot_owners.hpp"
 #include "model/snapshot.hpp"
 
 namespace ms {
 
-void append_snapshot_json(const Snapshot& s, std::string& out);
+void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwners* owners = nullptr);
 
 }  // namespace ms

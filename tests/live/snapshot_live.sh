@@ -61,6 +61,20 @@ cg=$(jq -c --arg p "$REL" '.cgroups[] | select(.path == $p)' "$WORK/snap.json")
 echo "cgroup: $(jq -c '{path, usage_bytes, limit_bytes, nr_procs}' <<<"$cg")"
 jq -e --argjson m "$MIB64" '.usage_bytes >= $m and .limit_bytes == null and .nr_procs == 1' <<<"$cg" >/dev/null ||
   { echo "FAIL: cgroup usage/limit/nr_procs wrong"; exit 1; }
+# Owners (the classification `top -o json` gives): the pod from the cgroup path, for the process
+# and its cgroup; this shell (outside kubepods; on v1 its systemd line is read for it) as top has it.
+jq -e '.owner.kind == "pod" and .owner.qos == "burstable" and .owner.in_kubepods and
+       .owner.pod_uid == "0d8f4b2e-6c1a-4b7e-9f3a-2c5d7e8f9a01" and (.owner.container_id | length) == 64' \
+  <<<"$proc" >/dev/null || { echo "FAIL: process owner wrong: $(jq -c .owner <<<"$proc")"; exit 1; }
+jq -e '.owner.kind == "pod" and .owner.qos == "burstable"' <<<"$cg" >/dev/null ||
+  { echo "FAIL: cgroup owner wrong: $(jq -c .owner <<<"$cg")"; exit 1; }
+"$BIN" top -n 0 -o json > "$WORK/top.json"
+for pid in "$HOG" $$; do
+  s_owner=$(jq -c --argjson pid "$pid" '.processes[] | select(.pid == $pid) | .owner' "$WORK/snap.json")
+  t_owner=$(jq -c --argjson pid "$pid" '.rows[] | select(.pid == $pid) | .owner' "$WORK/top.json")
+  [[ -n $s_owner && $s_owner == "$t_owner" ]] ||
+    { echo "FAIL: owner of $pid: snapshot $s_owner, top $t_owner"; exit 1; }
+done
 # Parents are present and at least as large (hierarchical usage).
 jq -e --arg p "/$TOP/kubepods" --argjson m "$MIB64" '[.cgroups[] | select(.path == $p)][0].usage_bytes >= $m' \
   "$WORK/snap.json" >/dev/null || { echo "FAIL: parent cgroup missing or smaller"; exit 1; }

@@ -336,3 +336,40 @@ TEST(Fixture, SwapLimitsOnlyWhenAsked) {
   EXPECT_TRUE(any) << "the fixture has no memsw limit: the test proves nothing";
   for (const auto& c : b.cgroups) EXPECT_FALSE(c.swap_limit_bytes) << c.path;
 }
+
+// `snapshot -o json` keeps the /proc/<pid>/cgroup lines only where owner classification reads them:
+// v1 user processes outside kubepods (their name=systemd line).
+TEST(Fixture, CgroupLinesOutsideKubepodsOnly) {
+  SnapshotOptions o;
+  o.cgroup_lines = false;
+  o.cgroup_lines_outside_kubepods = true;
+  Snapshot s = read(fixture("v1-cgroupfs-docker"), o);
+  auto lines_of = [&](int pid) -> std::optional<size_t> {
+    const Process* p = s.find_process(pid);
+    if (!p) return std::nullopt;
+    return p->cgroups.size();
+  };
+  EXPECT_GT(lines_of(2000).value_or(0), 0u);  // updatedb in /system.slice/cron.service
+  EXPECT_GT(lines_of(410).value_or(0), 0u);   // kubelet.service
+  EXPECT_EQ(lines_of(1010), 0u);              // nginx under /kubepods
+  EXPECT_EQ(lines_of(2), 0u);                 // kernel thread
+  const Process* updatedb = s.find_process(2000);
+  ASSERT_NE(updatedb, nullptr);
+  EXPECT_EQ(updatedb->memory_cgroup, "/system.slice/cron.service");
+  // v2: the memory cgroup is the systemd cgroup; no lines needed.
+  Snapshot v2 = read(fixture("v2-systemd-containerd-crio"), o);
+  for (const Process& p : v2.processes) EXPECT_TRUE(p.cgroups.empty()) << p.pid;
+  // Off: no lines at all.
+  o.cgroup_lines_outside_kubepods = false;
+  Snapshot none = read(fixture("v1-cgroupfs-docker"), o);
+  for (const Process& p : none.processes) EXPECT_TRUE(p.cgroups.empty()) << p.pid;
+}
+
+TEST(Fixture, SurelyInKubepods) {
+  EXPECT_TRUE(surely_in_kubepods("/kubepods/burstable/pod1/abc"));
+  EXPECT_TRUE(surely_in_kubepods("/mst-x/kubepods"));
+  EXPECT_TRUE(surely_in_kubepods("/kubepods.slice/kubepods-burstable.slice"));
+  EXPECT_FALSE(surely_in_kubepods("/"));
+  EXPECT_FALSE(surely_in_kubepods("/system.slice/kubepods-notes.service"));
+  EXPECT_FALSE(surely_in_kubepods("/mykubepods/x"));
+}
