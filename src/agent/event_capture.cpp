@@ -8,6 +8,7 @@
 
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
+#include "events/kubelet_logs.hpp"
 #include "k8s/quantity.hpp"
 #include "probe/journal_tail.hpp"
 #include "probe/kmsg.hpp"
@@ -32,18 +33,6 @@ std::pair<std::optional<std::string>, std::optional<std::string>> split_pod(cons
 }
 
 }  // namespace
-
-const std::vector<std::string>& default_kubelet_logs() {
-  static const std::vector<std::string> v = {"/var/log/kubelet.log", "/var/log/syslog", "/var/log/messages"};
-  return v;
-}
-
-bool is_eviction_line(std::string_view line) {
-  for (std::string_view k : {"viction manager", "Evicting pod", "low on resource", "reason: 'Evicted'",
-                             "EvictionThresholdMet"})
-    if (line.find(k) != std::string_view::npos) return true;
-  return false;
-}
 
 store::RecordedEvent oom_to_recorded(const Event& e, std::optional<int64_t> boot_time, int64_t now) {
   store::RecordedEvent r;
@@ -190,9 +179,7 @@ void EventCapture::open() {
   if (!units.empty() && !m.journal) {
     // The unit's own lines, and lines its binary sent under its name from elsewhere (a kubelet
     // started by a wrapper scope still logs as "kubelet").
-    std::vector<std::string> idents;
-    for (const auto& u : units) idents.push_back(u.substr(0, u.rfind('.')));
-    auto t = JournalTail::open(m.paths.root("/"), units, idents, JournalTail::Options{}, now_us);
+    auto t = JournalTail::open(m.paths.root("/"), units, identifiers_of_units(units), JournalTail::Options{}, now_us);
     if (!t) {
       m.log("cannot read the systemd journal, evictions only from text logs: " + t.error().describe());
     } else {
@@ -252,13 +239,7 @@ std::vector<store::RecordedEvent> EventCapture::poll(int64_t now, bool last) {
     m.journal->stream.set_reference_us((now + 60) * 1'000'000);
     for (const auto& entry : m.journal->tail.poll()) {
       if (!is_eviction_line(entry.message)) continue;
-      // As `journalctl -o json` prints it: the line parser then takes the journal's own timestamp
-      // (klog's header has no year).
-      nlohmann::json j;
-      j["__REALTIME_TIMESTAMP"] = std::to_string(entry.realtime_us);
-      j["MESSAGE"] = entry.message;
-      if (!entry.identifier.empty()) j["SYSLOG_IDENTIFIER"] = entry.identifier;
-      m.journal->stream.feed_line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      m.journal->stream.feed_line(journal_entry_as_json_line(entry));
     }
     take_evictions(m.journal->stream, m.journal->name);
   }

@@ -20,23 +20,18 @@
 
 #include "attribution/owner.hpp"
 #include "events/event.hpp"
+#include "events/kubelet_logs.hpp"
 #include "probe/host_paths.hpp"
 #include "store/records.hpp"
 
 namespace ms::agent {
 
-// Host paths (resolved under --rootfs) read for kubelet eviction lines when none are given.
-const std::vector<std::string>& default_kubelet_logs();
-
 struct EventCaptureOptions {
   bool kmsg = true;
   std::string kmsg_path;                  // default <rootfs>/dev/kmsg
-  std::vector<std::string> kubelet_logs;  // host paths; empty = default_kubelet_logs(); {"off"} = none
+  std::vector<std::string> kubelet_logs;  // host paths; empty = ms::default_kubelet_logs(); {"off"} = none
   std::vector<std::string> kubelet_units;  // journal units; empty = {"kubelet.service"}; {"off"} = none
 };
-
-// A line worth handing to the eviction parser (cheap pre-filter for busy syslog files).
-bool is_eviction_line(std::string_view line);
 
 // One OOM kill as stored: the dedupe key is the kernel's own record identity (boot, uptime, pid).
 store::RecordedEvent oom_to_recorded(const Event& e, std::optional<int64_t> boot_time, int64_t now);

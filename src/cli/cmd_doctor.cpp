@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <iterator>
 #include <thread>
 
 #include "attribution/attribution.hpp"
 #include "attribution/classify.hpp"
 #include "cli/context.hpp"
+#include "cli/kubelet_log_args.hpp"
 #include "cli/history_at.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
@@ -42,6 +44,7 @@ struct DoctorOptions {
   double sample_seconds = 1.0;
   std::optional<std::string> kubelet_config, kubelet_flags;
   bool no_kernel_log = false;
+  KubeletLogArgs kubelet;
   size_t max_suspects = 5;
   AtOptions at;          // --at TIME (replay a recorded moment), --db PATH (history)
   bool db_given = false;  // --db on the command line: a database that cannot be read is an error
@@ -262,16 +265,30 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     }
   } else if (replay) {
     missing.push_back("recorded events: the history database could not be read");
-  } else if (!o.no_kernel_log) {
-    if (auto ev = read_kernel_events(ctx.paths)) {
-      events = std::move(*ev);
+  } else {
+    if (!o.no_kernel_log) {
+      if (auto ev = read_kernel_events(ctx.paths)) {
+        events = std::move(*ev);
+        in.events = &events;
+      } else {
+        missing.push_back("kernel log: " + ev.error().describe() + " (OOM kills not checked; needs root or CAP_SYSLOG)");
+      }
+    }
+    in.kernel_log = in.events != nullptr;
+    // Evictions: the kubelet's own log lines (text logs, journal), not the kernel's.
+    auto kub = read_kubelet_evictions(ctx.paths, o.kubelet.options(), s.time * 1'000'000);
+    for (const auto& p : kub.problems) missing.push_back("kubelet log: " + p);
+    if (!kub.sources.empty()) {
+      in.kubelet_log = true;
+      events.insert(events.end(), std::make_move_iterator(kub.events.begin()),
+                    std::make_move_iterator(kub.events.end()));
+      in.events = &events;
+    }
+    if (in.events) {
       AttributionContext ac;
       ac.owner_of = [&sources](std::string_view memcg) { return classify_cgroup(memcg, &sources); };
       ac.page_size = static_cast<uint64_t>(s.page_size);
       attribute_events(events, ac);
-      in.events = &events;
-    } else {
-      missing.push_back("kernel log: " + ev.error().describe() + " (OOM kills not checked; needs root or CAP_SYSLOG)");
     }
   }
 
@@ -308,6 +325,7 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--kubelet-flags", o->kubelet_flags,
                   "Use this kubelet command line (one string) instead of the running kubelet's");
   cmd->add_flag("--no-kernel-log", o->no_kernel_log, "Do not read /dev/kmsg (no OOM-kill findings)");
+  add_kubelet_log_options(*cmd, o->kubelet);
   // --db: growth rates from the recorder's history (the hour before; default database when it exists).
   // --at: replay the doctor on a recorded moment (history: the hour before and after it).
   add_at_options(*cmd, o->at);

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -9,6 +10,7 @@
 
 #include "attribution/classify.hpp"
 #include "cli/context.hpp"
+#include "cli/kubelet_log_args.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
 #include "probe/fs.hpp"
@@ -16,6 +18,7 @@
 #include "probe/snapshot_reader.hpp"
 #include "render/oom_json.hpp"
 #include "render/oom_table.hpp"
+#include "util/escape.hpp"
 #include "util/time_input.hpp"
 
 namespace ms::cli {
@@ -31,6 +34,7 @@ struct OomOpts {
   std::string output = "table";
   std::string file;
   std::string since, until;
+  KubeletLogArgs kubelet;
 };
 
 // Live pid -> (comm, memory cgroup), read lazily and only for the pids a task table names.
@@ -85,7 +89,17 @@ Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths,
   if (!recs) return fail(recs.error());
   for (const auto& r : *recs) stream.feed_kmsg(r);
   stream.finish();
-  return stream.take();
+  auto events = stream.take();
+  // The kubelet logs evictions instead of writing them to the kernel log: its text logs and journal.
+  auto kub = read_kubelet_evictions(paths, o.kubelet.options(), now);
+  for (const auto& p : kub.problems) fmt::print(stderr, "memsleuth oom: kubelet evictions: {}\n", escape_terminal(p));
+  if (!kub.events.empty()) {
+    events.insert(events.end(), std::make_move_iterator(kub.events.begin()), std::make_move_iterator(kub.events.end()));
+    std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+      return a.time_us.value_or(INT64_MIN) < b.time_us.value_or(INT64_MIN);
+    });
+  }
+  return events;
 }
 
 }  // namespace
@@ -95,8 +109,9 @@ void add_oom_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("oom", "Kernel OOM kills and kubelet evictions, tied to pods, units and jobs");
   add_output_option(*cmd, o->output, {"table", "json"});
   cmd->add_option("--file", o->file,
-                  "Read this log instead of the live /dev/kmsg ('-' = stdin): dmesg, dmesg -T, journalctl -k "
-                  "(short, short-iso, -o json), syslog, kubelet logs, pod status messages");
+                  "Read this log instead of the live node (/dev/kmsg and the kubelet's logs; '-' = stdin): dmesg, "
+                  "dmesg -T, journalctl -k (short, short-iso, -o json), syslog, kubelet logs, pod status messages");
+  add_kubelet_log_options(*cmd, o->kubelet);
   cmd->add_option("--since", o->since, "Only events at or after this time (RFC 3339, \"YYYY-MM-DD HH:MM[:SS]\" local, -2h)");
   cmd->add_option("--until", o->until, "Only events before this time (same forms as --since)");
   cmd->callback([o, &ctx] {

@@ -74,6 +74,8 @@ struct DoctorInput {
 
   // events/: OOM kills and evictions (null when the kernel log could not be read)
   const std::vector<Event>* events = nullptr;
+  bool kernel_log = true;    // events include the kernel log (live /dev/kmsg, or the recorder's capture)
+  bool kubelet_log = false;  // events include the kubelet's eviction lines (its log or journal)
   int64_t events_window_s = thresholds::kEventsWindowSeconds;
 };
 

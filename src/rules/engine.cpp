@@ -42,7 +42,8 @@ DoctorReport make_doctor_report(const DoctorInput& in, std::string hostname) {
   }
   if (in.attribution) r.node.inputs.push_back("attribution");
   if (in.attribution) r.node.inputs.push_back("provenance");
-  if (in.events) r.node.inputs.push_back("kernel-log");
+  if (in.events && in.kernel_log) r.node.inputs.push_back("kernel-log");
+  if (in.kubelet_log) r.node.inputs.push_back("kubelet-log");
   if (in.history) {
     r.node.inputs.push_back("history");
     r.node.history = summarize_history(*in.history);
