@@ -43,6 +43,12 @@ bool is_incident_event(const store::RecordedEvent& e) { return e.kind == "oom_ki
 
 std::string hhmm(int64_t t) { return rfc3339_utc(t).substr(11, 5); }
 
+// "team-a/api-0/app (pod)"; the kind only once when the label is the kind ("unconfined", "kernel").
+std::string owner_cell(const Owner& o) {
+  std::string label = o.label(), kind = std::string(to_string(o.kind));
+  return label == kind ? label : fmt::format("{} ({})", label, kind);
+}
+
 std::string owner_phrase(const Owner& o, const std::string& cgroup) {
   switch (o.kind) {
     case OwnerKind::kPod:
@@ -302,7 +308,7 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
       const Owner& ow = m.process_owners[t.i];
       auto lim = effective_limit(m.snapshot, p.memory_cgroup.value_or("/"));
       d.top_consumers.rows.push_back(
-          {std::to_string(p.pid), p.comm, human_bytes_u(t.rss), fmt::format("{} ({})", ow.label(), to_string(ow.kind)),
+          {std::to_string(p.pid), p.comm, human_bytes_u(t.rss), owner_cell(ow),
            ow.in_kubepods ? "yes" : "no", lim.bounded() ? human_bytes_opt(lim.limit_bytes) : "none",
            provenance_line(m.process_provenance[t.i], p)});
     }

@@ -52,7 +52,8 @@ Snapshot node(int64_t t, uint64_t used, uint64_t mem_available, uint64_t updated
                cg("/system.slice", 3, updatedb_rss + kGi, std::nullopt, 0),
                cg("/system.slice/cron.service", 4, updatedb_rss, std::nullopt, 0)};
   s.processes = {proc(4242, "updatedb", updatedb_rss, "/system.slice/cron.service"),
-                 proc(77, "java", 900 * kMi, "/kubepods/burstable/podabc/ctr")};
+                 proc(77, "java", 900 * kMi, "/kubepods/burstable/podabc/ctr"),
+                 proc(9, "sshd", 64 * kMi, "/")};
   return s;
 }
 
@@ -66,6 +67,8 @@ void record(StoreWriter& w, const Snapshot& s) {
     if (p.comm == "updatedb") {
       o.kind = OwnerKind::kCron;
       o.unit = "cron.service";
+    } else if (p.comm == "sshd") {
+      o.kind = OwnerKind::kUnconfined;
     } else {
       o.kind = OwnerKind::kPod;
       o.in_kubepods = true;
@@ -186,6 +189,10 @@ TEST(ReportBuilder, StoryNamesTheUnboundedCronWalkerAndTheBlindThreshold) {
 
   ASSERT_FALSE(d->top_consumers.rows.empty());
   EXPECT_EQ(d->top_consumers.rows[0][0], "4242");
+  ASSERT_EQ(d->top_consumers.rows.size(), 3u);
+  EXPECT_EQ(d->top_consumers.rows[0][3], "cron.service (cron)");
+  EXPECT_EQ(d->top_consumers.rows[1][3], "shop/cart-7d9f (pod)");
+  EXPECT_EQ(d->top_consumers.rows[2][3], "unconfined");  // the kind once, not "unconfined (unconfined)"
   EXPECT_EQ(d->top_consumers.rows[0][4], "no");    // in a pod
   EXPECT_EQ(d->top_consumers.rows[0][5], "none");  // effective limit
   EXPECT_FALSE(d->findings.empty());               // the doctor ran on the recorded moment
