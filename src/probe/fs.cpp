@@ -1,5 +1,7 @@
 #include "probe/fs.hpp"
 
+#include "probe/close_batch.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -48,25 +50,32 @@ Result<std::string> read_file(const std::string& path) {
   return buf;
 }
 
-bool read_at(int dirfd, const char* name, std::string& buf, int& err) {
+namespace {
+void close_fd(int fd, CloseBatch* batch) {
+  if (batch) batch->close(fd);
+  else ::close(fd);
+}
+}  // namespace
+
+bool read_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch) {
   int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     err = errno;
     return false;
   }
   bool ok = slurp(fd, buf, err);
-  ::close(fd);
+  close_fd(fd, batch);
   return ok;
 }
 
-bool read_record_at(int dirfd, const char* name, std::string& buf, int& err) {
+bool read_record_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch) {
   int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     err = errno;
     return false;
   }
   bool ok = slurp(fd, buf, err, true);
-  ::close(fd);
+  close_fd(fd, batch);
   return ok;
 }
 

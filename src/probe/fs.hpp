@@ -8,13 +8,16 @@
 
 namespace ms {
 
+class CloseBatch;
+
 Result<std::string> read_file(const std::string& path);
 // Reads name relative to an open directory fd into buf (reused across calls to avoid allocation).
-// Returns false and sets err (errno) on failure.
-bool read_at(int dirfd, const char* name, std::string& buf, int& err);
+// Returns false and sets err (errno) on failure. With batch, the file's fd is handed to it instead
+// of being closed here (probe/close_batch.hpp).
+bool read_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch = nullptr);
 // Same for files the kernel produces in one go (stat, status, cmdline, memory.stat): one read()
 // when the buffer is large enough. Never for multi-record seq files (cgroup.procs, mountinfo).
-bool read_record_at(int dirfd, const char* name, std::string& buf, int& err);
+bool read_record_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch = nullptr);
 Result<std::string> read_link(const std::string& path);
 bool read_link_at(int dirfd, const char* name, std::string& out, int& err);
 // Entries of a directory (names only, no "." or ".."); kNotFound if it does not exist.
@@ -34,6 +37,12 @@ class DirFd {
   ~DirFd();
   int get() const { return fd_; }
   bool ok() const { return fd_ >= 0; }
+  // Gives up ownership (the caller closes it).
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
   static DirFd open(const std::string& path);
   static DirFd open_at(int dirfd, const char* name);
 

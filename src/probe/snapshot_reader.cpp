@@ -173,6 +173,7 @@ struct CgroupReadOpts {
   std::vector<std::pair<int, uint32_t>>* placements = nullptr;  // (pid, index of the cgroup in the walk)
   uint32_t index = 0;
   unsigned long* nlink = nullptr;  // the directory's link count (2 + subdirectories on cgroupfs)
+  CloseBatch* batch = nullptr;     // where the files' fds go instead of close(2)
 };
 
 Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2, std::string& buf,
@@ -189,12 +190,12 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     if (warnings) warnings->push_back(e.describe());
   };
   const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
-  if (read_record_at(fd, usage_file, buf, err)) {
+  if (read_record_at(fd, usage_file, buf, err, ro.batch)) {
     if (auto v = parse_single_u64(buf, join_rel(dir, usage_file))) c.usage_bytes = *v;
     else warn(v.error());
   }
   const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
-  if (read_record_at(fd, limit_file, buf, err)) {
+  if (read_record_at(fd, limit_file, buf, err, ro.batch)) {
     if (auto v = parse_cgroup_limit(buf, join_rel(dir, limit_file))) {
       c.limit_bytes = *v;
       c.limit_known = true;
@@ -205,23 +206,23 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
   }
   const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-  if (ro.swap_limit && read_record_at(fd, swap_file, buf, err)) {
+  if (ro.swap_limit && read_record_at(fd, swap_file, buf, err, ro.batch)) {
     if (auto v = parse_cgroup_limit(buf, join_rel(dir, swap_file))) c.swap_limit_bytes = *v;
     else warn(v.error());
   }
-  if (!v2 && read_record_at(fd, "memory.failcnt", buf, err)) {
+  if (!v2 && read_record_at(fd, "memory.failcnt", buf, err, ro.batch)) {
     if (auto v = parse_single_u64(buf, join_rel(dir, "memory.failcnt"))) c.failcnt = *v;
     else warn(v.error());
   }
-  if (read_record_at(fd, "memory.stat", buf, err)) {
+  if (read_record_at(fd, "memory.stat", buf, err, ro.batch)) {
     if (auto kv = parse_flat_keyed(buf, join_rel(dir, "memory.stat"))) c.stat = std::move(*kv);
     else warn(kv.error());
   }
-  if (v2 && read_record_at(fd, "memory.events", buf, err)) {
+  if (v2 && read_record_at(fd, "memory.events", buf, err, ro.batch)) {
     if (auto kv = parse_flat_keyed(buf, join_rel(dir, "memory.events"))) c.events = std::move(*kv);
     else warn(kv.error());
   }
-  if (read_at(fd, "cgroup.procs", buf, err)) {
+  if (read_at(fd, "cgroup.procs", buf, err, ro.batch)) {
     if (ro.placements) {
       for_each_line(buf, [&](std::string_view line, int) {
         int pid = 0;
@@ -289,6 +290,7 @@ struct CgroupWalk {
         continue;
       }
       walk(child.get(), join_rel(path, ch), join_rel(dir, ch), depth + 1);
+      if (ro.batch) ro.batch->close(child.release());
     }
   }
 };
@@ -354,7 +356,7 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   int err = 0;
   p = Process{};
   p.pid = pid;
-  if (!read_record_at(proc_fd_, at("stat"), buf_, err)) return Outcome::kGone;
+  if (!read_record_at(proc_fd_, at("stat"), buf_, err, batch_)) return Outcome::kGone;
   if (buf_.empty()) return Outcome::kGone;  // the task was reaped between open and read
   auto st = parse_proc_stat(buf_, where("stat"));
   if (!st) return malformed(st.error());
@@ -365,7 +367,7 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   p.threads = st->num_threads;
   p.kernel_thread = (st->flags & kPfKthread) != 0;
 
-  if (read_record_at(proc_fd_, at("status"), buf_, err)) {
+  if (read_record_at(proc_fd_, at("status"), buf_, err, batch_)) {
     auto s = parse_proc_status(buf_, where("status"));
     if (!s) return malformed(s.error());
     p.uid = s->uid;
@@ -388,7 +390,7 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   } else if (is_gone(err)) {
     return Outcome::kGone;
   }
-  if (read_record_at(proc_fd_, at("cmdline"), buf_, err)) p.cmdline = parse_cmdline(buf_);
+  if (read_record_at(proc_fd_, at("cmdline"), buf_, err, batch_)) p.cmdline = parse_cmdline(buf_);
   else if (is_gone(err)) return Outcome::kGone;
   if (!skip_cgroup_file_) {
     if (Outcome o = read_cgroup_file(at, p, warning); o != Outcome::kRead) return o;
@@ -451,7 +453,7 @@ bool ProcessReader::keep_lines(const Process& p) const {
 
 ProcessReader::Outcome ProcessReader::read_cgroup_file(PidPath& at, Process& p, std::string* warning) {
   int err = 0;
-  if (read_record_at(proc_fd_, at("cgroup"), buf_, err)) {
+  if (read_record_at(proc_fd_, at("cgroup"), buf_, err, batch_)) {
     auto cg = parse_proc_cgroup(buf_, paths_.proc(std::string(at.pid()) + "/cgroup"));
     if (!cg) {
       if (warning) *warning = cg.error().describe();
@@ -536,6 +538,10 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
   // The cgroup walk and the process scan are independent: with two workers, one walks the cgroups
   // while the other scans processes, then both share what is left of the scan. Each worker has its
   // own reader and buffers; results land in per-pid slots, so the order stays by pid.
+  // Declared before every reader and DirFd of the scan: destroyed after them, it closes last.
+  std::optional<CloseBatch> batch;
+  if (opts.defer_close) batch.emplace(opts.defer_close);
+  CloseBatch* cb = batch ? &*batch : nullptr;
   DirFd cg_root;
   if (opts.cgroups && !s.memory_root.empty()) {
     cg_root = DirFd::open(s.memory_root);
@@ -553,6 +559,7 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     main_reader.emplace(paths, s.memory_on_v2, opts);
     if (!main_reader->ok()) return fail(Error::from_errno(paths.procfs, errno));
     main_reader->skip_cgroup_file(place);
+    main_reader->defer_closes(cb);
     pids = main_reader->list_pids();
   }
   std::vector<Process> procs(pids.size());
@@ -579,6 +586,7 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     if (!cg_root.ok()) return;
     CgroupWalk w{s.memory_on_v2, cgroups, cg_skipped, &cg_warnings, {}};
     w.ro.swap_limit = opts.swap_limits;
+    w.ro.batch = cb;
     if (place) w.ro.placements = &placements;
     w.walk(cg_root.get(), s.memory_root_path, s.memory_root, 0);
   };
@@ -592,6 +600,7 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
         if (!opts.processes) return;
         ProcessReader reader(paths, s.memory_on_v2, opts);
         reader.skip_cgroup_file(place);
+        reader.defer_closes(cb);
         if (reader.ok()) scan(reader, proc_warnings[1]);
       });
     } catch (const std::system_error&) {
