@@ -40,7 +40,8 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
     if (o->output == "json") {
       // probe -> attribution -> render: the same owners `top -o json` gives.
       SnapshotOwners owners = classify_snapshot(*snap, ClassifySources::load(ctx.paths));
-      append_snapshot_json(*snap, out, &owners);
+      append_snapshot_json(*snap, out, &owners,
+                           [](std::string& chunk) { std::fwrite(chunk.data(), 1, chunk.size(), stdout); });
       out += '\n';
     } else {
       out = render_snapshot_summary(*snap);

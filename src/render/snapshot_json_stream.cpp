@@ -205,12 +205,21 @@ void psi_line(Writer& w, const PsiLine& l) {
 
 }  // namespace
 
-void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwners* owners) {
-  // One allocation for the whole document: a v1 memory.stat alone is ~70 keys (~2.5 KB of JSON).
+void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwners* owners,
+                          const std::function<void(std::string&)>& drain) {
+  // Without drain, one allocation for the whole document: a v1 memory.stat alone is ~70 keys
+  // (~2.5 KB of JSON). With it, one chunk is reused: no multi-MB buffer to fault in page by page.
+  constexpr size_t kChunk = 64 * 1024;
   size_t per_owner = owners ? 320 : 0;
   size_t est = 8192 + s.processes.size() * (640 + per_owner);
   for (const auto& c : s.cgroups) est += 320 + per_owner + (c.stat.items.size() + c.events.items.size()) * 36;
-  out.reserve(out.size() + est);
+  out.reserve(out.size() + (drain ? kChunk + 8192 : est));
+  auto maybe_drain = [&] {
+    if (drain && out.size() >= kChunk) {
+      drain(out);
+      out.clear();
+    }
+  };
   Writer w(out);
   w.open('{');
   w.key("schema"), w.str("memsleuth.snapshot/v1");
@@ -246,12 +255,16 @@ void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwn
     w.null();
   }
   w.key("processes"), w.open('[');
-  for (size_t i = 0; i < s.processes.size(); ++i)
+  for (size_t i = 0; i < s.processes.size(); ++i) {
     process(w, s.processes[i], owners && i < owners->processes.size() ? &owners->processes[i] : nullptr);
+    maybe_drain();
+  }
   w.close(']');
   w.key("cgroups"), w.open('[');
-  for (size_t i = 0; i < s.cgroups.size(); ++i)
+  for (size_t i = 0; i < s.cgroups.size(); ++i) {
     cgroup(w, s.cgroups[i], owners && i < owners->cgroups.size() ? &owners->cgroups[i] : nullptr);
+    maybe_drain();
+  }
   w.close(']');
   w.key("mounts"), w.open('[');
   for (const auto& m : s.mounts) {

@@ -217,3 +217,31 @@ TEST(SnapshotJsonOwners, HostileNamesEscapedAndEqual) {
   EXPECT_EQ(j["processes"][0]["owner"]["namespace"], std::string("ns\"\x1b[31m", 8));
   EXPECT_EQ(j["cgroups"][0]["owner"]["kind"], "unconfined");
 }
+
+// Written in chunks (snapshot -o json drains to stdout every 64 KiB), the document is the same.
+TEST(SnapshotJsonStream, DrainedInChunksSameDocument) {
+  HostPaths paths = fixture_paths("v1-cgroupfs-docker");
+  Snapshot one = cli_snapshot(paths);
+  Snapshot s;
+  s = one;
+  // Enough rows for several chunks.
+  for (int k = 1; k <= 400; ++k)
+    for (const Process& p : one.processes) {
+      Process q = p;
+      q.pid = p.pid + k * 100000;
+      s.processes.push_back(q);
+    }
+  SnapshotOwners owners = classify_snapshot(s, ClassifySources::load(paths));
+  std::string whole;
+  append_snapshot_json(s, whole, &owners);
+  std::string chunked, out;
+  size_t drains = 0;
+  append_snapshot_json(s, out, &owners, [&](std::string& c) {
+    EXPECT_GE(c.size(), size_t{64 * 1024});
+    chunked += c;
+    ++drains;
+  });
+  chunked += out;
+  EXPECT_GT(drains, 2u);
+  EXPECT_EQ(chunked, whole);
+}
