@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attribution/attribution.hpp"
+#include "k8s/pod_identity.hpp"
 #include "probe/fs.hpp"
 #include "provenance/ancestry.hpp"
 #include "provenance/cwd.hpp"
@@ -27,8 +28,14 @@ const ClassifySources& ViewContext::sources() {
   if (!sources_ || now - sources_at_ > kSourcesRefresh) {
     sources_ = ClassifySources::load(paths_);
     sources_at_ = now;
+    forget_analysis_caches();  // owners depend on the node's names
   }
   return *sources_;
+}
+
+void ViewContext::forget_analysis_caches() {
+  owners_.clear();
+  cgroup_owners_.by_path.clear();
 }
 
 const k8s::KubeletConfig& ViewContext::kubelet_config(const Snapshot& s) {
@@ -41,6 +48,97 @@ const k8s::KubeletConfig& ViewContext::kubelet_config(const Snapshot& s) {
   return *kubelet_config_;
 }
 
+namespace {
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+uint64_t mix(uint64_t h, std::string_view s) { return mix(mix(h, s.size()), std::hash<std::string_view>()(s)); }
+
+// What classify_process reads of the process itself.
+uint64_t own_facts(const Process& p) {
+  uint64_t h = mix(0, static_cast<uint64_t>(p.pid));
+  h = mix(h, p.kernel_thread ? 1u : 2u);
+  h = mix(h, p.memory_cgroup ? mix(7, *p.memory_cgroup) : 3u);
+  // The systemd line (v1 "name=systemd", else v2 "0::"), as classify picks it.
+  const std::string* sp = nullptr;
+  for (const auto& l : p.cgroups)
+    if (l.controllers == "name=systemd") {
+      sp = &l.path;
+      break;
+    }
+  if (!sp)
+    for (const auto& l : p.cgroups)
+      if (l.hierarchy_id == 0 && l.controllers.empty()) {
+        sp = &l.path;
+        break;
+      }
+  h = mix(h, sp ? mix(11, *sp) : 5u);
+  h = mix(h, p.comm);
+  h = mix(h, p.uid ? static_cast<uint64_t>(*p.uid) + 1 : 0);
+  h = mix(h, p.cmdline.size());
+  for (const auto& a : p.cmdline) h = mix(h, a);
+  return h;
+}
+
+// Signature of every process: its own facts combined with its parent's signature (so with the whole
+// ancestry: comm and cmdline of each ancestor). Iterative, so a deep or looping ppid chain cannot
+// overflow the stack.
+std::vector<uint64_t> ancestry_signatures(const Snapshot& s) {
+  const size_t n = s.processes.size();
+  std::vector<uint64_t> sig(n, 0);
+  std::vector<uint8_t> state(n, 0);  // 0 new, 1 on the current chain, 2 done
+  std::vector<size_t> chain;
+  auto index_of = [&](const Process* q) { return static_cast<size_t>(q - s.processes.data()); };
+  for (size_t i = 0; i < n; ++i) {
+    if (state[i] == 2) continue;
+    chain.clear();
+    size_t cur = i;
+    uint64_t above = 0;  // signature of what is above the chain's top
+    for (;;) {
+      state[cur] = 1;
+      chain.push_back(cur);
+      int ppid = s.processes[cur].ppid;
+      if (ppid <= 0) break;
+      const Process* parent = s.find_process(ppid);
+      if (!parent) {
+        above = mix(13, static_cast<uint64_t>(ppid));  // a parent that is not in the snapshot
+        break;
+      }
+      size_t pi = index_of(parent);
+      if (state[pi] == 2) {
+        above = sig[pi];
+        break;
+      }
+      if (state[pi] == 1) {
+        above = mix(17, static_cast<uint64_t>(ppid));  // a loop (only in a damaged tree)
+        break;
+      }
+      cur = pi;
+    }
+    for (size_t k = chain.size(); k-- > 0;) {
+      above = mix(own_facts(s.processes[chain[k]]), above);
+      sig[chain[k]] = above;
+      state[chain[k]] = 2;
+    }
+  }
+  return sig;
+}
+
+}  // namespace
+
+const Owner& ViewContext::cached_process_owner(const Snapshot& s, const Process& p, uint64_t sig,
+                                               const ClassifySources& src) {
+  CachedOwner& c = owners_[ProcKey{p.pid, p.start_time}];
+  if (c.generation == 0 || c.sig != sig) {
+    c.owner = classify_process(p, s, &src, nullptr, &cgroup_owners_);
+    c.sig = sig;
+  }
+  c.generation = generation_;
+  return c.owner;
+}
+
 NodeViews ViewContext::compute(const Snapshot& s) {
   NodeViews v;
   v.capacity_bytes = s.meminfo.get("MemTotal");
@@ -48,46 +146,114 @@ NodeViews ViewContext::compute(const Snapshot& s) {
   // The kubelet's views and thresholds through the k8s/ functions, as `memsleuth history` recomputes
   // them from the stored readings (store::derive_node_view), so /metrics and history agree.
   const k8s::KubeletConfig& cfg = kubelet_config(s);
-  auto pods = store::configured_pods_cgroup(s, cfg);
-  store::NodeView nv = store::derive_node_view(s, cfg, rule_, pods);
+  auto pods_cg = store::configured_pods_cgroup(s, cfg);
+  store::NodeView nv = store::derive_node_view(s, cfg, rule_, pods_cg);
   v.kubelet_available = nv.kubelet.memory_available_bytes;
   v.allocatable_available = nv.kubelet.allocatable_available_bytes;
   v.kubelet_threshold = nv.kubelet_threshold;
   v.allocatable_threshold = nv.allocatable_threshold;
   v.kubelet_config_json = kubelet_config_json_;
   v.pods_cgroup = nv.kubelet.kubepods_cgroup.value_or("");
-  Attribution a = attribute(s, sources());
-  for (const auto& k : a.kinds) v.rss_by_owner_kind.emplace_back(to_string(k.kind), k.rss_bytes);
-  for (const auto& p : a.pods) {
-    if (!p.memory.working_set) continue;
-    PodMemory pm;
-    pm.namespace_ = p.owner.namespace_.value_or("");
-    pm.pod = p.owner.pod.value_or(p.owner.pod_uid ? "pod" + *p.owner.pod_uid : "");
-    pm.working_set_bytes = *p.memory.working_set;
-    v.pods.push_back(std::move(pm));
+
+  // What attribute() computes for these metrics (kinds, pods, unbounded memory), with owners kept
+  // across samples: see owners_. Limits can change any sample, so they are worked out every time,
+  // once per distinct cgroup. tests/unit/agent/views_test.cpp checks the result against attribute().
+  // Taken once: a reload clears the caches, so it must not happen halfway through.
+  const ClassifySources& src = sources();
+  ++generation_;
+  std::vector<uint64_t> sig = ancestry_signatures(s);
+  std::map<int, uint64_t> kinds;
+  std::unordered_map<std::string_view, EffectiveLimit> limits;
+  struct PodAcc {
+    Owner owner;
+    bool has_pod_cgroup = false;
+    std::optional<uint64_t> working_set;
+  };
+  std::map<std::string, PodAcc> pods;  // by uid
+  auto path_facts = [&](const std::string& path) -> const CachedPath& {
+    auto it = paths_seen_.find(path);
+    if (it == paths_seen_.end()) {
+      KubeCgroup k = parse_kube_cgroup_path(path);
+      CachedPath cp;
+      cp.pod_uid = k.pod_uid;
+      cp.pod_level = k.level == KubeLevel::kPod && k.pod_path == path;
+      it = paths_seen_.emplace(path, std::move(cp)).first;
+    }
+    it->second.generation = generation_;
+    return it->second;
+  };
+  for (const Cgroup& c : s.cgroups) {
+    const CachedPath& cp = path_facts(c.path);
+    if (!cp.pod_uid) continue;
+    PodAcc& pa = pods[*cp.pod_uid];
+    if (!cp.pod_level) continue;
+    Owner o = cgroup_owners_.get(c.path, &src).first;
+    o.container.reset();
+    o.container_id.reset();
+    o.sandbox = false;
+    pa.owner = std::move(o);
+    pa.has_pod_cgroup = true;
+    pa.working_set = cgroup_measures(c, s.memory_on_v2).working_set;
   }
   uint64_t unbounded = 0;
   bool any_known = false;
-  owner_by_pid_.clear();
-  for (const auto& pa : a.processes) {
-    if (!pa.process) continue;
-    owner_by_pid_.emplace(pa.process->pid, pa.owner);
-    if (pa.limit.known) any_known = true;
-    if (pa.unbounded_outside_kubepods()) {
-      unbounded += pa.process->rss_bytes.value_or(0);
-      ++v.unbounded_outside_kubepods_processes;
+  for (size_t i = 0; i < s.processes.size(); ++i) {
+    const Process& p = s.processes[i];
+    const Owner& o = cached_process_owner(s, p, sig[i], src);
+    kinds[static_cast<int>(o.kind)] += p.rss_bytes.value_or(0);
+    if (!p.kernel_thread && p.memory_cgroup && !p.memory_cgroup->empty()) {
+      auto it = limits.find(*p.memory_cgroup);
+      if (it == limits.end()) it = limits.emplace(*p.memory_cgroup, effective_limit(s, *p.memory_cgroup)).first;
+      const EffectiveLimit& lim = it->second;
+      if (lim.known) any_known = true;
+      if (!o.in_kubepods && lim.known && !lim.bounded()) {
+        unbounded += p.rss_bytes.value_or(0);
+        ++v.unbounded_outside_kubepods_processes;
+      }
+    }
+    if (o.kind == OwnerKind::kPod && o.pod_uid) {
+      PodAcc& pa = pods[*o.pod_uid];
+      if (pa.has_pod_cgroup) continue;
+      if (!pa.owner.pod_uid) {
+        pa.owner = o;
+        pa.owner.container.reset();
+        pa.owner.container_id.reset();
+        pa.owner.sandbox = false;
+      }
+      if (p.rss_bytes) pa.working_set = pa.working_set.value_or(0) + *p.rss_bytes;
     }
   }
+  for (const auto& [k, rss] : kinds) v.rss_by_owner_kind.emplace_back(to_string(static_cast<OwnerKind>(k)), rss);
+  std::vector<const PodAcc*> order;
+  for (auto& [uid, pa] : pods) {
+    if (!pa.owner.pod_uid) pa.owner.pod_uid = uid;
+    if (pa.working_set) order.push_back(&pa);
+  }
+  std::sort(order.begin(), order.end(), [](const PodAcc* x, const PodAcc* y) {
+    return std::tie(x->owner.namespace_, x->owner.pod, x->owner.pod_uid) <
+           std::tie(y->owner.namespace_, y->owner.pod, y->owner.pod_uid);
+  });
+  for (const PodAcc* pa : order) {
+    PodMemory pm;
+    pm.namespace_ = pa->owner.namespace_.value_or("");
+    pm.pod = pa->owner.pod.value_or(pa->owner.pod_uid ? "pod" + *pa->owner.pod_uid : "");
+    pm.working_set_bytes = *pa->working_set;
+    v.pods.push_back(std::move(pm));
+  }
   if (any_known) v.unbounded_outside_kubepods_bytes = unbounded;
+  // Processes and cgroups gone since the last sample leave the caches.
+  std::erase_if(owners_, [&](const auto& e) { return e.second.generation != generation_; });
+  std::erase_if(paths_seen_, [&](const auto& e) { return e.second.generation != generation_; });
   return v;
 }
 
 Owner ViewContext::process_owner(const Snapshot& s, const Process& p) {
-  if (auto it = owner_by_pid_.find(p.pid); it != owner_by_pid_.end()) return it->second;
+  if (auto it = owners_.find(ProcKey{p.pid, p.start_time}); it != owners_.end() && it->second.generation == generation_)
+    return it->second.owner;
   return classify_process(p, s, &sources());
 }
 
-Owner ViewContext::cgroup_owner(const Snapshot&, const Cgroup& c) { return classify_cgroup(c.path, &sources()); }
+Owner ViewContext::cgroup_owner(const Snapshot&, const Cgroup& c) { return cgroup_owners_.get(c.path, &sources()).first; }
 
 Owner ViewContext::owner_of_cgroup_path(std::string_view path) { return classify_cgroup(path, &sources()); }
 

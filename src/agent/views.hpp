@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attribution/classify.hpp"
+#include "attribution/classify_cache.hpp"
 #include "attribution/owner.hpp"
 #include "k8s/kubelet_config.hpp"
 #include "k8s/kubelet_view.hpp"
@@ -66,7 +67,36 @@ class ViewContext {
   std::optional<k8s::KubeletConfig> kubelet_config_;
   std::string kubelet_config_json_;
   std::chrono::steady_clock::time_point kubelet_config_at_;
-  std::unordered_map<int, Owner> owner_by_pid_;  // of the last compute()
+
+  // Across samples (a steady-state sample classifies no process and parses no cgroup path again).
+  // Valid for one ClassifySources: cleared when the sources reload.
+  // A process's owner is a function of its own facts (kernel thread, memory cgroup, systemd line,
+  // comm, uid) and of its ancestors' comm and cmdline (cron ancestor, containerd shim): `sig` hashes
+  // all of them, so a cached owner is reused only when classify_process would return it again.
+  struct ProcKey {
+    int pid;
+    uint64_t start_time;
+    bool operator==(const ProcKey&) const = default;
+  };
+  struct ProcKeyHash {
+    size_t operator()(const ProcKey& k) const { return std::hash<uint64_t>()(k.start_time * 4194319u + static_cast<uint64_t>(k.pid)); }
+  };
+  struct CachedOwner {
+    uint64_t sig = 0;
+    Owner owner;
+    uint64_t generation = 0;  // compute() that last saw it
+  };
+  struct CachedPath {
+    std::optional<std::string> pod_uid;  // parse_kube_cgroup_path
+    bool pod_level = false;              // the pod's own cgroup
+    uint64_t generation = 0;
+  };
+  void forget_analysis_caches();
+  const Owner& cached_process_owner(const Snapshot& s, const Process& p, uint64_t sig, const ClassifySources& src);
+  std::unordered_map<ProcKey, CachedOwner, ProcKeyHash> owners_;
+  std::unordered_map<std::string, CachedPath> paths_seen_;
+  CgroupOwnerCache cgroup_owners_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace ms::agent
