@@ -20,7 +20,8 @@
 #include "attribution/classify.hpp"
 #include "agent/event_capture.hpp"
 #include "probe/fs.hpp"
-#include "probe/snapshot_reader.hpp"
+#include "k8s/pod_identity.hpp"
+#include "probe/sample_reader.hpp"
 #include "util/escape.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
@@ -62,6 +63,7 @@ struct Recorder::Impl {
   RecorderOptions opts;
   ViewContext views;
   std::unique_ptr<store::StoreWriter> writer;
+  std::unique_ptr<SampleReader> sample_reader;
   int64_t last_open_attempt = INT64_MIN / 2;
   int64_t last_full = INT64_MIN / 2;
   int pending_oom = 0;
@@ -173,21 +175,39 @@ struct Recorder::Impl {
     if (auto r = writer->write_events(pending_events)) pending_events.clear();
   }
 
+  // The node is read by a reader kept across samples (kept fds, identities read once): see
+  // probe/sample_reader.hpp. It reads in full the cgroups a regular sample stores and the analyses
+  // read (root, kubepods, pods, and those at or above the cgroup floor).
+  SampleReader& reader() {
+    if (!sample_reader) {
+      SampleReaderOptions ro;
+      ro.detail_floor_bytes = opts.selection.cgroup_floor_bytes;
+      ro.always_detail = [](const std::string& path) {
+        if (path == "/") return true;
+        KubeCgroup k = parse_kube_cgroup_path(path);
+        if (k.in_kubepods && k.kubepods_path == path) return true;
+        return k.level == KubeLevel::kPod && k.pod_path == path;
+      };
+      sample_reader = std::make_unique<SampleReader>(paths, ro);
+    }
+    return *sample_reader;
+  }
+
   void sample_once() {
     double c0 = cpu_seconds(), w0 = wall_seconds();
-    SnapshotOptions so;
-    so.links = false;  // exe/cwd are read once, at first sight, for the processes we store
-    so.pss = false;
-    so.statvfs_tmpfs = true;
-    auto snap = read_snapshot(paths, so);
-    double read_s = wall_seconds() - w0;
-    double c_read = cpu_seconds();
-    if (!snap) {
+    auto read = reader().read();
+    if (!read) {
       std::lock_guard lk(mu);
       ++status.sample_errors_total;
-      log("cannot read the node: " + snap.error().describe());
+      log("cannot read the node: " + read.error().describe());
       return;
     }
+    Snapshot* snap = *read;
+    // The processes a regular sample stores are read in full (status, identity) before the analyses,
+    // so owners and stored values come from the same reading.
+    reader().complete_processes(select_for_sample(*snap, opts.selection, false).processes);
+    double read_s = wall_seconds() - w0;
+    double c_read = cpu_seconds();
     capture_events();
     NodeViews v = views.compute(*snap);
     TriggerInput ti;
@@ -196,17 +216,26 @@ struct Recorder::Impl {
     ti.kubelet_available = v.kubelet_available;
     // resolve_thresholds with the discovered settings (the kubelet's defaults when none are found).
     ti.kubelet_threshold = v.kubelet_threshold;
-    ti.allocatable_available = v.allocatable_available;
     ti.allocatable_threshold = v.allocatable_threshold;
+    ti.allocatable_available = v.allocatable_available;
     ti.kernel_available = v.kernel_available;
     if (snap->psi) ti.psi_some_avg10 = snap->psi->some.avg10;
     ti.new_oom_kills = pending_oom;
     auto trigger = evaluate_trigger(ti, opts.triggers);
     bool full = trigger.has_value();
     Selection sel = select_for_sample(*snap, opts.selection, full);
+    double c_full_read = 0;
+    if (full) {
+      // A full snapshot stores every process and cgroup as read_snapshot reads them.
+      double cf = cpu_seconds();
+      reader().complete_processes(sel.processes);
+      reader().complete_cgroups(sel.cgroups);
+      c_full_read = cpu_seconds() - cf;
+      v = views.compute(*snap);
+    }
 
     store::SampleInput in;
-    in.snapshot = &*snap;
+    in.snapshot = snap;
     in.full = full;
     in.trigger = trigger.value_or("");
     in.processes = std::move(sel.processes);
@@ -244,7 +273,7 @@ struct Recorder::Impl {
     }
     double c_end = cpu_seconds();
     double cpu = c_end - c0;
-    costs.add(c_read - c0, c_analyse - c_read, c_end - c_analyse);
+    costs.add(c_read - c0 + c_full_read, c_analyse - c_read - c_full_read, c_end - c_analyse);
     MetricsInput mi;
     {
       std::lock_guard lk(mu);

@@ -39,6 +39,28 @@ bool slurp(int fd, std::string& buf, int& err, bool single_record = false) {
 }
 }  // namespace
 
+bool pread_all(int fd, std::string& buf, int& err, bool single_record) {
+  buf.clear();
+  size_t cap = buf.capacity() < 4096 ? 4096 : buf.capacity();
+  buf.resize(cap);
+  size_t len = 0;
+  for (;;) {
+    if (len == buf.size()) buf.resize(buf.size() * 2);
+    ssize_t n = ::pread(fd, buf.data() + len, buf.size() - len, static_cast<off_t>(len));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      buf.clear();
+      return false;
+    }
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+    if (single_record && len < buf.size()) break;
+  }
+  buf.resize(len);
+  return true;
+}
+
 Result<std::string> read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(Error::from_errno(path, errno));

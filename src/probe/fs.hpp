@@ -18,6 +18,9 @@ bool read_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch
 // Same for files the kernel produces in one go (stat, status, cmdline, memory.stat): one read()
 // when the buffer is large enough. Never for multi-record seq files (cgroup.procs, mountinfo).
 bool read_record_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch = nullptr);
+// Reads a kept fd from offset 0 (pread: no seek, the fd stays usable for the next sample). A procfs
+// fd of a process that has exited fails or reads 0 bytes. single_record: see read_record_at.
+bool pread_all(int fd, std::string& buf, int& err, bool single_record);
 Result<std::string> read_link(const std::string& path);
 bool read_link_at(int dirfd, const char* name, std::string& out, int& err);
 // Entries of a directory (names only, no "." or ".."); kNotFound if it does not exist.

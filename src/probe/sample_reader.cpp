@@ -1,0 +1,720 @@
+#include "probe/sample_reader.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <numeric>
+#include <unordered_set>
+
+#include "probe/fs.hpp"
+#include "probe/parsers.hpp"
+#include "util/text.hpp"
+#include "util/units.hpp"
+
+namespace ms {
+
+namespace {
+
+constexpr int kNoFd = -1;    // not kept (no fd budget): opened, read and closed each time
+constexpr int kAbsent = -2;  // the file does not exist (no swap accounting, v2 root): not retried
+
+
+std::string join_rel(const std::string& base, std::string_view name) {
+  std::string out = base;
+  if (out.empty() || out.back() != '/') out += '/';
+  out += name;
+  return out;
+}
+
+uint32_t count_lines(std::string_view s) {
+  uint32_t n = 0;
+  for_each_line(s, [&](std::string_view line, int) {
+    if (!line.empty()) ++n;
+  });
+  return n;
+}
+
+// statm: "size resident shared text lib data dt", in pages.
+bool parse_statm(std::string_view s, uint64_t& resident, uint64_t& text) {
+  uint64_t f[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  const char* p = s.data();
+  const char* end = s.data() + s.size();
+  for (; i < 4 && p < end; ++i) {
+    while (p < end && *p == ' ') ++p;
+    auto [q, ec] = std::from_chars(p, end, f[i]);
+    if (ec != std::errc()) return false;
+    p = q;
+  }
+  if (i < 4) return false;
+  resident = f[1];
+  text = f[3];
+  return true;
+}
+
+struct Dirent64 {  // getdents64(2) record
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+struct ProcTrack {
+  int fd = kNoFd;         // kept statm (or stat) fd
+  bool via_stat = false;  // no statm in this tree: stat's rss field, and its start time as identity
+  uint64_t text_pages = 0;
+  uint64_t seen_at = 0;   // sample of first sight
+  bool fresh = false;     // identity and status read this sample
+};
+
+struct CgTrack {
+  std::string dir;  // readable directory
+  int dirfd = kNoFd, usage = kNoFd, limit = kNoFd, swap = kNoFd, failcnt = kNoFd, stat = kNoFd, events = kNoFd,
+      procs = kNoFd;
+  bool detail_opened = false;
+  nlink_t nlink = 0;
+  bool always_detail = false;
+  bool detailed = false;  // read in full this sample
+};
+
+}  // namespace
+
+struct SampleReader::Impl {
+  HostPaths paths;
+  SampleReaderOptions opts;
+  SnapshotOptions so;
+  Snapshot snap;
+  std::vector<ProcTrack> ptrack;  // parallel to snap.processes
+  std::vector<CgTrack> ctrack;    // parallel to snap.cgroups
+  std::unique_ptr<ProcessReader> preader;
+  int proc_fd = kNoFd;
+  int f_meminfo = kNoFd, f_vmstat = kNoFd, f_psi = kNoFd, f_slab = kNoFd, f_mountinfo = kNoFd;
+  std::string mountinfo_path;
+  size_t kept = 0, budget = 0;
+  uint64_t sample_no = 0;
+  int refresh_after_pid = 0;
+  bool started = false;
+  bool v2 = false;
+  bool detail_all = false;  // the memory hierarchy is not visible from its root: hierarchical limits need every stat
+  std::string buf;
+  std::vector<char> dents;
+
+  Impl(HostPaths p, SampleReaderOptions o) : paths(std::move(p)), opts(std::move(o)) {
+    so.links = false;
+    so.pss = false;
+    so.cgroup_lines = true;
+    // A node with 50,000 processes needs more than the usual soft limit of 1,024.
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      if (rl.rlim_cur < rl.rlim_max) {
+        rlimit want = rl;
+        want.rlim_cur = rl.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+      }
+      uint64_t lim = rl.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : static_cast<uint64_t>(rl.rlim_cur);
+      budget = lim > opts.fd_reserve ? static_cast<size_t>(lim - opts.fd_reserve) : 0;
+    }
+    budget = std::min(budget, opts.max_kept_fds);
+    buf.reserve(8192);
+  }
+
+  ~Impl() {
+    for (auto& t : ptrack) drop(t.fd);
+    for (auto& t : ctrack) close_cgroup(t);
+    for (int* f : {&f_meminfo, &f_vmstat, &f_psi, &f_slab, &f_mountinfo, &proc_fd}) drop(*f);
+  }
+
+  // Opens name (relative to dirfd) to keep: kNoFd when over budget or on an error other than
+  // "missing" (then err says which), kAbsent when it does not exist.
+  int keep_at(int dirfd, const char* name, int flags = 0) {
+    if (kept >= budget) return kNoFd;
+    int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0) return errno == ENOENT ? kAbsent : kNoFd;
+    ++kept;
+    return fd;
+  }
+  void drop(int& fd) {
+    if (fd >= 0) {
+      ::close(fd);
+      --kept;
+    }
+    fd = kNoFd;
+  }
+  void close_cgroup(CgTrack& t) {
+    for (int* f : {&t.usage, &t.limit, &t.swap, &t.failcnt, &t.stat, &t.events, &t.procs, &t.dirfd}) drop(*f);
+  }
+
+  // A node file through a kept fd (opened on first use). False when unreadable.
+  bool node_file(int& fd, const std::string& path, bool record) {
+    int err = 0;
+    if (fd == kNoFd) {
+      if (kept < budget) {
+        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) ++kept;
+        else fd = kNoFd;
+      }
+      if (fd == kNoFd) {
+        auto t = read_file(path);
+        if (!t) return false;
+        buf = std::move(*t);
+        return true;
+      }
+    }
+    return pread_all(fd, buf, err, record);
+  }
+
+  // ---- cgroups ----
+
+  // A cgroup file: kept fd, or openat each time when there was no budget. False with err set.
+  bool cg_read(CgTrack& t, int& fd, const char* name, bool record, int& err) {
+    if (fd == kAbsent) {
+      err = ENOENT;
+      return false;
+    }
+    if (fd >= 0) return pread_all(fd, buf, err, record);
+    int dfd = t.dirfd;
+    std::string full;
+    if (dfd < 0) {
+      full = t.dir + "/" + name;
+      dfd = AT_FDCWD;
+      name = full.c_str();
+    }
+    return record ? read_record_at(dfd, name, buf, err) : read_at(dfd, name, buf, err);
+  }
+
+  void open_hot(CgTrack& t) {
+    if (t.dirfd < 0) return;
+    t.usage = keep_at(t.dirfd, v2 ? "memory.current" : "memory.usage_in_bytes");
+    t.limit = keep_at(t.dirfd, v2 ? "memory.max" : "memory.limit_in_bytes");
+  }
+  void open_detail(CgTrack& t) {
+    if (t.detail_opened || t.dirfd < 0) return;
+    t.detail_opened = true;
+    t.swap = keep_at(t.dirfd, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+    if (!v2) t.failcnt = keep_at(t.dirfd, "memory.failcnt");
+    t.stat = keep_at(t.dirfd, "memory.stat");
+    if (v2) t.events = keep_at(t.dirfd, "memory.events");
+    // v1 keeps a pidlist per open file for a second after each read: a kept fd could be served an
+    // old list, so v1's cgroup.procs is opened for each read. v2 walks the tasks afresh at offset 0.
+    if (v2) t.procs = keep_at(t.dirfd, "cgroup.procs");
+  }
+
+  // Usage and limit. False when the cgroup is gone.
+  bool read_hot(Cgroup& c, CgTrack& t) {
+    int err = 0;
+    const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
+    if (cg_read(t, t.usage, usage_file, true, err)) {
+      if (auto v = parse_single_u64(buf, usage_file)) c.usage_bytes = *v;
+      else c.usage_bytes.reset();
+    } else {
+      if (err == ENODEV) return false;  // kernfs: the cgroup was removed
+      c.usage_bytes.reset();
+    }
+    c.usage_from_meminfo = false;
+    const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
+    c.limit_bytes.reset();
+    c.limit_known = false;
+    if (cg_read(t, t.limit, limit_file, true, err)) {
+      if (auto v = parse_cgroup_limit(buf, limit_file)) {
+        c.limit_bytes = *v;
+        c.limit_known = true;
+      }
+    } else if (err == ENODEV) {
+      return false;
+    } else if (err == ENOENT && c.path == "/") {
+      c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
+    }
+    return true;
+  }
+
+  void read_detail(Cgroup& c, CgTrack& t) {
+    open_detail(t);
+    int err = 0;
+    c.swap_limit_bytes.reset();
+    const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+    if (cg_read(t, t.swap, swap_file, true, err))
+      if (auto v = parse_cgroup_limit(buf, swap_file)) c.swap_limit_bytes = *v;
+    c.failcnt.reset();
+    if (!v2 && cg_read(t, t.failcnt, "memory.failcnt", true, err))
+      if (auto v = parse_single_u64(buf, "memory.failcnt")) c.failcnt = *v;
+    c.stat.items.clear();
+    if (cg_read(t, t.stat, "memory.stat", true, err))
+      if (auto kv = parse_flat_keyed(buf, "memory.stat")) c.stat = std::move(*kv);
+    c.events.items.clear();
+    if (v2 && cg_read(t, t.events, "memory.events", true, err))
+      if (auto kv = parse_flat_keyed(buf, "memory.events")) c.events = std::move(*kv);
+    c.nr_procs = 0;
+    c.nr_procs_known = false;
+    if (cg_read(t, t.procs, "cgroup.procs", false, err)) {
+      c.nr_procs = count_lines(buf);
+      c.nr_procs_known = true;
+    }
+    t.detailed = true;
+  }
+
+  void clear_detail(Cgroup& c, CgTrack& t) {
+    c.swap_limit_bytes.reset();
+    c.failcnt.reset();
+    c.stat.items.clear();
+    c.events.items.clear();
+    c.nr_procs = 0;
+    c.nr_procs_known = false;
+    t.detailed = false;
+  }
+
+  bool wants_detail(const Cgroup& c, const CgTrack& t) const {
+    return detail_all || t.always_detail || c.usage_bytes.value_or(0) >= opts.detail_floor_bytes;
+  }
+
+  // Subdirectory names of a cgroup directory.
+  std::vector<std::string> children_of(const CgTrack& t) {
+    std::vector<std::string> out;
+    DIR* d = nullptr;
+    if (t.dirfd >= 0) {
+      int dup = ::fcntl(t.dirfd, F_DUPFD_CLOEXEC, 0);
+      if (dup >= 0) {
+        ::lseek(dup, 0, SEEK_SET);  // a dup shares the offset of the kept fd
+        d = ::fdopendir(dup);
+        if (!d) ::close(dup);
+      }
+    } else {
+      d = ::opendir(t.dir.c_str());
+    }
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) continue;
+      std::string_view n = e->d_name;
+      if (n == "." || n == "..") continue;
+      out.emplace_back(n);
+    }
+    ::closedir(d);
+    return out;
+  }
+
+  // Adds the cgroup at (path, dir) and everything below it to `added`.
+  void add_subtree(int parent_fd, const std::string& name, const std::string& path, const std::string& dir,
+                   std::vector<std::pair<Cgroup, CgTrack>>& added, int depth) {
+    CgTrack t;
+    t.dir = dir;
+    struct stat st{};
+    if (name.empty()) {
+      if (kept < budget) {
+        t.dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t.dirfd >= 0) ++kept;
+        else t.dirfd = kNoFd;
+      }
+    } else if (parent_fd >= 0) {
+      t.dirfd = keep_at(parent_fd, name.c_str(), O_DIRECTORY);
+      if (t.dirfd == kAbsent) return;  // removed since the listing
+    }
+    if ((t.dirfd >= 0 ? ::fstat(t.dirfd, &st) : ::stat(dir.c_str(), &st)) != 0 || !S_ISDIR(st.st_mode)) {
+      drop(t.dirfd);
+      return;
+    }
+    Cgroup c;
+    c.path = path;
+    c.inode = st.st_ino;
+    t.nlink = st.st_nlink;
+    t.always_detail = opts.always_detail && opts.always_detail(path);
+    open_hot(t);
+    if (!read_hot(c, t)) {
+      close_cgroup(t);
+      return;
+    }
+    int fd = t.dirfd;
+    std::string d = dir;
+    added.emplace_back(std::move(c), std::move(t));
+    if (depth > 64 || st.st_nlink == 2) return;  // 2 links: no subdirectories (kernfs, tmpfs, ext4)
+    CgTrack probe;
+    probe.dirfd = fd;
+    probe.dir = d;
+    auto kids = children_of(probe);
+    std::sort(kids.begin(), kids.end());
+    for (const auto& k : kids) add_subtree(fd, k, join_rel(path, k), join_rel(d, k), added, depth + 1);
+  }
+
+  void read_cgroups() {
+    std::vector<std::pair<Cgroup, CgTrack>> added;
+    if (!started) {
+      if (!snap.memory_root.empty()) add_subtree(kNoFd, "", snap.memory_root_path, snap.memory_root, added, 0);
+    } else {
+      std::unordered_set<std::string> relist;  // paths whose children may have changed
+      std::vector<bool> gone(snap.cgroups.size(), false);
+      for (size_t i = 0; i < snap.cgroups.size(); ++i) {
+        Cgroup& c = snap.cgroups[i];
+        CgTrack& t = ctrack[i];
+        // Gone: its directory was removed (no links left on a plain filesystem; kernfs fails the reads
+        // with ENODEV), or, read by path, another directory took its place.
+        struct stat st{};
+        bool alive = (t.dirfd >= 0 ? ::fstat(t.dirfd, &st) : ::stat(t.dir.c_str(), &st)) == 0 && st.st_nlink > 0 &&
+                     st.st_ino == c.inode;
+        if (!alive || !read_hot(c, t)) {
+          gone[i] = true;
+          // A removed cgroup and a new sibling leave the parent's link count as it was.
+          relist.insert(parent_of(c.path));
+          continue;
+        }
+        // kernfs gives a directory 2 + subdirectories links; a filesystem that gives 1 is listed each time.
+        if (st.st_nlink != t.nlink || st.st_nlink < 2) relist.insert(c.path);
+        t.nlink = st.st_nlink;
+      }
+      if (std::find(gone.begin(), gone.end(), true) != gone.end()) {
+        size_t k = 0;
+        for (size_t i = 0; i < snap.cgroups.size(); ++i) {
+          if (gone[i]) {
+            close_cgroup(ctrack[i]);
+            continue;
+          }
+          if (k != i) {
+            snap.cgroups[k] = std::move(snap.cgroups[i]);
+            ctrack[k] = std::move(ctrack[i]);
+          }
+          ++k;
+        }
+        snap.cgroups.resize(k);
+        ctrack.resize(k);
+      }
+      for (const auto& p : relist) {
+        size_t i = find(p);
+        if (i == SIZE_MAX) continue;
+        auto kids = children_of(ctrack[i]);
+        std::sort(kids.begin(), kids.end());
+        for (const auto& k : kids) {
+          std::string child = join_rel(p, k);
+          if (find(child) != SIZE_MAX) continue;
+          add_subtree(ctrack[i].dirfd, k, child, join_rel(ctrack[i].dir, k), added, 1);
+        }
+      }
+    }
+    if (!added.empty()) {
+      for (auto& [c, t] : added) {
+        snap.cgroups.push_back(std::move(c));
+        ctrack.push_back(std::move(t));
+      }
+      std::vector<size_t> order(snap.cgroups.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return snap.cgroups[a].path < snap.cgroups[b].path; });
+      std::vector<Cgroup> cs;
+      std::vector<CgTrack> ts;
+      cs.reserve(order.size());
+      ts.reserve(order.size());
+      for (size_t i : order) {
+        cs.push_back(std::move(snap.cgroups[i]));
+        ts.push_back(std::move(ctrack[i]));
+      }
+      // A path seen twice (removed and created again between the listing and the walk): keep one.
+      size_t k = 0;
+      for (size_t i = 0; i < cs.size(); ++i) {
+        if (k > 0 && cs[k - 1].path == cs[i].path) {
+          close_cgroup(ts[i]);
+          continue;
+        }
+        if (k != i) {
+          cs[k] = std::move(cs[i]);
+          ts[k] = std::move(ts[i]);
+        }
+        ++k;
+      }
+      cs.resize(k);
+      ts.resize(k);
+      snap.cgroups = std::move(cs);
+      ctrack = std::move(ts);
+    }
+    for (size_t i = 0; i < snap.cgroups.size(); ++i) {
+      if (wants_detail(snap.cgroups[i], ctrack[i])) read_detail(snap.cgroups[i], ctrack[i]);
+      else clear_detail(snap.cgroups[i], ctrack[i]);
+    }
+    // cgroup v2 has no memory.current at the root; like runc (and read_snapshot), MemTotal - MemFree.
+    if (!snap.cgroups.empty() && snap.memory_on_v2 && snap.cgroups[0].path == "/" && !snap.cgroups[0].usage_bytes) {
+      auto total = snap.meminfo.get("MemTotal"), free = snap.meminfo.get("MemFree");
+      if (total && free && *total >= *free) {
+        snap.cgroups[0].usage_bytes = *total - *free;
+        snap.cgroups[0].usage_from_meminfo = true;
+      }
+    }
+  }
+
+  static std::string parent_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos || slash == 0) return "/";
+    return path.substr(0, slash);
+  }
+
+  size_t find(const std::string& path) const {
+    auto it = std::lower_bound(snap.cgroups.begin(), snap.cgroups.end(), path,
+                               [](const Cgroup& c, const std::string& p) { return c.path < p; });
+    return it != snap.cgroups.end() && it->path == path ? static_cast<size_t>(it - snap.cgroups.begin()) : SIZE_MAX;
+  }
+
+  // ---- processes ----
+
+  // Pids listed in procfs, ascending: getdents64 on the kept procfs fd, rewound each time.
+  std::vector<int> list_pids() {
+    std::vector<int> pids;
+    pids.reserve(snap.processes.size() + 64);
+    if (::lseek(proc_fd, 0, SEEK_SET) != 0) return pids;
+    dents.resize(32768);
+    for (;;) {
+      long n = ::syscall(SYS_getdents64, proc_fd, dents.data(), dents.size());
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        auto* e = reinterpret_cast<const Dirent64*>(dents.data() + off);
+        off += e->d_reclen;
+        const char* name = e->d_name;
+        if (*name < '1' || *name > '9') continue;
+        int pid = 0;
+        auto [end, ec] = std::from_chars(name, name + std::strlen(name), pid);
+        if (ec == std::errc() && *end == '\0' && pid > 0) pids.push_back(pid);
+      }
+    }
+    std::sort(pids.begin(), pids.end());
+    return pids;
+  }
+
+  // Re-reads the kept fd (or stat by path): RSS and liveness. False when the process is gone.
+  bool resample(Process& p, ProcTrack& t, bool* exec_seen = nullptr) {
+    int err = 0;
+    char name[48];
+    bool via_stat = t.via_stat || t.fd < 0;
+    bool ok;
+    if (t.fd >= 0) {
+      ok = pread_all(t.fd, buf, err, true);
+    } else {
+      auto [end, ec] = std::to_chars(name, name + 16, p.pid);
+      std::memcpy(end, "/stat", 6);
+      ok = read_record_at(proc_fd, name, buf, err);
+    }
+    if (!ok || buf.empty()) return false;
+    uint64_t rss_pages = 0;
+    if (via_stat) {
+      auto st = parse_proc_stat(buf, "stat");
+      // Without a kept fd the pid is all we have: the start time tells a reused pid apart.
+      if (!st || st->start_time != p.start_time) return false;
+      rss_pages = st->rss_pages;
+      p.state = st->state;
+      p.ppid = st->ppid;
+      p.threads = st->num_threads;
+      if (p.comm != st->comm) {
+        p.comm = std::move(st->comm);
+        if (exec_seen) *exec_seen = true;
+      }
+    } else {
+      uint64_t text = 0;
+      if (!parse_statm(buf, rss_pages, text)) return false;
+      // A new program image has a new text size: its comm, cmdline and maybe uid are re-read.
+      if (text != t.text_pages && exec_seen && t.seen_at != sample_no) *exec_seen = true;
+      t.text_pages = text;
+    }
+    if (!p.kernel_thread) p.rss_bytes = rss_pages * static_cast<uint64_t>(snap.page_size);
+    return true;
+  }
+
+  // First sight of pid: identity and status (read_snapshot's reader), and the fd kept from now on.
+  bool first_sight(int pid, Process& p, ProcTrack& t) {
+    t = ProcTrack{};
+    char name[48];
+    auto [end, ec] = std::to_chars(name, name + 16, pid);
+    std::memcpy(end, "/statm", 7);
+    // Opened before the identity is read: if the pid changes hands in between, the fd belongs to
+    // the earlier holder and reads nothing below.
+    t.fd = keep_at(proc_fd, name);
+    if (t.fd == kAbsent) {
+      std::memcpy(end, "/stat", 6);
+      t.fd = keep_at(proc_fd, name);
+      t.via_stat = true;
+      if (t.fd == kAbsent) return false;  // gone
+    }
+    if (preader->read(pid, p) != ProcessReader::Outcome::kRead) {
+      drop(t.fd);
+      return false;
+    }
+    std::optional<uint64_t> rss = p.rss_bytes;
+    if (t.fd >= 0 && !resample(p, t)) {
+      drop(t.fd);
+      return false;
+    }
+    p.rss_bytes = rss;  // status's VmRSS, read with the rest of status (the same count as statm's)
+    t.seen_at = sample_no;
+    t.fresh = true;
+    return true;
+  }
+
+  // Identity and status afresh (same process: same start time).
+  void refresh(Process& p, ProcTrack& t) {
+    if (t.fresh) return;
+    Process q;
+    if (preader->read(p.pid, q) != ProcessReader::Outcome::kRead || q.start_time != p.start_time) return;
+    p = std::move(q);
+    t.fresh = true;
+  }
+
+  void read_processes() {
+    std::vector<int> pids = list_pids();
+    std::vector<Process> procs;
+    std::vector<ProcTrack> tracks;
+    procs.reserve(pids.size());
+    tracks.reserve(pids.size());
+    std::unordered_set<int> gone;
+    std::vector<size_t> refresh_now;  // indexes into procs
+    size_t a = 0, b = 0;
+    auto see = [&](int pid) {
+      Process p;
+      ProcTrack t;
+      if (first_sight(pid, p, t)) {
+        procs.push_back(std::move(p));
+        tracks.push_back(t);
+      } else {
+        ++snap.skipped;
+      }
+    };
+    while (a < snap.processes.size() || b < pids.size()) {
+      if (b == pids.size() || (a < snap.processes.size() && snap.processes[a].pid < pids[b])) {
+        drop(ptrack[a].fd);
+        gone.insert(snap.processes[a].pid);
+        ++a;
+        continue;
+      }
+      if (a == snap.processes.size() || pids[b] < snap.processes[a].pid) {
+        see(pids[b++]);
+        continue;
+      }
+      Process& p = snap.processes[a];
+      ProcTrack& t = ptrack[a];
+      t.fresh = false;
+      bool exec_seen = false;
+      if (resample(p, t, &exec_seen)) {
+        if (!p.kernel_thread) {
+          p.rss_anon_bytes.reset();
+          p.rss_file_bytes.reset();
+          p.rss_shmem_bytes.reset();
+          p.swap_bytes.reset();
+        }
+        if (exec_seen || t.seen_at + 1 == sample_no) refresh_now.push_back(procs.size());
+        procs.push_back(std::move(p));
+        tracks.push_back(t);
+      } else {
+        // Exited; the pid is listed again by a new process, or by this one's zombie being reaped.
+        drop(t.fd);
+        gone.insert(p.pid);
+        see(pids[b]);
+      }
+      ++a;
+      ++b;
+    }
+    snap.processes = std::move(procs);
+    ptrack = std::move(tracks);
+    // Children of an exited parent were reparented: their ppid is read again.
+    for (size_t i = 0; i < snap.processes.size(); ++i)
+      if (!ptrack[i].fresh && gone.count(snap.processes[i].ppid)) refresh_now.push_back(i);
+    for (size_t i : refresh_now) refresh(snap.processes[i], ptrack[i]);
+    // Everyone in turn (comm set by prctl, a cgroup move, setuid): a few processes per sample.
+    if (!snap.processes.empty() && opts.identity_refresh_per_sample > 0) {
+      auto it = std::upper_bound(snap.processes.begin(), snap.processes.end(), refresh_after_pid,
+                                 [](int pid, const Process& q) { return pid < q.pid; });
+      size_t i = static_cast<size_t>(it - snap.processes.begin());
+      for (size_t n = 0; n < std::min(opts.identity_refresh_per_sample, snap.processes.size()); ++n, ++i) {
+        if (i >= snap.processes.size()) i = 0;
+        refresh(snap.processes[i], ptrack[i]);
+        refresh_after_pid = snap.processes[i].pid;
+      }
+    }
+  }
+
+  // ---- node ----
+
+  Result<Snapshot*> read() {
+    ++sample_no;
+    snap.time = now_unix();
+    snap.skipped = 0;
+    snap.warnings.clear();
+    if (!started) {
+      snap.clock_ticks = ::sysconf(_SC_CLK_TCK);
+      snap.page_size = ::sysconf(_SC_PAGESIZE);
+      if (auto t = read_file(paths.proc("stat"))) {
+        for_each_line(*t, [&](std::string_view line, int) {
+          if (starts_with(line, "btime ")) snap.boot_time = parse_u64(trim(line.substr(6))).value_or(0);
+        });
+      }
+      proc_fd = ::open(paths.procfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (proc_fd < 0) return fail(Error::from_errno(paths.procfs, errno));
+      ++kept;
+    }
+    if (!node_file(f_meminfo, paths.proc("meminfo"), true)) return fail(Error::from_errno(paths.proc("meminfo"), ENOENT));
+    auto mi = parse_meminfo(buf, paths.proc("meminfo"));
+    if (!mi) return fail(mi.error());
+    snap.meminfo = std::move(*mi);
+    snap.vmstat.items.clear();
+    if (node_file(f_vmstat, paths.proc("vmstat"), false))
+      if (auto kv = parse_flat_keyed(buf, paths.proc("vmstat"))) snap.vmstat = std::move(*kv);
+    snap.psi.reset();
+    if (node_file(f_psi, paths.proc("pressure/memory"), false))
+      if (auto psi = parse_psi(buf, paths.proc("pressure/memory"))) snap.psi = *psi;
+    if (opts.slab) {
+      snap.slab.clear();
+      snap.slab_readable = false;
+      if (node_file(f_slab, paths.proc("slabinfo"), false))
+        if (auto slab = parse_slabinfo(buf, paths.proc("slabinfo"))) {
+          snap.slab = std::move(*slab);
+          snap.slab_readable = true;
+        }
+    }
+    if (!started) {
+      // PID 1's view is the host's mount namespace when we run with hostPID (as read_mounts).
+      mountinfo_path = paths.proc("1/mountinfo");
+      if (!node_file(f_mountinfo, mountinfo_path, false)) {
+        drop(f_mountinfo);
+        mountinfo_path = paths.proc("self/mountinfo");
+      }
+    }
+    snap.mounts.clear();
+    if (node_file(f_mountinfo, mountinfo_path, false))
+      if (auto m = parse_mountinfo(buf, mountinfo_path)) snap.mounts = std::move(*m);
+    if (!started) {
+      CgroupLayout layout = detect_cgroup_layout(snap.mounts, paths);
+      snap.cgroup_version = layout.version;
+      snap.memory_on_v2 = layout.memory_on_v2;
+      v2 = layout.memory_on_v2;
+      if (!layout.memory_mount.empty()) {
+        snap.memory_root = paths.host(layout.memory_mount);
+        snap.memory_root_path = layout.memory_mount_root;
+      }
+      detail_all = snap.memory_root_path != "/";
+      preader = std::make_unique<ProcessReader>(paths, v2, so);
+    }
+    read_cgroups();
+    read_processes();
+    started = true;
+    return &snap;
+  }
+};
+
+SampleReader::SampleReader(HostPaths paths, SampleReaderOptions opts)
+    : impl_(std::make_unique<Impl>(std::move(paths), std::move(opts))) {}
+
+SampleReader::~SampleReader() = default;
+
+Result<Snapshot*> SampleReader::read() { return impl_->read(); }
+
+void SampleReader::complete_processes(const std::vector<size_t>& indexes) {
+  for (size_t i : indexes)
+    if (i < impl_->snap.processes.size()) impl_->refresh(impl_->snap.processes[i], impl_->ptrack[i]);
+}
+
+void SampleReader::complete_cgroups(const std::vector<size_t>& indexes) {
+  for (size_t i : indexes)
+    if (i < impl_->snap.cgroups.size() && !impl_->ctrack[i].detailed)
+      impl_->read_detail(impl_->snap.cgroups[i], impl_->ctrack[i]);
+}
+
+size_t SampleReader::kept_fds() const { return impl_->kept; }
+
+}  // namespace ms
