@@ -72,7 +72,7 @@ run() { # label, extra args
   printf '| %s | %s | %s ms | %s | %s B | %s B | %s MB | %s MiB |\n' "$label" "$((NS + 5)) ($full full)" "$cpu_ms" \
     "$split" "$per" "$grow" "$day" "$(python3 -c "print(round($m/1024,1))")"
 }
-echo "| policy | samples | CPU/sample (steady) | recorder's split (read = snapshot engine) | bytes/regular sample (frames) | file growth/sample | per node-day at 10 s (frames) | max RSS |"
+echo "| policy | samples | CPU/sample (steady) | recorder's split (read = node read) | bytes/regular sample (frames) | file growth/sample | per node-day at 10 s (frames) | max RSS |"
 echo "|---|---|---|---|---|---|---|---|"
 run "default (processes >= 32Mi + top 20, cgroups >= 4Mi)"
 run "store everything (floors 0, top 100000)" --process-floor 0 --top 100000 --cgroup-floor 0

@@ -73,6 +73,7 @@ struct ProcTrack {
   bool via_stat = false;  // no statm in this tree: stat's rss field, and its start time as identity
   uint64_t text_pages = 0;
   uint64_t seen_at = 0;   // sample of first sight
+  int stat_fd = kNoFd, status_fd = kNoFd;  // kept once the process is stored
   bool fresh = false;     // identity and status read this sample
 };
 
@@ -107,6 +108,9 @@ struct SampleReader::Impl {
   bool detail_all = false;  // the memory hierarchy is not visible from its root: hierarchical limits need every stat
   std::string buf;
   std::vector<char> dents;
+  int own_ns = -1;  // procfs is our pid namespace's: -1 unknown
+  int f_loadavg = kNoFd;
+  uint64_t last_pid = 0;
 
   Impl(HostPaths p, SampleReaderOptions o) : paths(std::move(p)), opts(std::move(o)) {
     so.links = false;
@@ -128,9 +132,9 @@ struct SampleReader::Impl {
   }
 
   ~Impl() {
-    for (auto& t : ptrack) drop(t.fd);
+    for (auto& t : ptrack) drop_proc(t);
     for (auto& t : ctrack) close_cgroup(t);
-    for (int* f : {&f_meminfo, &f_vmstat, &f_psi, &f_slab, &f_mountinfo, &proc_fd}) drop(*f);
+    for (int* f : {&f_meminfo, &f_vmstat, &f_psi, &f_slab, &f_mountinfo, &f_loadavg, &proc_fd}) drop(*f);
   }
 
   // Opens name (relative to dirfd) to keep: kNoFd when over budget or on an error other than
@@ -148,6 +152,11 @@ struct SampleReader::Impl {
       --kept;
     }
     fd = kNoFd;
+  }
+  void drop_proc(ProcTrack& t) {
+    drop(t.fd);
+    drop(t.stat_fd);
+    drop(t.status_fd);
   }
   void close_cgroup(CgTrack& t) {
     for (int* f : {&t.usage, &t.limit, &t.swap, &t.failcnt, &t.stat, &t.events, &t.procs, &t.dirfd}) drop(*f);
@@ -457,6 +466,27 @@ struct SampleReader::Impl {
 
   // ---- processes ----
 
+  // True when no pid was allocated since the last listing: /proc/loadavg's last field is the last
+  // pid handed out in our pid namespace (a fork or a thread bumps it), so an unchanged value means
+  // /proc has no new entry. Only when procfs is our namespace's (its "self" is us).
+  bool no_pid_allocated() {
+    if (own_ns < 0) {
+      char link[32];
+      ssize_t n = ::readlinkat(proc_fd, "self", link, sizeof link);
+      char me[16];
+      auto [end, ec] = std::to_chars(me, me + sizeof me, static_cast<int>(::getpid()));
+      own_ns = n > 0 && std::string_view(link, static_cast<size_t>(n)) == std::string_view(me, static_cast<size_t>(end - me));
+    }
+    if (!own_ns || !node_file(f_loadavg, paths.proc("loadavg"), true)) return false;
+    auto sp = buf.rfind(' ');
+    if (sp == std::string::npos) return false;
+    auto last = parse_u64(trim(std::string_view(buf).substr(sp + 1)));
+    if (!last) return false;
+    bool same = started && *last == last_pid;
+    last_pid = *last;
+    return same;
+  }
+
   // Pids listed in procfs, ascending: getdents64 on the kept procfs fd, rewound each time.
   std::vector<int> list_pids() {
     std::vector<int> pids;
@@ -486,6 +516,19 @@ struct SampleReader::Impl {
     char name[48];
     bool via_stat = t.via_stat || t.fd < 0;
     bool ok;
+    if (t.fd >= 0 && !via_stat) {
+      // statm is one short line: a stack buffer, no allocation, no clearing of a large one.
+      char line[256];
+      ssize_t n = ::pread(t.fd, line, sizeof line - 1, 0);
+      if (n <= 0) return false;
+      uint64_t rss_pages = 0, text = 0;
+      if (!parse_statm(std::string_view(line, static_cast<size_t>(n)), rss_pages, text)) return false;
+      // A new program image has a new text size: its comm, cmdline and maybe uid are re-read.
+      if (text != t.text_pages && exec_seen && t.seen_at != sample_no) *exec_seen = true;
+      t.text_pages = text;
+      if (!p.kernel_thread) p.rss_bytes = rss_pages * static_cast<uint64_t>(snap.page_size);
+      return true;
+    }
     if (t.fd >= 0) {
       ok = pread_all(t.fd, buf, err, true);
     } else {
@@ -507,12 +550,6 @@ struct SampleReader::Impl {
         p.comm = std::move(st->comm);
         if (exec_seen) *exec_seen = true;
       }
-    } else {
-      uint64_t text = 0;
-      if (!parse_statm(buf, rss_pages, text)) return false;
-      // A new program image has a new text size: its comm, cmdline and maybe uid are re-read.
-      if (text != t.text_pages && exec_seen && t.seen_at != sample_no) *exec_seen = true;
-      t.text_pages = text;
     }
     if (!p.kernel_thread) p.rss_bytes = rss_pages * static_cast<uint64_t>(snap.page_size);
     return true;
@@ -534,18 +571,75 @@ struct SampleReader::Impl {
       if (t.fd == kAbsent) return false;  // gone
     }
     if (preader->read(pid, p) != ProcessReader::Outcome::kRead) {
-      drop(t.fd);
+      drop_proc(t);
       return false;
     }
     std::optional<uint64_t> rss = p.rss_bytes;
     if (t.fd >= 0 && !resample(p, t)) {
-      drop(t.fd);
+      drop_proc(t);
       return false;
     }
     p.rss_bytes = rss;  // status's VmRSS, read with the rest of status (the same count as statm's)
     t.seen_at = sample_no;
     t.fresh = true;
     return true;
+  }
+
+  // What a sample stores of a process, afresh: stat (state, ppid, threads, comm) and status (uid,
+  // RSS split, swap) through fds kept while it is stored. cmdline and cgroups change only with an
+  // exec or a move, which refresh() catches. Falls back to refresh() without fds.
+  void refresh_stored(Process& p, ProcTrack& t) {
+    if (t.fresh) return;
+    char name[48];
+    auto [end, ec] = std::to_chars(name, name + 16, p.pid);
+    if (t.stat_fd == kNoFd) {
+      std::memcpy(end, "/stat", 6);
+      t.stat_fd = keep_at(proc_fd, name);
+    }
+    if (t.status_fd == kNoFd) {
+      std::memcpy(end, "/status", 8);
+      t.status_fd = keep_at(proc_fd, name);
+    }
+    if (t.stat_fd < 0 || t.status_fd < 0) {
+      refresh(p, t);
+      return;
+    }
+    int err = 0;
+    if (!pread_all(t.stat_fd, buf, err, true) || buf.empty()) return;
+    auto st = parse_proc_stat(buf, "stat");
+    if (!st || st->start_time != p.start_time) return;  // the fds belong to an earlier holder of the pid
+    Process q = p;
+    q.ppid = st->ppid;
+    q.state = st->state;
+    q.comm = std::move(st->comm);
+    q.threads = st->num_threads;
+    q.kernel_thread = p.kernel_thread || (st->flags & 0x00200000u) != 0;  // PF_KTHREAD
+    if (!pread_all(t.status_fd, buf, err, true) || buf.empty()) return;
+    auto ss = parse_proc_status(buf, "status");
+    if (!ss) return;
+    // As ProcessReader::read: kernel threads have no memory fields; a zombie or exiting task holds 0.
+    q.uid = ss->uid;
+    if (ss->kthread) q.kernel_thread = true;
+    if (ss->threads) q.threads = *ss->threads;
+    if (!q.kernel_thread) {
+      bool no_mm = !ss->has_vm_size || q.state == 'Z' || q.state == 'X';
+      if (no_mm) {
+        q.rss_bytes = q.rss_anon_bytes = q.rss_file_bytes = q.rss_shmem_bytes = q.swap_bytes = 0;
+      } else {
+        q.rss_bytes = ss->vm_rss;
+        q.rss_anon_bytes = ss->rss_anon;
+        q.rss_file_bytes = ss->rss_file;
+        q.rss_shmem_bytes = ss->rss_shmem;
+        q.swap_bytes = ss->vm_swap;
+      }
+    }
+    bool execd = q.comm != p.comm;
+    p = std::move(q);
+    t.fresh = true;
+    if (execd) {
+      t.fresh = false;
+      refresh(p, t);  // a new program: its cmdline too
+    }
   }
 
   // Identity and status afresh (same process: same start time).
@@ -558,7 +652,12 @@ struct SampleReader::Impl {
   }
 
   void read_processes() {
-    std::vector<int> pids = list_pids();
+    std::vector<int> pids;
+    if (no_pid_allocated()) {
+      for (const auto& p : snap.processes) pids.push_back(p.pid);  // nothing new: the known ones
+    } else {
+      pids = list_pids();
+    }
     std::vector<Process> procs;
     std::vector<ProcTrack> tracks;
     procs.reserve(pids.size());
@@ -578,7 +677,7 @@ struct SampleReader::Impl {
     };
     while (a < snap.processes.size() || b < pids.size()) {
       if (b == pids.size() || (a < snap.processes.size() && snap.processes[a].pid < pids[b])) {
-        drop(ptrack[a].fd);
+        drop_proc(ptrack[a]);
         gone.insert(snap.processes[a].pid);
         ++a;
         continue;
@@ -603,7 +702,7 @@ struct SampleReader::Impl {
         tracks.push_back(t);
       } else {
         // Exited; the pid is listed again by a new process, or by this one's zombie being reaped.
-        drop(t.fd);
+        drop_proc(t);
         gone.insert(p.pid);
         see(pids[b]);
       }
@@ -706,7 +805,7 @@ Result<Snapshot*> SampleReader::read() { return impl_->read(); }
 
 void SampleReader::complete_processes(const std::vector<size_t>& indexes) {
   for (size_t i : indexes)
-    if (i < impl_->snap.processes.size()) impl_->refresh(impl_->snap.processes[i], impl_->ptrack[i]);
+    if (i < impl_->snap.processes.size()) impl_->refresh_stored(impl_->snap.processes[i], impl_->ptrack[i]);
 }
 
 void SampleReader::complete_cgroups(const std::vector<size_t>& indexes) {

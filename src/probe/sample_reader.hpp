@@ -13,7 +13,8 @@
 //     are read in full (swap limit, failcnt, memory.stat, memory.events, cgroup.procs) — the cgroups
 //     a regular sample stores and the analyses read;
 // and complete_processes / complete_cgroups read the rest for what a sample stores (the stored
-// processes' stat, status, cmdline and cgroup afresh; every cgroup in full for a full snapshot).
+// processes' stat and status afresh; every cgroup in full for a full snapshot). /proc is not listed
+// when /proc/loadavg's last pid is unchanged (no fork since the last listing; own pid namespace only).
 //
 // What is not re-read every sample, and when it is: a process's comm, cmdline, ppid, uid and cgroups
 // are re-read for the processes a sample stores (complete_processes), on the sample after first
@@ -59,8 +60,9 @@ class SampleReader {
   // Reads the node now. The Snapshot belongs to the reader and is updated in place by the next read();
   // processes by pid, cgroups by path, as read_snapshot. Fails only when meminfo cannot be read.
   Result<Snapshot*> read();
-  // Reads stat, status, cmdline and cgroup afresh for these processes (indexes into the snapshot's
-  // processes): RSS split, swap, state, threads, and identity as read_snapshot reads them.
+  // Reads stat and status afresh for these processes (indexes into the snapshot's processes) through
+  // fds kept while they are stored: RSS split, swap, state, threads, ppid, uid, comm as read_snapshot
+  // reads them; cmdline and cgroups too when comm changed (an exec).
   void complete_processes(const std::vector<size_t>& indexes);
   // Reads these cgroups in full (those read() already read in full are skipped).
   void complete_cgroups(const std::vector<size_t>& indexes);
