@@ -329,6 +329,9 @@ std::vector<int> ProcessReader::list_pids() const {
     ::close(dup_fd);
     return pids;
   }
+  // The dup shares the directory offset with proc_fd_: without the rewind a second listing
+  // would start at the end of the first and find nothing.
+  ::rewinddir(d);
   pids.reserve(1024);
   while (dirent* e = ::readdir(d)) {
     const char* n = e->d_name;

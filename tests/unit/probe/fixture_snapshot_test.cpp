@@ -373,3 +373,14 @@ TEST(Fixture, SurelyInKubepods) {
   EXPECT_FALSE(surely_in_kubepods("/system.slice/kubepods-notes.service"));
   EXPECT_FALSE(surely_in_kubepods("/mykubepods/x"));
 }
+
+TEST(ProcessReaderListing, ListsTheSamePidsEveryTime) {
+  // The listing reads a dup of the procfs fd, which shares its offset: a second call must rewind.
+  HostPaths p = fixture("v1-cgroupfs-docker");
+  ProcessReader r(p, false, SnapshotOptions{});
+  ASSERT_TRUE(r.ok());
+  auto first = r.list_pids();
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(r.list_pids(), first);
+  EXPECT_EQ(r.list_pids(), first);
+}
