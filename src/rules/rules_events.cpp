@@ -1,7 +1,9 @@
 // Recent kernel OOM kills and kubelet evictions (events/), with their owners.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "rules/rules.hpp"
 #include "rules/thresholds.hpp"
@@ -25,8 +27,15 @@ std::vector<Finding> recent_oom_kills(const DoctorInput& in) {
   std::vector<Finding> out;
   if (!in.events) return out;
   int64_t now = in.snap->time;
-  for (const auto& e : *in.events) {
-    if (e.kind != EventKind::kOomKill) continue;
+  // Newest first: the findings are capped, and on a node with many kills the latest matter most.
+  std::vector<const Event*> kills;
+  for (const auto& e : *in.events)
+    if (e.kind == EventKind::kOomKill) kills.push_back(&e);
+  std::stable_sort(kills.begin(), kills.end(), [](const Event* a, const Event* b) {
+    return a->time_us.value_or(INT64_MIN) > b->time_us.value_or(INT64_MIN);
+  });
+  for (const Event* kill : kills) {
+    const Event& e = *kill;
     if (e.time_us && now - *e.time_us / 1'000'000 > in.events_window_s) continue;
     const auto& o = e.oom;
     bool global = o.scope() == OomScope::kGlobal;

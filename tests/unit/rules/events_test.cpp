@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "rules/rules.hpp"
+#include "rules/thresholds.hpp"
 #include "synthetic.hpp"
 
 using namespace ms;
@@ -35,6 +36,24 @@ TEST(RecentOom, MemcgWarnsGlobalIsCriticalOldOnesAreIgnored) {
   EXPECT_EQ(f[0].severity, Severity::kCritical);
 }
 
+TEST(RecentOom, TheNewestKillsWhenThereAreMoreThanTheCap) {
+  // A node with many kills in the day (as in the kernel ring): the latest ones are the findings.
+  auto s = healthy_node();
+  std::vector<Event> ev(thresholds::kMaxEventFindings + 3);
+  for (size_t i = 0; i < ev.size(); ++i) {  // chronological, as the kernel log has them
+    ev[i].kind = EventKind::kOomKill;
+    ev[i].time_us = (s.time - 3600 + static_cast<int64_t>(i) * 60) * 1'000'000;
+    ev[i].oom.constraint = "CONSTRAINT_MEMCG";
+    ev[i].oom.task_memcg = "/kubepods/burstable/podabc/0123";
+    ev[i].oom.victim.pid = 100 + static_cast<int64_t>(i);
+    ev[i].oom.victim.comm = "python3";
+  }
+  auto in = input_for(s);
+  in.events = &ev;
+  auto f = rules::recent_oom_kills(in);
+  ASSERT_EQ(f.size(), thresholds::kMaxEventFindings);
+  for (size_t k = 0; k < f.size(); ++k) EXPECT_EQ(f[k].subject.pid, static_cast<int>(100 + ev.size() - 1 - k));
+}
 
 TEST(RecentEvictions, MemoryEvictionsOfTheLastDayGroupedByPod) {
   auto s = healthy_node();
