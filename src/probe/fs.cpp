@@ -16,14 +16,17 @@ namespace {
 // status, cmdline, <pid>/cgroup, memory.stat, memory.current), so a short read is the end and the
 // extra read() that would return 0 is skipped. Multi-record seq files (cgroup.procs, mountinfo)
 // may return short reads before the end, so they loop.
-bool slurp(int fd, std::string& buf, int& err, bool single_record = false) {
+// positional: pread from offset 0 (a kept fd re-read every sample) instead of read from wherever
+// the fd stands.
+bool read_loop(int fd, std::string& buf, int& err, bool single_record, bool positional) {
   buf.clear();
   size_t cap = buf.capacity() < 4096 ? 4096 : buf.capacity();
   buf.resize(cap);
   size_t len = 0;
   for (;;) {
     if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
+    ssize_t n = positional ? ::pread(fd, buf.data() + len, buf.size() - len, static_cast<off_t>(len))
+                           : ::read(fd, buf.data() + len, buf.size() - len);
     if (n < 0) {
       if (errno == EINTR) continue;
       err = errno;
@@ -37,28 +40,14 @@ bool slurp(int fd, std::string& buf, int& err, bool single_record = false) {
   buf.resize(len);
   return true;
 }
+
+bool slurp(int fd, std::string& buf, int& err, bool single_record = false) {
+  return read_loop(fd, buf, err, single_record, false);
+}
 }  // namespace
 
 bool pread_all(int fd, std::string& buf, int& err, bool single_record) {
-  buf.clear();
-  size_t cap = buf.capacity() < 4096 ? 4096 : buf.capacity();
-  buf.resize(cap);
-  size_t len = 0;
-  for (;;) {
-    if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t n = ::pread(fd, buf.data() + len, buf.size() - len, static_cast<off_t>(len));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      buf.clear();
-      return false;
-    }
-    if (n == 0) break;
-    len += static_cast<size_t>(n);
-    if (single_record && len < buf.size()) break;
-  }
-  buf.resize(len);
-  return true;
+  return read_loop(fd, buf, err, single_record, true);
 }
 
 Result<std::string> read_file(const std::string& path) {
