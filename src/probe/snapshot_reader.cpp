@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,9 +16,11 @@
 #include <thread>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
 
+#include "probe/close_batch.hpp"
 #include "probe/fs.hpp"
 #include "probe/parsers.hpp"
 #include "util/text.hpp"
@@ -61,6 +65,49 @@ uint32_t count_lines(std::string_view s) {
 }
 
 }  // namespace
+
+ReadBuf::ReadBuf() : data_(static_cast<char*>(std::malloc(16384))), cap_(data_ ? 16384 : 0) {}
+
+ReadBuf::~ReadBuf() { std::free(data_); }
+
+bool ReadBuf::read_at(int dirfd, const char* name, int& err, Mode mode, CloseBatch* batch) {
+  len_ = 0;
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err = errno;
+    return false;
+  }
+  bool ok = true;
+  for (;;) {
+    if (len_ == cap_) {
+      size_t cap = cap_ ? cap_ * 2 : 16384;
+      char* grown = static_cast<char*>(std::realloc(data_, cap));
+      if (!grown) {
+        err = ENOMEM;
+        ok = false;
+        break;
+      }
+      data_ = grown;
+      cap_ = cap;
+    }
+    size_t want = cap_ - len_;
+    ssize_t n = ::read(fd, data_ + len_, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      ok = false;
+      break;
+    }
+    if (n == 0) break;
+    len_ += static_cast<size_t>(n);
+    if (mode == Mode::kRecord && len_ < cap_) break;
+    if (mode == Mode::kSeqShortIsEnd && static_cast<size_t>(n) + 256 < std::min<size_t>(want, 4096)) break;
+  }
+  if (!ok) len_ = 0;
+  if (batch) batch->close(fd);
+  else ::close(fd);
+  return ok;
+}
 
 Result<std::vector<Mount>> read_mounts(const HostPaths& paths) {
   // PID 1's view is the host's mount namespace when we run with hostPID in a DaemonSet.
@@ -174,9 +221,19 @@ struct CgroupReadOpts {
   uint32_t index = 0;
   unsigned long* nlink = nullptr;  // the directory's link count (2 + subdirectories on cgroupfs)
   CloseBatch* batch = nullptr;     // where the files' fds go instead of close(2)
+  bool cgroupfs = false;           // the hierarchy is a cgroup filesystem (see ReadBuf::Mode::kSeqShortIsEnd)
 };
 
-Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2, std::string& buf,
+// A file's parser is given the file's full path only to name it in an error: parse with the short
+// name, and build the path (an allocation per file otherwise) only to parse again for the message.
+template <class Parse>
+auto parse_cg(Parse parse, std::string_view text, const std::string& dir, const char* file) {
+  auto r = parse(text, std::string_view(file));
+  if (!r) r = parse(text, join_rel(dir, file));
+  return r;
+}
+
+Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2, ReadBuf& buf,
                       std::vector<std::string>* warnings, const CgroupReadOpts& ro = {}) {
   Cgroup c;
   c.path = std::move(path);
@@ -190,13 +247,13 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     if (warnings) warnings->push_back(e.describe());
   };
   const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
-  if (read_record_at(fd, usage_file, buf, err, ro.batch)) {
-    if (auto v = parse_single_u64(buf, join_rel(dir, usage_file))) c.usage_bytes = *v;
+  if (buf.read_at(fd, usage_file, err, ReadBuf::Mode::kRecord, ro.batch)) {
+    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, usage_file)) c.usage_bytes = *v;
     else warn(v.error());
   }
   const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
-  if (read_record_at(fd, limit_file, buf, err, ro.batch)) {
-    if (auto v = parse_cgroup_limit(buf, join_rel(dir, limit_file))) {
+  if (buf.read_at(fd, limit_file, err, ReadBuf::Mode::kRecord, ro.batch)) {
+    if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, limit_file)) {
       c.limit_bytes = *v;
       c.limit_known = true;
     } else {
@@ -206,25 +263,26 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
   }
   const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-  if (ro.swap_limit && read_record_at(fd, swap_file, buf, err, ro.batch)) {
-    if (auto v = parse_cgroup_limit(buf, join_rel(dir, swap_file))) c.swap_limit_bytes = *v;
+  if (ro.swap_limit && buf.read_at(fd, swap_file, err, ReadBuf::Mode::kRecord, ro.batch)) {
+    if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, swap_file)) c.swap_limit_bytes = *v;
     else warn(v.error());
   }
-  if (!v2 && read_record_at(fd, "memory.failcnt", buf, err, ro.batch)) {
-    if (auto v = parse_single_u64(buf, join_rel(dir, "memory.failcnt"))) c.failcnt = *v;
+  if (!v2 && buf.read_at(fd, "memory.failcnt", err, ReadBuf::Mode::kRecord, ro.batch)) {
+    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, "memory.failcnt")) c.failcnt = *v;
     else warn(v.error());
   }
-  if (read_record_at(fd, "memory.stat", buf, err, ro.batch)) {
-    if (auto kv = parse_flat_keyed(buf, join_rel(dir, "memory.stat"))) c.stat = std::move(*kv);
+  if (buf.read_at(fd, "memory.stat", err, ReadBuf::Mode::kRecord, ro.batch)) {
+    if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.stat")) c.stat = std::move(*kv);
     else warn(kv.error());
   }
-  if (v2 && read_record_at(fd, "memory.events", buf, err, ro.batch)) {
-    if (auto kv = parse_flat_keyed(buf, join_rel(dir, "memory.events"))) c.events = std::move(*kv);
+  if (v2 && buf.read_at(fd, "memory.events", err, ReadBuf::Mode::kRecord, ro.batch)) {
+    if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.events")) c.events = std::move(*kv);
     else warn(kv.error());
   }
-  if (read_at(fd, "cgroup.procs", buf, err, ro.batch)) {
+  auto procs_mode = ro.cgroupfs ? ReadBuf::Mode::kSeqShortIsEnd : ReadBuf::Mode::kSeq;
+  if (buf.read_at(fd, "cgroup.procs", err, procs_mode, ro.batch)) {
     if (ro.placements) {
-      for_each_line(buf, [&](std::string_view line, int) {
+      for_each_line(buf.view(), [&](std::string_view line, int) {
         int pid = 0;
         auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
         if (ec == std::errc() && pid > 0) {
@@ -235,7 +293,7 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
         }
       });
     } else {
-      c.nr_procs = count_lines(buf);
+      c.nr_procs = count_lines(buf.view());
     }
     c.nr_procs_known = true;
   }
@@ -247,7 +305,7 @@ struct CgroupWalk {
   std::vector<Cgroup>& out;
   uint64_t& skipped;
   std::vector<std::string>* warnings;
-  std::string buf;
+  ReadBuf buf;
   CgroupReadOpts ro{};
   std::vector<char> dents = std::vector<char>(16384);  // one getdents64 buffer for the whole walk
 
@@ -266,6 +324,10 @@ struct CgroupWalk {
         if (name == "." || name == "..") continue;
         children.emplace_back(name);
       }
+      // kernfs fills the buffer until the next entry does not fit (fs/kernfs/dir.c): with room
+      // left for a longest name (NAME_MAX) it has listed everything; skips the getdents64 that
+      // returns 0. Other filesystems are read until 0.
+      if (ro.cgroupfs && static_cast<size_t>(n) + 512 < dents.size()) break;
     }
     return children;
   }
@@ -302,15 +364,13 @@ std::optional<Cgroup> read_cgroup(const std::string& root_dir, const std::string
   std::string dir = rel == "/" ? root_dir : HostPaths::join(root_dir, rel);
   DirFd fd = DirFd::open(dir);
   if (!fd.ok()) return std::nullopt;
-  std::string buf;
+  ReadBuf buf;
   return read_cgroup_at(fd.get(), rel, dir, v2, buf, warnings);
 }
 
 ProcessReader::ProcessReader(const HostPaths& paths, bool memory_on_v2, const SnapshotOptions& opts)
     : paths_(paths), memory_on_v2_(memory_on_v2), opts_(opts) {
   proc_fd_ = ::open(paths.procfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  buf_.reserve(8192);
-  link_.reserve(256);
 }
 
 ProcessReader::~ProcessReader() {
@@ -359,10 +419,11 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   int err = 0;
   p = Process{};
   p.pid = pid;
-  if (!read_record_at(proc_fd_, at("stat"), buf_, err, batch_)) return Outcome::kGone;
+  if (!buf_.read_at(proc_fd_, at("stat"), err, ReadBuf::Mode::kRecord, batch_)) return Outcome::kGone;
   if (buf_.empty()) return Outcome::kGone;  // the task was reaped between open and read
-  auto st = parse_proc_stat(buf_, where("stat"));
-  if (!st) return malformed(st.error());
+  // Parsed with a short name; the full path (an allocation) only for the message of a bad file.
+  auto st = parse_proc_stat(buf_.view(), "stat");
+  if (!st) return malformed(parse_proc_stat(buf_.view(), where("stat")).error());
   p.ppid = st->ppid;
   p.state = st->state;
   p.start_time = st->start_time;
@@ -370,9 +431,9 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   p.threads = st->num_threads;
   p.kernel_thread = (st->flags & kPfKthread) != 0;
 
-  if (read_record_at(proc_fd_, at("status"), buf_, err, batch_)) {
-    auto s = parse_proc_status(buf_, where("status"));
-    if (!s) return malformed(s.error());
+  if (buf_.read_at(proc_fd_, at("status"), err, ReadBuf::Mode::kRecord, batch_)) {
+    auto s = parse_proc_status(buf_.view(), "status");
+    if (!s) return malformed(parse_proc_status(buf_.view(), where("status")).error());
     p.uid = s->uid;
     if (s->kthread) p.kernel_thread = true;
     if (s->threads) p.threads = *s->threads;
@@ -393,24 +454,27 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   } else if (is_gone(err)) {
     return Outcome::kGone;
   }
-  if (read_record_at(proc_fd_, at("cmdline"), buf_, err, batch_)) p.cmdline = parse_cmdline(buf_);
+  if (buf_.read_at(proc_fd_, at("cmdline"), err, ReadBuf::Mode::kRecord, batch_)) p.cmdline = parse_cmdline(buf_.view());
   else if (is_gone(err)) return Outcome::kGone;
   if (!skip_cgroup_file_) {
     if (Outcome o = read_cgroup_file(at, p, warning); o != Outcome::kRead) return o;
   }
   if (opts_.links && !p.kernel_thread) {
     // EACCES (another user's process, without CAP_SYS_PTRACE) leaves them null.
-    if (read_link_at(proc_fd_, at("exe"), link_, err)) p.exe = link_;
-    if (read_link_at(proc_fd_, at("cwd"), link_, err)) p.cwd = link_;
+    char link[4096];
+    ssize_t n = ::readlinkat(proc_fd_, at("exe"), link, sizeof link);
+    if (n >= 0) p.exe.emplace(link, static_cast<size_t>(n));
+    n = ::readlinkat(proc_fd_, at("cwd"), link, sizeof link);
+    if (n >= 0) p.cwd.emplace(link, static_cast<size_t>(n));
   }
   if (opts_.pss && !p.kernel_thread && p.rss_bytes && *p.rss_bytes <= opts_.pss_max_rss_bytes) {
-    if (read_record_at(proc_fd_, at("smaps_rollup"), buf_, err)) {
-      auto r = parse_smaps_rollup(buf_, where("smaps_rollup"));
+    if (buf_.read_at(proc_fd_, at("smaps_rollup"), err)) {
+      auto r = parse_smaps_rollup(buf_.view(), "smaps_rollup");
       if (r) {
         p.pss_bytes = r->pss;
         p.uss_bytes = r->uss();
       } else if (!buf_.empty()) {
-        return malformed(r.error());
+        return malformed(parse_smaps_rollup(buf_.view(), where("smaps_rollup")).error());
       }
     }
   }
@@ -456,10 +520,10 @@ bool ProcessReader::keep_lines(const Process& p) const {
 
 ProcessReader::Outcome ProcessReader::read_cgroup_file(PidPath& at, Process& p, std::string* warning) {
   int err = 0;
-  if (read_record_at(proc_fd_, at("cgroup"), buf_, err, batch_)) {
-    auto cg = parse_proc_cgroup(buf_, paths_.proc(std::string(at.pid()) + "/cgroup"));
+  if (buf_.read_at(proc_fd_, at("cgroup"), err, ReadBuf::Mode::kRecord, batch_)) {
+    auto cg = parse_proc_cgroup(buf_.view(), "cgroup");
     if (!cg) {
-      if (warning) *warning = cg.error().describe();
+      if (warning) *warning = parse_proc_cgroup(buf_.view(), paths_.proc(std::string(at.pid()) + "/cgroup")).error().describe();
       return Outcome::kMalformed;
     }
     p.memory_cgroup = memory_cgroup_of(*cg, memory_on_v2_);
@@ -590,6 +654,10 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     CgroupWalk w{s.memory_on_v2, cgroups, cg_skipped, &cg_warnings, {}};
     w.ro.swap_limit = opts.swap_limits;
     w.ro.batch = cb;
+    // Fixture trees (--sysfs) live on ordinary filesystems: their reads end only at 0.
+    struct statfs fs{};
+    w.ro.cgroupfs = ::fstatfs(cg_root.get(), &fs) == 0 &&
+                    (fs.f_type == CGROUP_SUPER_MAGIC || fs.f_type == CGROUP2_SUPER_MAGIC);
     if (place) w.ro.placements = &placements;
     w.walk(cg_root.get(), s.memory_root_path, s.memory_root, 0);
   };
