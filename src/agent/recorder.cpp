@@ -230,6 +230,7 @@ struct Recorder::Impl {
       double cf = cpu_seconds();
       reader().complete_processes(sel.processes);
       reader().complete_cgroups(sel.cgroups);
+      reader().complete_node();
       c_full_read = cpu_seconds() - cf;
       v = views.compute(*snap);
     }

@@ -2,8 +2,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,6 +79,8 @@ struct ProcTrack {
   uint64_t seen_at = 0;   // sample of first sight
   int stat_fd = kNoFd, status_fd = kNoFd;  // kept once the process is stored
   bool fresh = false;     // identity and status read this sample
+  size_t cg_index = 0;    // its memory cgroup's index in the snapshot, valid while cg_gen matches
+  uint64_t cg_gen = 0;
 };
 
 struct CgTrack {
@@ -83,8 +89,16 @@ struct CgTrack {
       procs = kNoFd;
   bool detail_opened = false;
   nlink_t nlink = 0;
+  int wd = -1;  // inotify watch: subdirectories made or removed, the directory itself removed
   bool always_detail = false;
-  bool detailed = false;  // read in full this sample
+  bool detailed = false;  // memory.stat (and the rest of the detail) read this sample
+  bool usage_seen = false;
+  bool usage_changed = true;  // usage moved since the last sample (or is new): its processes' RSS is re-read
+  bool detail_valid = false;  // swap limit and counters hold a reading (cleared while not detailed)
+  uint32_t slot = 0;          // spreads the cadence of settings over samples
+  // The sample in which each part was last read.
+  uint64_t limit_at = 0, swap_at = 0, counters_at = 0, stat_at = 0, procs_at = 0;
+  std::optional<uint64_t> hier_limit, hier_memsw;  // v1 memory.stat's hierarchical limits, last read
 };
 
 }  // namespace
@@ -110,7 +124,15 @@ struct SampleReader::Impl {
   std::vector<char> dents;
   int own_ns = -1;  // procfs is our pid namespace's: -1 unknown
   int f_loadavg = kNoFd;
-  uint64_t last_pid = 0;
+  uint64_t last_pid = 0, tasks = 0;  // /proc/loadavg at the last sample
+  bool counter_ok = false;           // ... and they were read and speak for this procfs
+  uint64_t cg_gen = 1;               // bumped whenever snap.cgroups gains or loses an entry
+  uint64_t slab_at = 0;
+  bool mounts_pollable = false;      // procfs mountinfo: poll() says when the mount table changed
+  int ino_fd = kNoFd;                // inotify on every cgroup directory (see watch())
+  std::unordered_map<int, std::string> wd_path;
+  std::string nbuf;                  // node files (slabinfo, mountinfo are large): apart from buf,
+                                     // whose capacity every read clears
 
   Impl(HostPaths p, SampleReaderOptions o) : paths(std::move(p)), opts(std::move(o)) {
     so.links = false;
@@ -129,11 +151,13 @@ struct SampleReader::Impl {
     }
     budget = std::min(budget, opts.max_kept_fds);
     buf.reserve(8192);
+    nbuf.reserve(8192);
   }
 
   ~Impl() {
     for (auto& t : ptrack) drop_proc(t);
     for (auto& t : ctrack) close_cgroup(t);
+    if (ino_fd >= 0) ::close(ino_fd);
     for (int* f : {&f_meminfo, &f_vmstat, &f_psi, &f_slab, &f_mountinfo, &f_loadavg, &proc_fd}) drop(*f);
   }
 
@@ -159,10 +183,15 @@ struct SampleReader::Impl {
     drop(t.status_fd);
   }
   void close_cgroup(CgTrack& t) {
+    if (t.wd >= 0) {
+      ::inotify_rm_watch(ino_fd, t.wd);  // fails harmlessly when the kernel already removed it
+      wd_path.erase(t.wd);
+      t.wd = -1;
+    }
     for (int* f : {&t.usage, &t.limit, &t.swap, &t.failcnt, &t.stat, &t.events, &t.procs, &t.dirfd}) drop(*f);
   }
 
-  // A node file through a kept fd (opened on first use). False when unreadable.
+  // A node file through a kept fd (opened on first use), into nbuf. False when unreadable.
   bool node_file(int& fd, const std::string& path, bool record) {
     int err = 0;
     if (fd == kNoFd) {
@@ -174,11 +203,11 @@ struct SampleReader::Impl {
       if (fd == kNoFd) {
         auto t = read_file(path);
         if (!t) return false;
-        buf = std::move(*t);
+        nbuf = std::move(*t);
         return true;
       }
     }
-    return pread_all(fd, buf, err, record);
+    return pread_all(fd, nbuf, err, record);
   }
 
   // ---- cgroups ----
@@ -217,10 +246,11 @@ struct SampleReader::Impl {
     if (v2) t.procs = keep_at(t.dirfd, "cgroup.procs");
   }
 
-  // Usage and limit. False when the cgroup is gone.
-  bool read_hot(Cgroup& c, CgTrack& t) {
+  // Usage. False when the cgroup is gone.
+  bool read_usage(Cgroup& c, CgTrack& t) {
     int err = 0;
     const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
+    std::optional<uint64_t> before = c.usage_bytes;
     if (cg_read(t, t.usage, usage_file, true, err)) {
       if (auto v = parse_single_u64(buf, usage_file)) c.usage_bytes = *v;
       else c.usage_bytes.reset();
@@ -229,6 +259,15 @@ struct SampleReader::Impl {
       c.usage_bytes.reset();
     }
     c.usage_from_meminfo = false;
+    t.usage_changed = !t.usage_seen || before != c.usage_bytes;
+    t.usage_seen = true;
+    return true;
+  }
+
+  // The limit. False when the cgroup is gone.
+  bool read_limit(Cgroup& c, CgTrack& t) {
+    int err = 0;
+    t.limit_at = sample_no;
     const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
     c.limit_bytes.reset();
     c.limit_known = false;
@@ -245,30 +284,97 @@ struct SampleReader::Impl {
     return true;
   }
 
-  void read_detail(Cgroup& c, CgTrack& t) {
-    open_detail(t);
+  void read_swap_limit(Cgroup& c, CgTrack& t) {
     int err = 0;
+    t.swap_at = sample_no;
     c.swap_limit_bytes.reset();
     const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
     if (cg_read(t, t.swap, swap_file, true, err))
       if (auto v = parse_cgroup_limit(buf, swap_file)) c.swap_limit_bytes = *v;
+  }
+
+  // v1 failcnt, v2 memory.events: counters.
+  void read_counters(Cgroup& c, CgTrack& t) {
+    int err = 0;
+    t.counters_at = sample_no;
     c.failcnt.reset();
     if (!v2 && cg_read(t, t.failcnt, "memory.failcnt", true, err))
       if (auto v = parse_single_u64(buf, "memory.failcnt")) c.failcnt = *v;
-    c.stat.items.clear();
-    if (cg_read(t, t.stat, "memory.stat", true, err))
-      if (auto kv = parse_flat_keyed(buf, "memory.stat")) c.stat = std::move(*kv);
     c.events.items.clear();
     if (v2 && cg_read(t, t.events, "memory.events", true, err))
       if (auto kv = parse_flat_keyed(buf, "memory.events")) c.events = std::move(*kv);
+  }
+
+  // memory.stat. True when v1's hierarchical limits in it moved since the last reading (a limit
+  // here or above changed: the limits are read again at once).
+  bool read_stat(Cgroup& c, CgTrack& t) {
+    int err = 0;
+    t.stat_at = sample_no;
+    c.stat.items.clear();
+    if (cg_read(t, t.stat, "memory.stat", true, err))
+      if (auto kv = parse_flat_keyed(buf, "memory.stat")) c.stat = std::move(*kv);
+    if (v2) return false;
+    auto h = c.stat.get("hierarchical_memory_limit"), hs = c.stat.get("hierarchical_memsw_limit");
+    bool moved = h != t.hier_limit || hs != t.hier_memsw;
+    t.hier_limit = h;
+    t.hier_memsw = hs;
+    return moved;
+  }
+
+  void read_procs(Cgroup& c, CgTrack& t) {
+    int err = 0;
+    t.procs_at = sample_no;
     c.nr_procs = 0;
     c.nr_procs_known = false;
     if (cg_read(t, t.procs, "cgroup.procs", false, err)) {
       c.nr_procs = count_lines(buf);
       c.nr_procs_known = true;
     }
-    t.detailed = true;
   }
+
+  // Everything not yet read this sample (a full snapshot, or tests).
+  void read_detail(Cgroup& c, CgTrack& t) {
+    open_detail(t);
+    if (t.stat_at != sample_no) read_stat(c, t);
+    if (t.limit_at != sample_no) read_limit(c, t);
+    if (t.swap_at != sample_no) read_swap_limit(c, t);
+    if (t.counters_at != sample_no) read_counters(c, t);
+    if (t.procs_at != sample_no) read_procs(c, t);
+    t.detailed = true;
+    t.detail_valid = true;
+  }
+
+  bool settings_due(const CgTrack& t) const {
+    uint32_t k = opts.settings_refresh_samples;
+    return k <= 1 || (t.slot + sample_no) % k == 0;
+  }
+
+  bool near_limit(const Cgroup& c) const {
+    if (!c.limit_bytes || !c.usage_bytes) return false;
+    return *c.usage_bytes >= *c.limit_bytes - *c.limit_bytes / 10;
+  }
+
+  // A regular sample's reading of one cgroup after its usage: memory.stat for the detailed ones,
+  // limits and counters on their cadence or at a sign of change (see the header).
+  void read_regular(Cgroup& c, CgTrack& t) {
+    bool due = settings_due(t);
+    if (!wants_detail(c, t)) {
+      if (due && t.limit_at != sample_no) read_limit(c, t);
+      clear_detail(c, t);
+      return;
+    }
+    open_detail(t);
+    bool moved = read_stat(c, t);
+    if ((due || moved) && t.limit_at != sample_no) read_limit(c, t);
+    if (due || moved || !t.detail_valid) read_swap_limit(c, t);
+    if (due || !t.detail_valid || near_limit(c)) read_counters(c, t);
+    // Counted from the process list after the processes are read, or read here.
+    if (!count_procs_from_list()) read_procs(c, t);
+    t.detailed = true;
+    t.detail_valid = true;
+  }
+
+  bool count_procs_from_list() const { return opts.nr_procs_from_processes && !detail_all; }
 
   void clear_detail(Cgroup& c, CgTrack& t) {
     c.swap_limit_bytes.reset();
@@ -278,6 +384,7 @@ struct SampleReader::Impl {
     c.nr_procs = 0;
     c.nr_procs_known = false;
     t.detailed = false;
+    t.detail_valid = false;
   }
 
   bool wants_detail(const Cgroup& c, const CgTrack& t) const {
@@ -333,9 +440,11 @@ struct SampleReader::Impl {
     c.path = path;
     c.inode = st.st_ino;
     t.nlink = st.st_nlink;
+    watch(t, path);  // before its children are listed: one made in between is still seen
     t.always_detail = opts.always_detail && opts.always_detail(path);
+    t.slot = static_cast<uint32_t>(st.st_ino);
     open_hot(t);
-    if (!read_hot(c, t)) {
+    if (!read_usage(c, t) || !read_limit(c, t)) {
       close_cgroup(t);
       return;
     }
@@ -351,22 +460,91 @@ struct SampleReader::Impl {
     for (const auto& k : kids) add_subtree(fd, k, join_rel(path, k), join_rel(d, k), added, depth + 1);
   }
 
+  // A cgroup directory is watched (one inotify watch, no fd) so that a sample need not stat every
+  // directory to find new or removed cgroups: mkdir and rmdir, on cgroupfs as on any filesystem, go
+  // through the VFS, which reports them. Without a watch (no inotify, watches exhausted, or
+  // opts.watch_cgroups off) a cgroup's directory is stat'ed every sample, as is every directory
+  // after the event queue overflowed.
+  void watch(CgTrack& t, const std::string& path) {
+    if (!opts.watch_cgroups) return;
+    if (ino_fd == kNoFd) {
+      ino_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+      if (ino_fd < 0) ino_fd = kAbsent;
+    }
+    if (ino_fd < 0) return;
+    int wd = ::inotify_add_watch(ino_fd, t.dir.c_str(),
+                                 IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
+                                     IN_ONLYDIR | IN_DONT_FOLLOW);
+    if (wd < 0) return;
+    t.wd = wd;
+    wd_path[wd] = path;
+  }
+
+  struct CgroupChanges {
+    bool all = false;                      // check every cgroup (queue overflow, no inotify)
+    std::unordered_set<std::string> check;  // may be gone or replaced
+    std::unordered_set<std::string> relist; // may have new children
+  };
+
+  CgroupChanges drain_cgroup_events() {
+    CgroupChanges ch;
+    if (ino_fd < 0) {
+      ch.all = true;
+      return ch;
+    }
+    alignas(inotify_event) char ev[16384];
+    for (;;) {
+      ssize_t n = ::read(ino_fd, ev, sizeof ev);
+      if (n <= 0) break;  // EAGAIN: drained
+      for (ssize_t off = 0; off < n;) {
+        inotify_event e{};
+        std::memcpy(&e, ev + off, sizeof e);
+        const char* name = ev + off + sizeof(inotify_event);
+        off += static_cast<ssize_t>(sizeof(inotify_event) + e.len);
+        if (e.mask & IN_Q_OVERFLOW) {
+          ch.all = true;
+          continue;
+        }
+        auto it = wd_path.find(e.wd);
+        if (it == wd_path.end()) continue;
+        if (e.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) ch.check.insert(it->second);
+        if (!(e.mask & IN_ISDIR)) continue;
+        if (e.mask & (IN_CREATE | IN_MOVED_TO)) ch.relist.insert(it->second);
+        if ((e.mask & (IN_DELETE | IN_MOVED_FROM)) && e.len > 0) {
+          ch.check.insert(join_rel(it->second, std::string_view(name, ::strnlen(name, e.len))));
+          ch.relist.insert(it->second);
+        }
+      }
+    }
+    return ch;
+  }
+
   void read_cgroups() {
     std::vector<std::pair<Cgroup, CgTrack>> added;
     if (!started) {
       if (!snap.memory_root.empty()) add_subtree(kNoFd, "", snap.memory_root_path, snap.memory_root, added, 0);
     } else {
-      std::unordered_set<std::string> relist;  // paths whose children may have changed
+      CgroupChanges ch = drain_cgroup_events();
+      std::unordered_set<std::string> relist = std::move(ch.relist);  // paths whose children may have changed
       std::vector<bool> gone(snap.cgroups.size(), false);
       for (size_t i = 0; i < snap.cgroups.size(); ++i) {
         Cgroup& c = snap.cgroups[i];
         CgTrack& t = ctrack[i];
+        if (!ch.all && t.wd >= 0 && !ch.check.count(c.path)) {
+          // Watched and not named by an event: there and unchanged (kernfs also fails the read of a
+          // removed cgroup with ENODEV).
+          if (!read_usage(c, t)) {
+            gone[i] = true;
+            relist.insert(parent_of(c.path));
+          }
+          continue;
+        }
         // Gone: its directory was removed (no links left on a plain filesystem; kernfs fails the reads
         // with ENODEV), or, read by path, another directory took its place.
         struct stat st{};
         bool alive = (t.dirfd >= 0 ? ::fstat(t.dirfd, &st) : ::stat(t.dir.c_str(), &st)) == 0 && st.st_nlink > 0 &&
                      st.st_ino == c.inode;
-        if (!alive || !read_hot(c, t)) {
+        if (!alive || !read_usage(c, t)) {
           gone[i] = true;
           // A removed cgroup and a new sibling leave the parent's link count as it was.
           relist.insert(parent_of(c.path));
@@ -391,6 +569,7 @@ struct SampleReader::Impl {
         }
         snap.cgroups.resize(k);
         ctrack.resize(k);
+        ++cg_gen;
       }
       for (const auto& p : relist) {
         size_t i = find(p);
@@ -437,11 +616,9 @@ struct SampleReader::Impl {
       ts.resize(k);
       snap.cgroups = std::move(cs);
       ctrack = std::move(ts);
+      ++cg_gen;
     }
-    for (size_t i = 0; i < snap.cgroups.size(); ++i) {
-      if (wants_detail(snap.cgroups[i], ctrack[i])) read_detail(snap.cgroups[i], ctrack[i]);
-      else clear_detail(snap.cgroups[i], ctrack[i]);
-    }
+    for (size_t i = 0; i < snap.cgroups.size(); ++i) read_regular(snap.cgroups[i], ctrack[i]);
     // cgroup v2 has no memory.current at the root; like runc (and read_snapshot), MemTotal - MemFree.
     if (!snap.cgroups.empty() && snap.memory_on_v2 && snap.cgroups[0].path == "/" && !snap.cgroups[0].usage_bytes) {
       auto total = snap.meminfo.get("MemTotal"), free = snap.meminfo.get("MemFree");
@@ -466,10 +643,9 @@ struct SampleReader::Impl {
 
   // ---- processes ----
 
-  // True when no pid was allocated since the last listing: /proc/loadavg's last field is the last
-  // pid handed out in our pid namespace (a fork or a thread bumps it), so an unchanged value means
-  // /proc has no new entry. Only when procfs is our namespace's (its "self" is us).
-  bool no_pid_allocated() {
+  bool counter_trusted() {
+    using PC = SampleReaderOptions::PidCounter;
+    if (opts.pid_counter != PC::kDetect) return opts.pid_counter == PC::kTrusted;
     if (own_ns < 0) {
       char link[32];
       ssize_t n = ::readlinkat(proc_fd, "self", link, sizeof link);
@@ -477,14 +653,46 @@ struct SampleReader::Impl {
       auto [end, ec] = std::to_chars(me, me + sizeof me, static_cast<int>(::getpid()));
       own_ns = n > 0 && std::string_view(link, static_cast<size_t>(n)) == std::string_view(me, static_cast<size_t>(end - me));
     }
-    if (!own_ns || !node_file(f_loadavg, paths.proc("loadavg"), true)) return false;
-    auto sp = buf.rfind(' ');
-    if (sp == std::string::npos) return false;
-    auto last = parse_u64(trim(std::string_view(buf).substr(sp + 1)));
-    if (!last) return false;
-    bool same = started && *last == last_pid;
-    last_pid = *last;
-    return same;
+    return own_ns == 1;
+  }
+
+  // /proc/loadavg's last two fields: "running/tasks last_pid". The last pid is the last one handed
+  // out in our pid namespace (a fork or a thread bumps it); tasks counts every task until it is
+  // reaped. Both unchanged: no task was born and none reaped since, so /proc lists what it listed.
+  bool read_pid_counter(uint64_t& last, uint64_t& ntasks) {
+    if (!node_file(f_loadavg, paths.proc("loadavg"), true)) return false;
+    std::string_view line = trim(nbuf);
+    auto sp = line.rfind(' ');
+    if (sp == std::string_view::npos) return false;
+    auto l = parse_u64(line.substr(sp + 1));
+    std::string_view head = line.substr(0, sp);
+    auto sp2 = head.rfind(' ');
+    if (!l || sp2 == std::string_view::npos) return false;
+    std::string_view rt = head.substr(sp2 + 1);
+    auto slash = rt.find('/');
+    if (slash == std::string_view::npos) return false;
+    auto t = parse_u64(rt.substr(slash + 1));
+    if (!t) return false;
+    last = *l;
+    ntasks = *t;
+    return true;
+  }
+
+  // The memory cgroup of a process: its index in snap.cgroups, SIZE_MAX when not known.
+  size_t cg_of(const Process& p, ProcTrack& t) {
+    if (t.cg_gen == cg_gen) return t.cg_index;
+    t.cg_index = p.memory_cgroup ? find(*p.memory_cgroup) : SIZE_MAX;
+    t.cg_gen = cg_gen;
+    return t.cg_index;
+  }
+
+  // RSS due this sample without a liveness reason: see the header.
+  bool rss_due(const Process& p, ProcTrack& t) {
+    if (p.kernel_thread) return false;
+    uint32_t k = opts.rss_refresh_samples;
+    if (k <= 1 || (static_cast<uint64_t>(p.pid) + sample_no) % k == 0) return true;
+    size_t ci = cg_of(p, t);
+    return ci == SIZE_MAX || ctrack[ci].usage_changed;
   }
 
   // Pids listed in procfs, ascending: getdents64 on the kept procfs fd, rewound each time.
@@ -652,12 +860,38 @@ struct SampleReader::Impl {
   }
 
   void read_processes() {
+    // Whether /proc must be listed, and which known processes must be read to know they still are
+    // the process we know (see the header).
+    bool trusted = counter_trusted();
+    uint64_t now_last = 0, now_tasks = 0;
+    if (trusted && !read_pid_counter(now_last, now_tasks)) trusted = false;
+    bool prev_ok = counter_ok && started;
+    bool unchanged = trusted && prev_ok && now_last == last_pid && now_tasks == tasks;
+    uint64_t prev_last = last_pid;
+    last_pid = now_last;
+    tasks = now_tasks;
+    counter_ok = trusted;
+
     std::vector<int> pids;
-    if (no_pid_allocated()) {
-      for (const auto& p : snap.processes) pids.push_back(p.pid);  // nothing new: the known ones
+    if (unchanged) {
+      pids.reserve(snap.processes.size());
+      for (const auto& p : snap.processes) pids.push_back(p.pid);
     } else {
       pids = list_pids();
+      // The pids handed out since the last sample lie (cyclically) after the last pid then, up to
+      // the last pid now, read again after the listing so that it covers every pid listed. Those a
+      // known process held may belong to a new one: they are read (a gone process's kept fd reads
+      // nothing). Pids are handed out in turn, so the others are still the processes we know (a
+      // whole turn of pid_max between two samples is caught by the RSS cadence's reads).
+      uint64_t after = 0, ignored = 0;
+      if (trusted && read_pid_counter(after, ignored)) now_last = after;
     }
+    bool wrapped = now_last < prev_last;
+    auto maybe_reused = [&](int pid) {
+      if (!trusted || !prev_ok) return true;
+      auto u = static_cast<uint64_t>(pid);
+      return wrapped ? (u > prev_last || u <= now_last) : (u > prev_last && u <= now_last);
+    };
     std::vector<Process> procs;
     std::vector<ProcTrack> tracks;
     procs.reserve(pids.size());
@@ -689,15 +923,18 @@ struct SampleReader::Impl {
       Process& p = snap.processes[a];
       ProcTrack& t = ptrack[a];
       t.fresh = false;
+      if (!p.kernel_thread) {  // status's split of RSS is for the sample that read status
+        p.rss_anon_bytes.reset();
+        p.rss_file_bytes.reset();
+        p.rss_shmem_bytes.reset();
+        p.swap_bytes.reset();
+      }
       bool exec_seen = false;
-      if (resample(p, t, &exec_seen)) {
-        if (!p.kernel_thread) {
-          p.rss_anon_bytes.reset();
-          p.rss_file_bytes.reset();
-          p.rss_shmem_bytes.reset();
-          p.swap_bytes.reset();
-        }
-        if (exec_seen || t.seen_at + 1 == sample_no) refresh_now.push_back(procs.size());
+      bool read = maybe_reused(p.pid) || rss_due(p, t);
+      if (!read || resample(p, t, &exec_seen)) {
+        // A process born since the last sample (not one found at start-up) may have been moved into its
+        // scope right after its fork.
+        if (exec_seen || (t.seen_at > 1 && t.seen_at + 1 == sample_no)) refresh_now.push_back(procs.size());
         procs.push_back(std::move(p));
         tracks.push_back(t);
       } else {
@@ -728,6 +965,39 @@ struct SampleReader::Impl {
     }
   }
 
+  // nr_procs of the detailed cgroups that did not read cgroup.procs: from the process list.
+  void count_procs() {
+    if (!count_procs_from_list()) return;
+    std::vector<uint32_t> n(snap.cgroups.size(), 0);
+    for (size_t i = 0; i < snap.processes.size(); ++i) {
+      size_t ci = cg_of(snap.processes[i], ptrack[i]);
+      if (ci < n.size()) ++n[ci];
+    }
+    for (size_t i = 0; i < snap.cgroups.size(); ++i) {
+      if (!ctrack[i].detailed || ctrack[i].procs_at == sample_no) continue;
+      snap.cgroups[i].nr_procs = n[i];
+      snap.cgroups[i].nr_procs_known = true;
+    }
+  }
+
+  void read_slab() {
+    slab_at = sample_no;
+    snap.slab.clear();
+    snap.slab_readable = false;
+    if (node_file(f_slab, paths.proc("slabinfo"), false))
+      if (auto slab = parse_slabinfo(nbuf, paths.proc("slabinfo"))) {
+        snap.slab = std::move(*slab);
+        snap.slab_readable = true;
+      }
+  }
+
+  // True when mountinfo must be read: always from a plain file, on a change from procfs.
+  bool mounts_due() {
+    if (!started || !mounts_pollable || f_mountinfo < 0) return true;
+    pollfd pfd{f_mountinfo, POLLPRI, 0};
+    return ::poll(&pfd, 1, 0) != 0;  // POLLPRI|POLLERR once per change; an error: read
+  }
+
   // ---- node ----
 
   Result<Snapshot*> read() {
@@ -748,24 +1018,18 @@ struct SampleReader::Impl {
       ++kept;
     }
     if (!node_file(f_meminfo, paths.proc("meminfo"), true)) return fail(Error::from_errno(paths.proc("meminfo"), ENOENT));
-    auto mi = parse_meminfo(buf, paths.proc("meminfo"));
+    auto mi = parse_meminfo(nbuf, paths.proc("meminfo"));
     if (!mi) return fail(mi.error());
     snap.meminfo = std::move(*mi);
     snap.vmstat.items.clear();
     if (node_file(f_vmstat, paths.proc("vmstat"), false))
-      if (auto kv = parse_flat_keyed(buf, paths.proc("vmstat"))) snap.vmstat = std::move(*kv);
+      if (auto kv = parse_flat_keyed(nbuf, paths.proc("vmstat"))) snap.vmstat = std::move(*kv);
     snap.psi.reset();
     if (node_file(f_psi, paths.proc("pressure/memory"), false))
-      if (auto psi = parse_psi(buf, paths.proc("pressure/memory"))) snap.psi = *psi;
-    if (opts.slab) {
-      snap.slab.clear();
-      snap.slab_readable = false;
-      if (node_file(f_slab, paths.proc("slabinfo"), false))
-        if (auto slab = parse_slabinfo(buf, paths.proc("slabinfo"))) {
-          snap.slab = std::move(*slab);
-          snap.slab_readable = true;
-        }
-    }
+      if (auto psi = parse_psi(nbuf, paths.proc("pressure/memory"))) snap.psi = *psi;
+    // Between readings the last one stands (meminfo's Slab totals are every sample's).
+    if (opts.slab && (opts.slab_refresh_samples <= 1 || slab_at == 0 || sample_no - slab_at >= opts.slab_refresh_samples))
+      read_slab();
     if (!started) {
       // PID 1's view is the host's mount namespace when we run with hostPID (as read_mounts).
       mountinfo_path = paths.proc("1/mountinfo");
@@ -774,10 +1038,14 @@ struct SampleReader::Impl {
         mountinfo_path = paths.proc("self/mountinfo");
       }
     }
-    snap.mounts.clear();
-    if (node_file(f_mountinfo, mountinfo_path, false))
-      if (auto m = parse_mountinfo(buf, mountinfo_path)) snap.mounts = std::move(*m);
+    if (mounts_due()) {
+      snap.mounts.clear();
+      if (node_file(f_mountinfo, mountinfo_path, false))
+        if (auto m = parse_mountinfo(nbuf, mountinfo_path)) snap.mounts = std::move(*m);
+    }
     if (!started) {
+      struct statfs sf{};
+      mounts_pollable = f_mountinfo >= 0 && ::fstatfs(f_mountinfo, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
       CgroupLayout layout = detect_cgroup_layout(snap.mounts, paths);
       snap.cgroup_version = layout.version;
       snap.memory_on_v2 = layout.memory_on_v2;
@@ -791,6 +1059,7 @@ struct SampleReader::Impl {
     }
     read_cgroups();
     read_processes();
+    count_procs();
     started = true;
     return &snap;
   }
@@ -810,8 +1079,11 @@ void SampleReader::complete_processes(const std::vector<size_t>& indexes) {
 
 void SampleReader::complete_cgroups(const std::vector<size_t>& indexes) {
   for (size_t i : indexes)
-    if (i < impl_->snap.cgroups.size() && !impl_->ctrack[i].detailed)
-      impl_->read_detail(impl_->snap.cgroups[i], impl_->ctrack[i]);
+    if (i < impl_->snap.cgroups.size()) impl_->read_detail(impl_->snap.cgroups[i], impl_->ctrack[i]);
+}
+
+void SampleReader::complete_node() {
+  if (impl_->opts.slab && impl_->slab_at != impl_->sample_no) impl_->read_slab();
 }
 
 size_t SampleReader::kept_fds() const { return impl_->kept; }

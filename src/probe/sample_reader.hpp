@@ -1,26 +1,45 @@
 #pragma once
 // The recorder's reader: the same Snapshot as read_snapshot, read again every sample at a fraction
 // of the cost. It keeps an fd per known process and per known memory cgroup's hot files across
-// samples and re-reads them with pread (no open/close, no path lookup), and reads each process's
-// identity (stat, status, cmdline, cgroup) once, at first sight.
+// samples and re-reads them with pread (no open/close, no path lookup), reads each process's
+// identity (stat, status, cmdline, cgroup) once, at first sight, and re-reads what a cheaper signal
+// says did not change only on a cadence.
 //
 // Every sample:
-//   - /proc is listed (new pids); each known process's statm is re-read through its kept fd: RSS, and
-//     liveness (an fd of a process that exited reads nothing, even if its pid was reused);
-//   - each known cgroup's usage and limit are re-read through kept fds; a cgroup whose directory link
-//     count changed is listed again (new children), a removed one fails its reads;
-//   - the root, kubepods(.slice) and pod cgroups, and every cgroup at or above detail_floor_bytes,
-//     are read in full (swap limit, failcnt, memory.stat, memory.events, cgroup.procs) — the cgroups
-//     a regular sample stores and the analyses read;
-// and complete_processes / complete_cgroups read the rest for what a sample stores (the stored
-// processes' stat and status afresh; every cgroup in full for a full snapshot). /proc is not listed
-// when /proc/loadavg's last pid is unchanged (no fork since the last listing; own pid namespace only).
+//   - each known cgroup's usage (memory.usage_in_bytes / memory.current); a cgroup whose directory
+//     link count changed is listed again (new children), a removed one fails its reads;
+//   - memory.stat (and v2 memory.events) of the root, kubepods(.slice) and pod cgroups and of every
+//     cgroup at or above detail_floor_bytes: the cgroups a regular sample stores;
+//   - which processes exist. Where procfs is our own pid namespace's, /proc/loadavg tells: its last
+//     pid (bumped by every fork or thread) and its task count both unchanged mean no task was born
+//     or reaped, so /proc is not listed. Otherwise /proc is listed; a known pid that the pid
+//     allocator may have handed out again since the last sample (the pids it allocated lie between
+//     the last pid then and now) is re-read through its kept fd, which reads nothing once its process
+//     is gone. Procfs of another namespace: every known process is re-read each sample, as liveness.
+//   - a process's statm (RSS; an exec shows as a new text size) when its memory cgroup's usage moved
+//     since the last sample, or when its cgroup is not known. A process's resident pages are charged
+//     to a cgroup when they are faulted in, so RSS that grows or shrinks moves that usage; what does
+//     not is mapping pages another cgroup already paid for (shared files, shm). So every process is
+//     also re-read every rss_refresh_samples samples, spread over the samples by pid. Kernel threads
+//     have no RSS and are not read.
+// On a cadence (every N samples, spread by cgroup; at first sight; and at once on a sign of change):
+//   - limits (memory.limit_in_bytes, memsw; memory.max, swap.max): v1's memory.stat carries the
+//     hierarchical limits, and a change there re-reads them at once;
+//   - counters (v1 failcnt, v2 memory.events): every sample while usage is within 10% of the limit
+//     (the only time they can move), on the cadence otherwise; a counter read late loses no count;
+//   - /proc/slabinfo (slab_refresh_samples; meminfo's Slab totals are read every sample);
+//   - /proc/1/mountinfo only when poll() says the mount table changed (procfs); every sample otherwise.
+// A regular sample counts a cgroup's processes (nr_procs) from the process list (each process's
+// memory cgroup), not cgroup.procs (the kernel builds a pid list for every read on v1).
+// complete_processes / complete_cgroups / complete_node read the rest afresh, for what a sample
+// stores: the stored processes' stat and status; every cgroup in full, with cgroup.procs, and
+// slabinfo, for a full snapshot.
 //
 // What is not re-read every sample, and when it is: a process's comm, cmdline, ppid, uid and cgroups
 // are re-read for the processes a sample stores (complete_processes), on the sample after first
 // sight (systemd moves a new session's process into its scope right after fork), when statm's text
 // size changes (exec), when its parent exits (reparenting), and for every process in turn
-// (identity_refresh_per_sample per sample). Mounts come from mountinfo every sample (no statvfs).
+// (identity_refresh_per_sample per sample).
 //
 // Fds are O_CLOEXEC and bounded by RLIMIT_NOFILE (the soft limit is raised to the hard one): at most
 // limit - fd_reserve are kept; processes and cgroups beyond are read by open/read/close each sample
@@ -48,6 +67,16 @@ struct SampleReaderOptions {
   size_t fd_reserve = 256;  // fds left to everything else (SQLite, HTTP clients, kmsg, logs)
   size_t identity_refresh_per_sample = 16;
   size_t max_kept_fds = SIZE_MAX;  // tests: force the open/read/close fallback
+  // Cadences, in samples (1 = every sample, read_snapshot's exactness): see the top of this file.
+  uint32_t rss_refresh_samples = 6;
+  uint32_t settings_refresh_samples = 6;
+  uint32_t slab_refresh_samples = 6;
+  bool nr_procs_from_processes = true;
+  bool watch_cgroups = true;  // inotify on cgroup directories; false: stat every directory every sample  // false: cgroup.procs of every detailed cgroup every sample
+  // Whether /proc/loadavg speaks for the procfs read: detected (its "self" is us) unless forced
+  // (tests, on fixture trees whose loadavg they change as a kernel would).
+  enum class PidCounter { kDetect, kTrusted, kUntrusted };
+  PidCounter pid_counter = PidCounter::kDetect;
 };
 
 class SampleReader {
@@ -64,8 +93,11 @@ class SampleReader {
   // fds kept while they are stored: RSS split, swap, state, threads, ppid, uid, comm as read_snapshot
   // reads them; cmdline and cgroups too when comm changed (an exec).
   void complete_processes(const std::vector<size_t>& indexes);
-  // Reads these cgroups in full (those read() already read in full are skipped).
+  // Reads these cgroups in full and afresh (limits, counters, memory.stat, cgroup.procs), skipping
+  // what this sample already read.
   void complete_cgroups(const std::vector<size_t>& indexes);
+  // Node files on a cadence (slabinfo), afresh: for a full snapshot.
+  void complete_node();
 
   size_t kept_fds() const;
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The database's filesystem fills up, or is read-only: the recorder stays alive, reports it on
 # /metrics (memsleuth_store_up 0, write errors counted) and on stderr, and writes again once space
-# (or write access) returns. A small tmpfs is mounted for the test and unmounted on exit.
+# (or write access) returns. A small tmpfs is mounted for the test and unmounted on exit (16 MiB: the
+# first samples, every cgroup of a busy node included, must fit before it is filled).
 set -euo pipefail
 source "$(dirname "$0")/recorder_lib.bash"
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root to mount a tmpfs"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 CLI missing"; exit 77; }
 MNT=$TMP/small
 mkdir -p "$MNT"
-mount -t tmpfs -o size=4m tmpfs "$MNT" || { echo "SKIP: cannot mount tmpfs here"; exit 77; }
+mount -t tmpfs -o size=16m tmpfs "$MNT" || { echo "SKIP: cannot mount tmpfs here"; exit 77; }
 CLEANUPS+=("umount -l '$MNT'")
 DB=$MNT/h.db
 
