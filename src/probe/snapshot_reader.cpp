@@ -219,7 +219,6 @@ struct CgroupReadOpts {
   bool swap_limit = true;
   std::vector<std::pair<int, uint32_t>>* placements = nullptr;  // (pid, index of the cgroup in the walk)
   uint32_t index = 0;
-  unsigned long* nlink = nullptr;  // the directory's link count (2 + subdirectories on cgroupfs)
   CloseBatch* batch = nullptr;     // where the files' fds go instead of close(2)
   bool cgroupfs = false;           // the hierarchy is a cgroup filesystem (see ReadBuf::Mode::kSeqShortIsEnd)
 };
@@ -233,26 +232,44 @@ auto parse_cg(Parse parse, std::string_view text, const std::string& dir, const 
   return r;
 }
 
-Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2, ReadBuf& buf,
-                      std::vector<std::string>* warnings, const CgroupReadOpts& ro = {}) {
+// The cgroup's files are read as prefix + name relative to fd: fd is the cgroup's own directory
+// (prefix "") or its parent's (prefix "<child>/", no open and close of a leaf's directory). st: the
+// directory's stat when the caller has it (else fstat of fd). *vanished: with a prefix, the
+// directory was gone at the first file (removed since it was listed).
+Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, std::string path, const std::string& dir,
+                      bool v2, ReadBuf& buf, std::vector<std::string>* warnings, const CgroupReadOpts& ro = {},
+                      bool* vanished = nullptr) {
   Cgroup c;
   c.path = std::move(path);
-  struct stat st{};
-  if (::fstat(fd, &st) == 0) {
-    c.inode = st.st_ino;
-    if (ro.nlink) *ro.nlink = st.st_nlink;
-  }
+  struct stat own{};
+  if (!st && ::fstat(fd, &own) == 0) st = &own;
+  if (st) c.inode = st->st_ino;
+  std::string name_buf;
+  auto name = [&](const char* file) {
+    if (prefix.empty()) return file;
+    name_buf.assign(prefix);
+    name_buf += file;
+    return name_buf.c_str();
+  };
   int err = 0;
   auto warn = [&](const Error& e) {
     if (warnings) warnings->push_back(e.describe());
   };
   const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
-  if (buf.read_at(fd, usage_file, err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (buf.read_at(fd, name(usage_file), err, ReadBuf::Mode::kRecord, ro.batch)) {
     if (auto v = parse_cg(parse_single_u64, buf.view(), dir, usage_file)) c.usage_bytes = *v;
     else warn(v.error());
+  } else if (vanished && !prefix.empty() && is_gone(err)) {
+    // The file missing is a null field; the directory missing is a cgroup removed since listed.
+    struct stat dst{};
+    std::string child(prefix.substr(0, prefix.size() - 1));
+    if (::fstatat(fd, child.c_str(), &dst, 0) != 0) {
+      *vanished = true;
+      return c;
+    }
   }
   const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
-  if (buf.read_at(fd, limit_file, err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (buf.read_at(fd, name(limit_file), err, ReadBuf::Mode::kRecord, ro.batch)) {
     if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, limit_file)) {
       c.limit_bytes = *v;
       c.limit_known = true;
@@ -263,24 +280,24 @@ Cgroup read_cgroup_at(int fd, std::string path, const std::string& dir, bool v2,
     c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
   }
   const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-  if (ro.swap_limit && buf.read_at(fd, swap_file, err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (ro.swap_limit && buf.read_at(fd, name(swap_file), err, ReadBuf::Mode::kRecord, ro.batch)) {
     if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, swap_file)) c.swap_limit_bytes = *v;
     else warn(v.error());
   }
-  if (!v2 && buf.read_at(fd, "memory.failcnt", err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (!v2 && buf.read_at(fd, name("memory.failcnt"), err, ReadBuf::Mode::kRecord, ro.batch)) {
     if (auto v = parse_cg(parse_single_u64, buf.view(), dir, "memory.failcnt")) c.failcnt = *v;
     else warn(v.error());
   }
-  if (buf.read_at(fd, "memory.stat", err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (buf.read_at(fd, name("memory.stat"), err, ReadBuf::Mode::kRecord, ro.batch)) {
     if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.stat")) c.stat = std::move(*kv);
     else warn(kv.error());
   }
-  if (v2 && buf.read_at(fd, "memory.events", err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (v2 && buf.read_at(fd, name("memory.events"), err, ReadBuf::Mode::kRecord, ro.batch)) {
     if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.events")) c.events = std::move(*kv);
     else warn(kv.error());
   }
   auto procs_mode = ro.cgroupfs ? ReadBuf::Mode::kSeqShortIsEnd : ReadBuf::Mode::kSeq;
-  if (buf.read_at(fd, "cgroup.procs", err, procs_mode, ro.batch)) {
+  if (buf.read_at(fd, name("cgroup.procs"), err, procs_mode, ro.batch)) {
     if (ro.placements) {
       for_each_line(buf.view(), [&](std::string_view line, int) {
         int pid = 0;
@@ -332,26 +349,43 @@ struct CgroupWalk {
     return children;
   }
 
-  // fd is an open directory of the cgroup; path its hierarchy path; dir its readable location.
-  void walk(int fd, const std::string& path, const std::string& dir, int depth) {
+  // fd is an open directory of the cgroup, st its stat; path its hierarchy path; dir its readable
+  // location.
+  void walk(int fd, const struct stat& st, const std::string& path, const std::string& dir, int depth) {
     ro.index = static_cast<uint32_t>(out.size());
-    unsigned long nlink = 0;
-    ro.nlink = &nlink;
-    out.push_back(read_cgroup_at(fd, path, dir, v2, buf, warnings, ro));
-    ro.nlink = nullptr;
+    out.push_back(read_cgroup_at(fd, "", &st, path, dir, v2, buf, warnings, ro));
     // A directory's link count is 2 + its subdirectories on cgroupfs (kernfs), tmpfs and ext4, so
     // 2 means a leaf: no getdents. Filesystems that report 1 or 0 for directories are listed.
-    if (depth > 64 || nlink == 2) return;
+    if (depth > 64 || st.st_nlink == 2) return;
     std::vector<std::string> children = subdirs(fd);
     std::sort(children.begin(), children.end());
+    std::string prefix;
     for (const auto& ch : children) {
+      struct stat cst{};
+      if (::fstatat(fd, ch.c_str(), &cst, 0) != 0) {
+        ++skipped;  // removed since readdir
+        continue;
+      }
+      if (!S_ISDIR(cst.st_mode)) continue;  // a regular file reported as DT_UNKNOWN
+      if (cst.st_nlink == 2) {
+        // A leaf (most cgroups): its files are read through this directory's fd as
+        // "<child>/<file>", without an open and a close of its own directory.
+        prefix.assign(ch);
+        prefix += '/';
+        ro.index = static_cast<uint32_t>(out.size());
+        bool vanished = false;
+        Cgroup c = read_cgroup_at(fd, prefix, &cst, join_rel(path, ch), join_rel(dir, ch), v2, buf, warnings, ro,
+                                  &vanished);
+        if (vanished) ++skipped;
+        else out.push_back(std::move(c));
+        continue;
+      }
       DirFd child = DirFd::open_at(fd, ch.c_str());
       if (!child.ok()) {
-        // A regular file reported as DT_UNKNOWN, or a cgroup removed since readdir.
         if (errno != ENOTDIR) ++skipped;
         continue;
       }
-      walk(child.get(), join_rel(path, ch), join_rel(dir, ch), depth + 1);
+      walk(child.get(), cst, join_rel(path, ch), join_rel(dir, ch), depth + 1);
       if (ro.batch) ro.batch->close(child.release());
     }
   }
@@ -365,7 +399,7 @@ std::optional<Cgroup> read_cgroup(const std::string& root_dir, const std::string
   DirFd fd = DirFd::open(dir);
   if (!fd.ok()) return std::nullopt;
   ReadBuf buf;
-  return read_cgroup_at(fd.get(), rel, dir, v2, buf, warnings);
+  return read_cgroup_at(fd.get(), "", nullptr, rel, dir, v2, buf, warnings);
 }
 
 ProcessReader::ProcessReader(const HostPaths& paths, bool memory_on_v2, const SnapshotOptions& opts)
@@ -659,7 +693,9 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     w.ro.cgroupfs = ::fstatfs(cg_root.get(), &fs) == 0 &&
                     (fs.f_type == CGROUP_SUPER_MAGIC || fs.f_type == CGROUP2_SUPER_MAGIC);
     if (place) w.ro.placements = &placements;
-    w.walk(cg_root.get(), s.memory_root_path, s.memory_root, 0);
+    struct stat root_st{};
+    if (::fstat(cg_root.get(), &root_st) != 0) return;
+    w.walk(cg_root.get(), root_st, s.memory_root_path, s.memory_root, 0);
   };
   unsigned workers = opts.threads ? opts.threads : std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
   bool helper = workers > 1 && cg_root.ok();

@@ -1,5 +1,6 @@
 // read_snapshot through HostPaths on the fixture trees of tests/fixtures (fake hosts).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -383,4 +384,26 @@ TEST(ProcessReaderListing, ListsTheSamePidsEveryTime) {
   ASSERT_FALSE(first.empty());
   EXPECT_EQ(r.list_pids(), first);
   EXPECT_EQ(r.list_pids(), first);
+}
+
+// Leaves are read through their parent's fd ("<leaf>/<file>", no open of their own directory): the
+// same inode, the same null for a missing file, and no row dropped unless the directory is gone.
+TEST(FixtureDamaged, LeafCgroupsReadThroughTheirParent) {
+  ScratchTree t("v1-cgroupfs-docker");
+  std::filesystem::path mem = t.dir / "sys/fs/cgroup/memory";
+  std::filesystem::remove(mem / "init.scope/memory.usage_in_bytes");
+  Snapshot s = read(t.paths());
+  const Cgroup* leaf = s.find_cgroup("/init.scope");
+  ASSERT_TRUE(leaf);
+  EXPECT_FALSE(leaf->usage_bytes);
+  EXPECT_TRUE(leaf->limit_known);
+  EXPECT_FALSE(leaf->stat.empty());
+  EXPECT_TRUE(leaf->nr_procs_known);
+  EXPECT_EQ(s.skipped, 0u);
+  for (const Cgroup& c : s.cgroups) {
+    SCOPED_TRACE(c.path);
+    struct stat st{};
+    ASSERT_EQ(::stat((mem / c.path.substr(1)).c_str(), &st), 0);
+    EXPECT_EQ(c.inode, st.st_ino);
+  }
 }
