@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -703,6 +704,12 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
   if (helper) {
     try {
       second = std::thread([&] {
+        // A file table of its own (a copy: cg_root and the rest stay valid here). With one table
+        // shared by two threads, every openat/close takes the table's spinlock against the other
+        // thread and every read/openat-at-dirfd takes a reference on its file (fdget's shortcut is
+        // for unshared tables only): measured ~6% more CPU than one thread. With deferred closes
+        // the fds must stay in the table the batch closes from, so then it is shared.
+        if (!cb) ::unshare(CLONE_FILES);
         walk_cgroups();
         if (!opts.processes) return;
         ProcessReader reader(paths, s.memory_on_v2, opts);
