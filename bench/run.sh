@@ -10,6 +10,7 @@
 #   BENCH_MICRO [1]           run the Google Benchmark parser suite
 #   BENCH_OUT [docs/performance.md]
 #   BENCH_SMOKE=1             tiny sizes, 1 run, output to a temp file (used by the test suite)
+#   BENCH_KEEP=<dir>          also keep the raw results (JSON per size, machine.env) in <dir>
 # Needs root and a writable memory cgroup hierarchy for the live part (skipped with a note otherwise).
 # Creates only its own cgroups (mst-foundation-bench-<pid>) and processes, and removes them on exit.
 set -euo pipefail
@@ -123,7 +124,7 @@ if [[ -n $MEMCG ]]; then
     echo "cgroups_with_farm_$N=$(find "$MEMCG" -type d 2>/dev/null | wc -l)" >> "$RES/machine.env"
     args=("floor=$FLOOR" "snapshot=$BIN snapshot -o json" "snapshot_pss=$BIN snapshot --pss -o json"
           "ps=ps -eo pid,ppid,rss,cgroup,args" "top=top -b -n1 -w512" "smem=smem -c 'pid pss rss'"
-          "atop=atop 1 1")
+          "atop=atop 1 1" "startup=$BIN --version" "exec=/bin/true")
     [[ $HAVE_TOP == 1 ]] && args+=("memsleuth_top=$BIN top -n 20")
     /usr/bin/python3 bench/measure.py "$RUNS" "${args[@]}" > "$RES/live-$N.json"
     kill -TERM -- "-$FARM_PID" 2>/dev/null || true
@@ -151,6 +152,8 @@ for P in $SYN; do
   TREE=""
 done
 
+# BENCH_KEEP=<dir>: keep the raw results there (report.py <dir> re-renders the document later).
+[[ -n ${BENCH_KEEP:-} ]] && mkdir -p "$BENCH_KEEP" && cp -r "$RES/." "$BENCH_KEEP/"
 /usr/bin/python3 bench/report.py "$RES" > "$OUT.tmp"
 # Sections other issues wrote by hand (the recorder's) are kept after the generated part.
 [[ -f $OUT ]] && sed -n '/^## Flight recorder/,$p' "$OUT" >> "$OUT.tmp"
