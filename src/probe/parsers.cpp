@@ -63,18 +63,20 @@ Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path) {
   return kv;
 }
 
-Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path) {
-  KeyValues kv;
-  // memory.stat is read for every cgroup of a snapshot: one reserve, no vector per line.
-  kv.items.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-  auto token = [](std::string_view& rest) {  // next space/tab separated field, as split_ws
-    size_t b = rest.find_first_not_of(" \t");
-    if (b == std::string_view::npos) b = rest.size();
-    size_t e = std::min(rest.find_first_of(" \t", b), rest.size());
+Result<void> parse_flat_keyed_into(std::string_view text, std::string_view path, KeyValues& out) {
+  // memory.stat is read for every cgroup of every sample: the keys already held are reused when they
+  // come in the same order (a kernel's always do), so a re-read allocates nothing.
+  auto is_blank = [](char c) { return c == ' ' || c == '\t'; };
+  auto token = [&](std::string_view& rest) {  // next space/tab separated field, as split_ws
+    size_t b = 0;
+    while (b < rest.size() && is_blank(rest[b])) ++b;
+    size_t e = b;
+    while (e < rest.size() && !is_blank(rest[e])) ++e;
     std::string_view t = rest.substr(b, e - b);
     rest.remove_prefix(e);
     return t;
   };
+  size_t i = 0;
   std::optional<Error> err;
   for_each_line(text, [&](std::string_view line, int n) {
     if (err || trim(line).empty()) return;
@@ -84,15 +86,33 @@ Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path)
       err = Error::malformed(P(path), n, fmt::format("expected 'key value', got '{}'", line));
       return;
     }
-    if (auto v = parse_u64(value)) {
-      kv.items.emplace_back(std::string(key), *v);
-    } else if (parse_i64(value)) {
-      kv.items.emplace_back(std::string(key), 0);  // negative memcg stat: a kernel batching artefact
-    } else {
+    uint64_t v = 0;
+    if (auto u = parse_u64(value)) {
+      v = *u;
+    } else if (!parse_i64(value)) {  // a negative memcg stat is a kernel batching artefact: 0
       err = Error::malformed(P(path), n, fmt::format("bad number '{}' for '{}'", value, key));
+      return;
     }
+    if (i < out.items.size()) {
+      if (out.items[i].first != key) out.items[i].first.assign(key);
+      out.items[i].second = v;
+    } else {
+      out.items.emplace_back(std::string(key), v);
+    }
+    ++i;
   });
-  if (err) return fail(*err);
+  if (err) {
+    out.items.clear();
+    return fail(*err);
+  }
+  out.items.resize(i);
+  return {};
+}
+
+Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path) {
+  KeyValues kv;
+  kv.items.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  if (auto r = parse_flat_keyed_into(text, path, kv); !r) return fail(r.error());
   return kv;
 }
 

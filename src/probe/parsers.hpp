@@ -13,6 +13,9 @@ Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path = "
 // "key value" lines: /proc/vmstat, memory.stat, memory.events. Negative values become 0 (the
 // kernel can briefly report negative memcg stats; runc's fscommon.ParseUint does the same).
 Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path);
+// The same into `out`, reusing the keys it holds where they come in the same order (no allocation
+// when a file is re-read); `out` is emptied on an error.
+Result<void> parse_flat_keyed_into(std::string_view text, std::string_view path, KeyValues& out);
 // /proc/pressure/memory
 Result<Psi> parse_psi(std::string_view text, std::string_view path = "/proc/pressure/memory");
 // /proc/slabinfo (version 2.x); sorted by bytes, descending.

@@ -300,9 +300,8 @@ struct SampleReader::Impl {
     c.failcnt.reset();
     if (!v2 && cg_read(t, t.failcnt, "memory.failcnt", true, err))
       if (auto v = parse_single_u64(buf, "memory.failcnt")) c.failcnt = *v;
-    c.events.items.clear();
-    if (v2 && cg_read(t, t.events, "memory.events", true, err))
-      if (auto kv = parse_flat_keyed(buf, "memory.events")) c.events = std::move(*kv);
+    if (!v2 || !cg_read(t, t.events, "memory.events", true, err) || !parse_flat_keyed_into(buf, "memory.events", c.events))
+      c.events.items.clear();
   }
 
   // memory.stat. True when v1's hierarchical limits in it moved since the last reading (a limit
@@ -310,9 +309,8 @@ struct SampleReader::Impl {
   bool read_stat(Cgroup& c, CgTrack& t) {
     int err = 0;
     t.stat_at = sample_no;
-    c.stat.items.clear();
-    if (cg_read(t, t.stat, "memory.stat", true, err))
-      if (auto kv = parse_flat_keyed(buf, "memory.stat")) c.stat = std::move(*kv);
+    if (!cg_read(t, t.stat, "memory.stat", true, err) || !parse_flat_keyed_into(buf, "memory.stat", c.stat))
+      c.stat.items.clear();
     if (v2) return false;
     auto h = c.stat.get("hierarchical_memory_limit"), hs = c.stat.get("hierarchical_memsw_limit");
     bool moved = h != t.hier_limit || hs != t.hier_memsw;
@@ -1021,9 +1019,8 @@ struct SampleReader::Impl {
     auto mi = parse_meminfo(nbuf, paths.proc("meminfo"));
     if (!mi) return fail(mi.error());
     snap.meminfo = std::move(*mi);
-    snap.vmstat.items.clear();
-    if (node_file(f_vmstat, paths.proc("vmstat"), false))
-      if (auto kv = parse_flat_keyed(nbuf, paths.proc("vmstat"))) snap.vmstat = std::move(*kv);
+    if (!node_file(f_vmstat, paths.proc("vmstat"), false) || !parse_flat_keyed_into(nbuf, paths.proc("vmstat"), snap.vmstat))
+      snap.vmstat.items.clear();
     snap.psi.reset();
     if (node_file(f_psi, paths.proc("pressure/memory"), false))
       if (auto psi = parse_psi(nbuf, paths.proc("pressure/memory"))) snap.psi = *psi;

@@ -80,6 +80,27 @@ TEST(FlatKeyed, MalformedNamesFileAndLine) {
   EXPECT_EQ(r2.error().line, 3);
 }
 
+// Re-parsing into the same KeyValues (the recorder's memory.stat every sample): values follow the
+// new text whatever keys it held before; an error leaves it empty.
+TEST(FlatKeyed, IntoReusesKeysAndFollowsTheText) {
+  KeyValues kv;
+  ASSERT_TRUE(parse_flat_keyed_into("anon 1\nfile 2\ntotal_inactive_file 3\n", "memory.stat", kv));
+  ASSERT_TRUE(parse_flat_keyed_into("anon 10\nfile 20\ntotal_inactive_file 30\n", "memory.stat", kv));
+  EXPECT_EQ(kv.get("anon"), 10u);
+  EXPECT_EQ(kv.get("total_inactive_file"), 30u);
+  ASSERT_EQ(kv.items.size(), 3u);
+  ASSERT_TRUE(parse_flat_keyed_into("file 5\nshmem 6\n", "memory.stat", kv));  // other keys, fewer lines
+  ASSERT_EQ(kv.items.size(), 2u);
+  EXPECT_EQ(kv.get("file"), 5u);
+  EXPECT_EQ(kv.get("shmem"), 6u);
+  EXPECT_FALSE(kv.get("anon"));
+  ASSERT_TRUE(parse_flat_keyed_into("a 1\nb 2\nc 3\nd -4\n", "memory.stat", kv));  // more lines
+  EXPECT_EQ(kv.items.size(), 4u);
+  EXPECT_EQ(kv.get("d"), 0u);
+  EXPECT_FALSE(parse_flat_keyed_into("a 1\nb x\n", "memory.stat", kv));
+  EXPECT_TRUE(kv.items.empty());
+}
+
 TEST(Psi, SomeAndFull) {
   auto r = parse_psi("some avg10=1.50 avg60=0.75 avg300=0.10 total=123456\nfull avg10=0.50 avg60=0.25 avg300=0.05 total=65432\n");
   ASSERT_TRUE(r) << r.error().describe();
