@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -128,17 +129,6 @@ std::vector<uint64_t> ancestry_signatures(const Snapshot& s) {
 
 }  // namespace
 
-const Owner& ViewContext::cached_process_owner(const Snapshot& s, const Process& p, uint64_t sig,
-                                               const ClassifySources& src) {
-  CachedOwner& c = owners_[ProcKey{p.pid, p.start_time}];
-  if (c.generation == 0 || c.sig != sig) {
-    c.owner = classify_process(p, s, &src, nullptr, &cgroup_owners_);
-    c.sig = sig;
-  }
-  c.generation = generation_;
-  return c.owner;
-}
-
 NodeViews ViewContext::compute(const Snapshot& s) {
   NodeViews v;
   v.capacity_bytes = s.meminfo.get("MemTotal");
@@ -163,13 +153,15 @@ NodeViews ViewContext::compute(const Snapshot& s) {
   ++generation_;
   std::vector<uint64_t> sig = ancestry_signatures(s);
   std::map<int, uint64_t> kinds;
-  std::unordered_map<std::string_view, EffectiveLimit> limits;
+  // Effective limits once per cgroup of the snapshot (by index), and for a path it lacks by path.
+  std::vector<std::optional<EffectiveLimit>> limits(s.cgroups.size());
+  std::unordered_map<std::string_view, EffectiveLimit> limits_by_path;
   struct PodAcc {
     Owner owner;
     bool has_pod_cgroup = false;
     std::optional<uint64_t> working_set;
   };
-  std::map<std::string, PodAcc> pods;  // by uid
+  std::unordered_map<std::string_view, PodAcc> pods;  // by uid (held by paths_seen_ and owners)
   auto path_facts = [&](const std::string& path) -> const CachedPath& {
     auto it = paths_seen_.find(path);
     if (it == paths_seen_.end()) {
@@ -197,36 +189,65 @@ NodeViews ViewContext::compute(const Snapshot& s) {
   }
   uint64_t unbounded = 0;
   bool any_known = false;
+  std::vector<OwnerSlot> next;
+  next.reserve(s.processes.size());
+  size_t j = 0;
   for (size_t i = 0; i < s.processes.size(); ++i) {
     const Process& p = s.processes[i];
-    const Owner& o = cached_process_owner(s, p, sig[i], src);
+    // The cached owner is reused only while classify_process would return it again (sig).
+    while (j < owners_.size() && owners_[j].pid < p.pid) ++j;
+    OwnerSlot slot;
+    if (j < owners_.size() && owners_[j].pid == p.pid && owners_[j].start_time == p.start_time) slot = std::move(owners_[j++]);
+    if (!slot.owner || slot.sig != sig[i]) {
+      slot.owner = std::make_unique<Owner>(classify_process(p, s, &src, nullptr, &cgroup_owners_));
+      slot.pid = p.pid;
+      slot.start_time = p.start_time;
+      slot.sig = sig[i];
+    }
+    const Owner& o = *slot.owner;
     kinds[static_cast<int>(o.kind)] += p.rss_bytes.value_or(0);
     if (!p.kernel_thread && p.memory_cgroup && !p.memory_cgroup->empty()) {
-      auto it = limits.find(*p.memory_cgroup);
-      if (it == limits.end()) it = limits.emplace(*p.memory_cgroup, effective_limit(s, *p.memory_cgroup)).first;
-      const EffectiveLimit& lim = it->second;
-      if (lim.known) any_known = true;
-      if (!o.in_kubepods && lim.known && !lim.bounded()) {
+      const std::string& cg = *p.memory_cgroup;
+      size_t ci = slot.cgroup_index;
+      if (ci >= s.cgroups.size() || s.cgroups[ci].path != cg) {
+        const Cgroup* c = s.find_cgroup(cg);
+        ci = c ? static_cast<size_t>(c - s.cgroups.data()) : SIZE_MAX;
+        slot.cgroup_index = ci;
+      }
+      const EffectiveLimit* lim = nullptr;
+      if (ci != SIZE_MAX) {
+        if (!limits[ci]) limits[ci] = effective_limit(s, cg);
+        lim = &*limits[ci];
+      } else {
+        auto it = limits_by_path.find(cg);
+        if (it == limits_by_path.end()) it = limits_by_path.emplace(cg, effective_limit(s, cg)).first;
+        lim = &it->second;
+      }
+      if (lim->known) any_known = true;
+      if (!o.in_kubepods && lim->known && !lim->bounded()) {
         unbounded += p.rss_bytes.value_or(0);
         ++v.unbounded_outside_kubepods_processes;
       }
     }
     if (o.kind == OwnerKind::kPod && o.pod_uid) {
       PodAcc& pa = pods[*o.pod_uid];
-      if (pa.has_pod_cgroup) continue;
-      if (!pa.owner.pod_uid) {
-        pa.owner = o;
-        pa.owner.container.reset();
-        pa.owner.container_id.reset();
-        pa.owner.sandbox = false;
+      if (!pa.has_pod_cgroup) {
+        if (!pa.owner.pod_uid) {
+          pa.owner = o;
+          pa.owner.container.reset();
+          pa.owner.container_id.reset();
+          pa.owner.sandbox = false;
+        }
+        if (p.rss_bytes) pa.working_set = pa.working_set.value_or(0) + *p.rss_bytes;
       }
-      if (p.rss_bytes) pa.working_set = pa.working_set.value_or(0) + *p.rss_bytes;
     }
+    next.push_back(std::move(slot));
   }
+  owners_ = std::move(next);  // processes gone since the last sample leave the cache
   for (const auto& [k, rss] : kinds) v.rss_by_owner_kind.emplace_back(to_string(static_cast<OwnerKind>(k)), rss);
   std::vector<const PodAcc*> order;
   for (auto& [uid, pa] : pods) {
-    if (!pa.owner.pod_uid) pa.owner.pod_uid = uid;
+    if (!pa.owner.pod_uid) pa.owner.pod_uid = std::string(uid);
     if (pa.working_set) order.push_back(&pa);
   }
   std::sort(order.begin(), order.end(), [](const PodAcc* x, const PodAcc* y) {
@@ -241,15 +262,14 @@ NodeViews ViewContext::compute(const Snapshot& s) {
     v.pods.push_back(std::move(pm));
   }
   if (any_known) v.unbounded_outside_kubepods_bytes = unbounded;
-  // Processes and cgroups gone since the last sample leave the caches.
-  std::erase_if(owners_, [&](const auto& e) { return e.second.generation != generation_; });
+  // Cgroups gone since the last sample leave the cache.
   std::erase_if(paths_seen_, [&](const auto& e) { return e.second.generation != generation_; });
   return v;
 }
 
 Owner ViewContext::process_owner(const Snapshot& s, const Process& p) {
-  if (auto it = owners_.find(ProcKey{p.pid, p.start_time}); it != owners_.end() && it->second.generation == generation_)
-    return it->second.owner;
+  auto it = std::lower_bound(owners_.begin(), owners_.end(), p.pid, [](const OwnerSlot& o, int pid) { return o.pid < pid; });
+  if (it != owners_.end() && it->pid == p.pid && it->start_time == p.start_time && it->owner) return *it->owner;
   return classify_process(p, s, &sources());
 }
 

@@ -5,6 +5,7 @@
 // Computed by the analysis modules (k8s/, attribution/, provenance/); nothing derived is stored.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -73,18 +74,14 @@ class ViewContext {
   // A process's owner is a function of its own facts (kernel thread, memory cgroup, systemd line,
   // comm, uid) and of its ancestors' comm and cmdline (cron ancestor, containerd shim): `sig` hashes
   // all of them, so a cached owner is reused only when classify_process would return it again.
-  struct ProcKey {
-    int pid;
-    uint64_t start_time;
-    bool operator==(const ProcKey&) const = default;
-  };
-  struct ProcKeyHash {
-    size_t operator()(const ProcKey& k) const { return std::hash<uint64_t>()(k.start_time * 4194319u + static_cast<uint64_t>(k.pid)); }
-  };
-  struct CachedOwner {
+  // By pid, as the snapshot's processes: each compute() merges it with the snapshot in one ordered
+  // pass (no hashing, no scattered lookups), and what the merge does not meet is gone.
+  struct OwnerSlot {
+    int pid = 0;
+    uint64_t start_time = 0;
     uint64_t sig = 0;
-    Owner owner;
-    uint64_t generation = 0;  // compute() that last saw it
+    std::unique_ptr<Owner> owner;
+    size_t cgroup_index = SIZE_MAX;  // its memory cgroup in the last snapshot's cgroups (checked by path)
   };
   struct CachedPath {
     std::optional<std::string> pod_uid;  // parse_kube_cgroup_path
@@ -92,8 +89,7 @@ class ViewContext {
     uint64_t generation = 0;
   };
   void forget_analysis_caches();
-  const Owner& cached_process_owner(const Snapshot& s, const Process& p, uint64_t sig, const ClassifySources& src);
-  std::unordered_map<ProcKey, CachedOwner, ProcKeyHash> owners_;
+  std::vector<OwnerSlot> owners_;
   std::unordered_map<std::string, CachedPath> paths_seen_;
   CgroupOwnerCache cgroup_owners_;
   uint64_t generation_ = 0;

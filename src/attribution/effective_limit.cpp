@@ -4,20 +4,25 @@
 
 namespace ms {
 
-std::string parent_cgroup(std::string_view path) {
+namespace {
+// "/a/b/c" → "/a/b"; "/a" → "/"; "/" → "" (no parent). A view into path.
+std::string_view parent_view(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  if (path.empty() || path == "/") return "";
+  if (path.empty() || path == "/") return {};
   size_t slash = path.rfind('/');
   if (slash == std::string_view::npos || slash == 0) return "/";
-  return std::string(path.substr(0, slash));
+  return path.substr(0, slash);
 }
+}  // namespace
+
+std::string parent_cgroup(std::string_view path) { return std::string(parent_view(path)); }
 
 EffectiveLimit effective_limit(const Snapshot& s, std::string_view cgroup_path) {
   EffectiveLimit e;
   const Cgroup* limiting = nullptr;
   std::optional<uint64_t> hierarchical;
-  std::string p(cgroup_path.empty() ? "/" : cgroup_path);
-  for (int depth = 0; !p.empty() && depth < 256; ++depth, p = parent_cgroup(p)) {
+  std::string_view p = cgroup_path.empty() ? std::string_view("/") : cgroup_path;
+  for (int depth = 0; !p.empty() && depth < 256; ++depth, p = parent_view(p)) {
     const Cgroup* c = s.find_cgroup(p);
     if (!c) continue;
     if (c->limit_known) e.known = true;
