@@ -83,10 +83,10 @@ uint64_t own_facts(const Process& p) {
   return h;
 }
 
-// Signature of every process: its own facts combined with its parent's signature (so with the whole
-// ancestry: comm and cmdline of each ancestor). Iterative, so a deep or looping ppid chain cannot
-// overflow the stack.
-std::vector<uint64_t> ancestry_signatures(const Snapshot& s) {
+// Signature of every process: its own facts (own[i]) combined with its parent's signature (so with
+// the whole ancestry: comm and cmdline of each ancestor). Iterative, so a deep or looping ppid chain
+// cannot overflow the stack.
+std::vector<uint64_t> ancestry_signatures(const Snapshot& s, const std::vector<uint64_t>& own) {
   const size_t n = s.processes.size();
   std::vector<uint64_t> sig(n, 0);
   std::vector<uint8_t> state(n, 0);  // 0 new, 1 on the current chain, 2 done
@@ -119,7 +119,7 @@ std::vector<uint64_t> ancestry_signatures(const Snapshot& s) {
       cur = pi;
     }
     for (size_t k = chain.size(); k-- > 0;) {
-      above = mix(own_facts(s.processes[chain[k]]), above);
+      above = mix(own[chain[k]], above);
       sig[chain[k]] = above;
       state[chain[k]] = 2;
     }
@@ -151,7 +151,23 @@ NodeViews ViewContext::compute(const Snapshot& s) {
   // Taken once: a reload clears the caches, so it must not happen halfway through.
   const ClassifySources& src = sources();
   ++generation_;
-  std::vector<uint64_t> sig = ancestry_signatures(s);
+  // The cache merged with the snapshot, by pid: slot i is process i's. A process's own facts are
+  // hashed again only when a reader says it read them again (identity_seq) or cannot say (0).
+  std::vector<OwnerSlot> next(s.processes.size());
+  std::vector<uint64_t> own(s.processes.size());
+  for (size_t i = 0, j = 0; i < s.processes.size(); ++i) {
+    const Process& p = s.processes[i];
+    while (j < owners_.size() && owners_[j].pid < p.pid) ++j;
+    OwnerSlot& slot = next[i];
+    if (j < owners_.size() && owners_[j].pid == p.pid && owners_[j].start_time == p.start_time) slot = std::move(owners_[j++]);
+    if (!slot.owner || p.identity_seq == 0 || slot.identity_seq != p.identity_seq) {
+      slot.own_facts = own_facts(p);
+      slot.identity_seq = p.identity_seq;
+    }
+    own[i] = slot.own_facts;
+  }
+  owners_.clear();  // what the merge did not meet is gone
+  std::vector<uint64_t> sig = ancestry_signatures(s, own);
   std::map<int, uint64_t> kinds;
   // Effective limits once per cgroup of the snapshot (by index), and for a path it lacks by path.
   std::vector<std::optional<EffectiveLimit>> limits(s.cgroups.size());
@@ -189,15 +205,10 @@ NodeViews ViewContext::compute(const Snapshot& s) {
   }
   uint64_t unbounded = 0;
   bool any_known = false;
-  std::vector<OwnerSlot> next;
-  next.reserve(s.processes.size());
-  size_t j = 0;
   for (size_t i = 0; i < s.processes.size(); ++i) {
     const Process& p = s.processes[i];
     // The cached owner is reused only while classify_process would return it again (sig).
-    while (j < owners_.size() && owners_[j].pid < p.pid) ++j;
-    OwnerSlot slot;
-    if (j < owners_.size() && owners_[j].pid == p.pid && owners_[j].start_time == p.start_time) slot = std::move(owners_[j++]);
+    OwnerSlot& slot = next[i];
     if (!slot.owner || slot.sig != sig[i]) {
       slot.owner = std::make_unique<Owner>(classify_process(p, s, &src, nullptr, &cgroup_owners_));
       slot.pid = p.pid;
@@ -241,9 +252,8 @@ NodeViews ViewContext::compute(const Snapshot& s) {
         if (p.rss_bytes) pa.working_set = pa.working_set.value_or(0) + *p.rss_bytes;
       }
     }
-    next.push_back(std::move(slot));
   }
-  owners_ = std::move(next);  // processes gone since the last sample leave the cache
+  owners_ = std::move(next);
   for (const auto& [k, rss] : kinds) v.rss_by_owner_kind.emplace_back(to_string(static_cast<OwnerKind>(k)), rss);
   std::vector<const PodAcc*> order;
   for (auto& [uid, pa] : pods) {

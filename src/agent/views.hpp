@@ -79,7 +79,9 @@ class ViewContext {
   struct OwnerSlot {
     int pid = 0;
     uint64_t start_time = 0;
-    uint64_t sig = 0;
+    uint64_t sig = 0;        // of the process and its ancestry, when the owner was classified
+    uint64_t own_facts = 0;  // hash of the process's own facts, read at identity_seq
+    uint64_t identity_seq = 0;
     std::unique_ptr<Owner> owner;
     size_t cgroup_index = SIZE_MAX;  // its memory cgroup in the last snapshot's cgroups (checked by path)
   };

@@ -71,6 +71,10 @@ struct Process {
   std::vector<CgroupLine> cgroups;
   std::optional<std::string> exe, cwd;
   std::optional<int> oom_score_adj;
+  // Set by a reader kept across samples (the recorder's SampleReader) each time it reads comm,
+  // cmdline, uid, ppid or cgroups again; 0 when not tracked (read_snapshot). Lets an analysis
+  // reuse what it derived from them while the number stands.
+  uint64_t identity_seq = 0;
 };
 
 struct Cgroup {

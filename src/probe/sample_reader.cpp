@@ -126,6 +126,7 @@ struct SampleReader::Impl {
   int f_loadavg = kNoFd;
   uint64_t last_pid = 0, tasks = 0;  // /proc/loadavg at the last sample
   bool counter_ok = false;           // ... and they were read and speak for this procfs
+  uint64_t identity_seq = 0;         // Process::identity_seq handed out
   uint64_t cg_gen = 1;               // bumped whenever snap.cgroups gains or loses an entry
   uint64_t slab_at = 0;
   bool mounts_pollable = false;      // procfs mountinfo: poll() says when the mount table changed
@@ -750,8 +751,9 @@ struct SampleReader::Impl {
       if (!st || st->start_time != p.start_time) return false;
       rss_pages = st->rss_pages;
       p.state = st->state;
-      p.ppid = st->ppid;
       p.threads = st->num_threads;
+      if (p.ppid != st->ppid || p.comm != st->comm) p.identity_seq = ++identity_seq;
+      p.ppid = st->ppid;
       if (p.comm != st->comm) {
         p.comm = std::move(st->comm);
         if (exec_seen) *exec_seen = true;
@@ -780,6 +782,7 @@ struct SampleReader::Impl {
       drop_proc(t);
       return false;
     }
+    p.identity_seq = ++identity_seq;
     std::optional<uint64_t> rss = p.rss_bytes;
     if (t.fd >= 0 && !resample(p, t)) {
       drop_proc(t);
@@ -841,6 +844,7 @@ struct SampleReader::Impl {
     }
     bool execd = q.comm != p.comm;
     p = std::move(q);
+    p.identity_seq = ++identity_seq;
     t.fresh = true;
     if (execd) {
       t.fresh = false;
@@ -854,6 +858,7 @@ struct SampleReader::Impl {
     Process q;
     if (preader->read(p.pid, q) != ProcessReader::Outcome::kRead || q.start_time != p.start_time) return;
     p = std::move(q);
+    p.identity_seq = ++identity_seq;
     t.fresh = true;
   }
 
