@@ -7,87 +7,77 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 
 namespace ms {
 
-namespace {
-// single_record: the file is one seq_file record or a plain proc read that fills the buffer (stat,
-// status, cmdline, <pid>/cgroup, memory.stat, memory.current), so a short read is the end and the
-// extra read() that would return 0 is skipped. Multi-record seq files (cgroup.procs, mountinfo)
-// may return short reads before the end, so they loop.
-// positional: pread from offset 0 (a kept fd re-read every sample) instead of read from wherever
-// the fd stands.
-bool read_loop(int fd, std::string& buf, int& err, bool single_record, bool positional) {
-  buf.clear();
-  size_t cap = buf.capacity() < 4096 ? 4096 : buf.capacity();
-  buf.resize(cap);
-  size_t len = 0;
+ReadBuf::ReadBuf() : data_(static_cast<char*>(std::malloc(16384))), cap_(data_ ? 16384 : 0) {}
+
+ReadBuf::~ReadBuf() { std::free(data_); }
+
+// kRecord: the file is one seq_file record or a plain proc read that fills the buffer (stat, status,
+// cmdline, <pid>/cgroup, memory.stat, memory.current), so a short read is the end and the extra
+// read() that would return 0 is skipped. Multi-record seq files (cgroup.procs, mountinfo) may
+// return short reads before the end, so they loop. positional: pread from offset 0 (a kept fd
+// re-read every sample) instead of read from wherever the fd stands.
+bool ReadBuf::fill(int fd, int& err, Mode mode, bool positional) {
+  len_ = 0;
   for (;;) {
-    if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t n = positional ? ::pread(fd, buf.data() + len, buf.size() - len, static_cast<off_t>(len))
-                           : ::read(fd, buf.data() + len, buf.size() - len);
+    if (len_ == cap_) {
+      size_t cap = cap_ ? cap_ * 2 : 16384;
+      char* grown = static_cast<char*>(std::realloc(data_, cap));
+      if (!grown) {
+        err = ENOMEM;
+        len_ = 0;
+        return false;
+      }
+      data_ = grown;
+      cap_ = cap;
+    }
+    size_t want = cap_ - len_;
+    ssize_t n = positional ? ::pread(fd, data_ + len_, want, static_cast<off_t>(len_)) : ::read(fd, data_ + len_, want);
     if (n < 0) {
       if (errno == EINTR) continue;
       err = errno;
-      buf.clear();
+      len_ = 0;
       return false;
     }
     if (n == 0) break;
-    len += static_cast<size_t>(n);
-    if (single_record && len < buf.size()) break;
+    len_ += static_cast<size_t>(n);
+    if (mode == Mode::kRecord && len_ < cap_) break;
+    if (mode == Mode::kSeqShortIsEnd && static_cast<size_t>(n) + 256 < std::min<size_t>(want, 4096)) break;
   }
-  buf.resize(len);
   return true;
 }
 
-bool slurp(int fd, std::string& buf, int& err, bool single_record = false) {
-  return read_loop(fd, buf, err, single_record, false);
+bool ReadBuf::read_at(int dirfd, const char* name, int& err, Mode mode, CloseBatch* batch) {
+  len_ = 0;
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err = errno;
+    return false;
+  }
+  bool ok = fill(fd, err, mode, false);
+  if (batch) batch->close(fd);
+  else ::close(fd);
+  return ok;
 }
-}  // namespace
 
-bool pread_all(int fd, std::string& buf, int& err, bool single_record) {
-  return read_loop(fd, buf, err, single_record, true);
-}
+bool ReadBuf::pread(int fd, int& err, Mode mode) { return fill(fd, err, mode, true); }
+
+bool ReadBuf::read(int fd, int& err, Mode mode) { return fill(fd, err, mode, false); }
 
 Result<std::string> read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(Error::from_errno(path, errno));
-  std::string buf;
+  ReadBuf buf;
   int err = 0;
-  bool ok = slurp(fd, buf, err);
+  bool ok = buf.read(fd, err);
   ::close(fd);
   if (!ok) return fail(Error::from_errno(path, err));
-  return buf;
-}
-
-namespace {
-void close_fd(int fd, CloseBatch* batch) {
-  if (batch) batch->close(fd);
-  else ::close(fd);
-}
-}  // namespace
-
-bool read_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch) {
-  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    err = errno;
-    return false;
-  }
-  bool ok = slurp(fd, buf, err);
-  close_fd(fd, batch);
-  return ok;
-}
-
-bool read_record_at(int dirfd, const char* name, std::string& buf, int& err, CloseBatch* batch) {
-  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    err = errno;
-    return false;
-  }
-  bool ok = slurp(fd, buf, err, true);
-  close_fd(fd, batch);
-  return ok;
+  return std::string(buf.view());
 }
 
 bool read_link_at(int dirfd, const char* name, std::string& out, int& err) {

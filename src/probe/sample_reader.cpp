@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +37,10 @@ std::string join_rel(const std::string& base, std::string_view name) {
   return out;
 }
 
+// record: one seq_file record or a plain proc read (a short read is the end); else a multi-record
+// seq file (cgroup.procs, mountinfo, slabinfo, vmstat), read to the end.
+ReadBuf::Mode mode_of(bool record) { return record ? ReadBuf::Mode::kRecord : ReadBuf::Mode::kSeq; }
+
 uint32_t count_lines(std::string_view s) {
   uint32_t n = 0;
   for_each_line(s, [&](std::string_view line, int) {
@@ -63,14 +66,6 @@ bool parse_statm(std::string_view s, uint64_t& resident, uint64_t& text) {
   text = f[3];
   return true;
 }
-
-struct Dirent64 {  // getdents64(2) record
-  uint64_t d_ino;
-  int64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
 
 struct ProcTrack {
   int fd = kNoFd;         // kept statm (or stat) fd
@@ -120,8 +115,7 @@ struct SampleReader::Impl {
   bool started = false;
   bool v2 = false;
   bool detail_all = false;  // the memory hierarchy is not visible from its root: hierarchical limits need every stat
-  std::string buf;
-  std::vector<char> dents;
+  ReadBuf buf;  // cgroup and process files
   int own_ns = -1;  // procfs is our pid namespace's: -1 unknown
   int f_loadavg = kNoFd;
   uint64_t last_pid = 0, tasks = 0;  // /proc/loadavg at the last sample
@@ -132,8 +126,7 @@ struct SampleReader::Impl {
   bool mounts_pollable = false;      // procfs mountinfo: poll() says when the mount table changed
   int ino_fd = kNoFd;                // inotify on every cgroup directory (see watch())
   std::unordered_map<int, std::string> wd_path;
-  std::string nbuf;                  // node files (slabinfo, mountinfo are large): apart from buf,
-                                     // whose capacity every read clears
+  ReadBuf nbuf;                      // node files (slabinfo, mountinfo are large)
 
   Impl(HostPaths p, SampleReaderOptions o) : paths(std::move(p)), opts(std::move(o)) {
     so.links = false;
@@ -151,8 +144,6 @@ struct SampleReader::Impl {
       budget = lim > opts.fd_reserve ? static_cast<size_t>(lim - opts.fd_reserve) : 0;
     }
     budget = std::min(budget, opts.max_kept_fds);
-    buf.reserve(8192);
-    nbuf.reserve(8192);
   }
 
   ~Impl() {
@@ -201,14 +192,9 @@ struct SampleReader::Impl {
         if (fd >= 0) ++kept;
         else fd = kNoFd;
       }
-      if (fd == kNoFd) {
-        auto t = read_file(path);
-        if (!t) return false;
-        nbuf = std::move(*t);
-        return true;
-      }
+      if (fd == kNoFd) return nbuf.read_at(AT_FDCWD, path.c_str(), err, mode_of(record));
     }
-    return pread_all(fd, nbuf, err, record);
+    return nbuf.pread(fd, err, mode_of(record));
   }
 
   // ---- cgroups ----
@@ -219,7 +205,7 @@ struct SampleReader::Impl {
       err = ENOENT;
       return false;
     }
-    if (fd >= 0) return pread_all(fd, buf, err, record);
+    if (fd >= 0) return buf.pread(fd, err, mode_of(record));
     int dfd = t.dirfd;
     std::string full;
     if (dfd < 0) {
@@ -227,7 +213,7 @@ struct SampleReader::Impl {
       dfd = AT_FDCWD;
       name = full.c_str();
     }
-    return record ? read_record_at(dfd, name, buf, err) : read_at(dfd, name, buf, err);
+    return buf.read_at(dfd, name, err, mode_of(record));
   }
 
   void open_hot(CgTrack& t) {
@@ -253,7 +239,7 @@ struct SampleReader::Impl {
     const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
     std::optional<uint64_t> before = c.usage_bytes;
     if (cg_read(t, t.usage, usage_file, true, err)) {
-      if (auto v = parse_single_u64(buf, usage_file)) c.usage_bytes = *v;
+      if (auto v = parse_single_u64(buf.view(), usage_file)) c.usage_bytes = *v;
       else c.usage_bytes.reset();
     } else {
       if (err == ENODEV) return false;  // kernfs: the cgroup was removed
@@ -273,7 +259,7 @@ struct SampleReader::Impl {
     c.limit_bytes.reset();
     c.limit_known = false;
     if (cg_read(t, t.limit, limit_file, true, err)) {
-      if (auto v = parse_cgroup_limit(buf, limit_file)) {
+      if (auto v = parse_cgroup_limit(buf.view(), limit_file)) {
         c.limit_bytes = *v;
         c.limit_known = true;
       }
@@ -291,7 +277,7 @@ struct SampleReader::Impl {
     c.swap_limit_bytes.reset();
     const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
     if (cg_read(t, t.swap, swap_file, true, err))
-      if (auto v = parse_cgroup_limit(buf, swap_file)) c.swap_limit_bytes = *v;
+      if (auto v = parse_cgroup_limit(buf.view(), swap_file)) c.swap_limit_bytes = *v;
   }
 
   // v1 failcnt, v2 memory.events: counters.
@@ -300,8 +286,8 @@ struct SampleReader::Impl {
     t.counters_at = sample_no;
     c.failcnt.reset();
     if (!v2 && cg_read(t, t.failcnt, "memory.failcnt", true, err))
-      if (auto v = parse_single_u64(buf, "memory.failcnt")) c.failcnt = *v;
-    if (!v2 || !cg_read(t, t.events, "memory.events", true, err) || !parse_flat_keyed_into(buf, "memory.events", c.events))
+      if (auto v = parse_single_u64(buf.view(), "memory.failcnt")) c.failcnt = *v;
+    if (!v2 || !cg_read(t, t.events, "memory.events", true, err) || !parse_flat_keyed_into(buf.view(), "memory.events", c.events))
       c.events.items.clear();
   }
 
@@ -310,7 +296,7 @@ struct SampleReader::Impl {
   bool read_stat(Cgroup& c, CgTrack& t) {
     int err = 0;
     t.stat_at = sample_no;
-    if (!cg_read(t, t.stat, "memory.stat", true, err) || !parse_flat_keyed_into(buf, "memory.stat", c.stat))
+    if (!cg_read(t, t.stat, "memory.stat", true, err) || !parse_flat_keyed_into(buf.view(), "memory.stat", c.stat))
       c.stat.items.clear();
     if (v2) return false;
     auto h = c.stat.get("hierarchical_memory_limit"), hs = c.stat.get("hierarchical_memsw_limit");
@@ -326,7 +312,7 @@ struct SampleReader::Impl {
     c.nr_procs = 0;
     c.nr_procs_known = false;
     if (cg_read(t, t.procs, "cgroup.procs", false, err)) {
-      c.nr_procs = count_lines(buf);
+      c.nr_procs = count_lines(buf.view());
       c.nr_procs_known = true;
     }
   }
@@ -660,7 +646,7 @@ struct SampleReader::Impl {
   // reaped. Both unchanged: no task was born and none reaped since, so /proc lists what it listed.
   bool read_pid_counter(uint64_t& last, uint64_t& ntasks) {
     if (!node_file(f_loadavg, paths.proc("loadavg"), true)) return false;
-    std::string_view line = trim(nbuf);
+    std::string_view line = trim(nbuf.view());
     auto sp = line.rfind(' ');
     if (sp == std::string_view::npos) return false;
     auto l = parse_u64(line.substr(sp + 1));
@@ -694,29 +680,6 @@ struct SampleReader::Impl {
     return ci == SIZE_MAX || ctrack[ci].usage_changed;
   }
 
-  // Pids listed in procfs, ascending: getdents64 on the kept procfs fd, rewound each time.
-  std::vector<int> list_pids() {
-    std::vector<int> pids;
-    pids.reserve(snap.processes.size() + 64);
-    if (::lseek(proc_fd, 0, SEEK_SET) != 0) return pids;
-    dents.resize(32768);
-    for (;;) {
-      long n = ::syscall(SYS_getdents64, proc_fd, dents.data(), dents.size());
-      if (n <= 0) break;
-      for (long off = 0; off < n;) {
-        auto* e = reinterpret_cast<const Dirent64*>(dents.data() + off);
-        off += e->d_reclen;
-        const char* name = e->d_name;
-        if (*name < '1' || *name > '9') continue;
-        int pid = 0;
-        auto [end, ec] = std::from_chars(name, name + std::strlen(name), pid);
-        if (ec == std::errc() && *end == '\0' && pid > 0) pids.push_back(pid);
-      }
-    }
-    std::sort(pids.begin(), pids.end());
-    return pids;
-  }
-
   // Re-reads the kept fd (or stat by path): RSS and liveness. False when the process is gone.
   bool resample(Process& p, ProcTrack& t, bool* exec_seen = nullptr) {
     int err = 0;
@@ -737,16 +700,16 @@ struct SampleReader::Impl {
       return true;
     }
     if (t.fd >= 0) {
-      ok = pread_all(t.fd, buf, err, true);
+      ok = buf.pread(t.fd, err);
     } else {
       auto [end, ec] = std::to_chars(name, name + 16, p.pid);
       std::memcpy(end, "/stat", 6);
-      ok = read_record_at(proc_fd, name, buf, err);
+      ok = buf.read_at(proc_fd, name, err);
     }
     if (!ok || buf.empty()) return false;
     uint64_t rss_pages = 0;
     if (via_stat) {
-      auto st = parse_proc_stat(buf, "stat");
+      auto st = parse_proc_stat(buf.view(), "stat");
       // Without a kept fd the pid is all we have: the start time tells a reused pid apart.
       if (!st || st->start_time != p.start_time) return false;
       rss_pages = st->rss_pages;
@@ -814,8 +777,8 @@ struct SampleReader::Impl {
       return;
     }
     int err = 0;
-    if (!pread_all(t.stat_fd, buf, err, true) || buf.empty()) return;
-    auto st = parse_proc_stat(buf, "stat");
+    if (!buf.pread(t.stat_fd, err) || buf.empty()) return;
+    auto st = parse_proc_stat(buf.view(), "stat");
     if (!st || st->start_time != p.start_time) return;  // the fds belong to an earlier holder of the pid
     Process q = p;
     q.ppid = st->ppid;
@@ -823,8 +786,8 @@ struct SampleReader::Impl {
     q.comm = std::move(st->comm);
     q.threads = st->num_threads;
     q.kernel_thread = p.kernel_thread || (st->flags & 0x00200000u) != 0;  // PF_KTHREAD
-    if (!pread_all(t.status_fd, buf, err, true) || buf.empty()) return;
-    auto ss = parse_proc_status(buf, "status");
+    if (!buf.pread(t.status_fd, err) || buf.empty()) return;
+    auto ss = parse_proc_status(buf.view(), "status");
     if (!ss) return;
     // As ProcessReader::read: kernel threads have no memory fields; a zombie or exiting task holds 0.
     q.uid = ss->uid;
@@ -880,7 +843,7 @@ struct SampleReader::Impl {
       pids.reserve(snap.processes.size());
       for (const auto& p : snap.processes) pids.push_back(p.pid);
     } else {
-      pids = list_pids();
+      pids = preader->list_pids();
       // The pids handed out since the last sample lie (cyclically) after the last pid then, up to
       // the last pid now, read again after the listing so that it covers every pid listed. Those a
       // known process held may belong to a new one: they are read (a gone process's kept fd reads
@@ -988,7 +951,7 @@ struct SampleReader::Impl {
     snap.slab.clear();
     snap.slab_readable = false;
     if (node_file(f_slab, paths.proc("slabinfo"), false))
-      if (auto slab = parse_slabinfo(nbuf, paths.proc("slabinfo"))) {
+      if (auto slab = parse_slabinfo(nbuf.view(), paths.proc("slabinfo"))) {
         snap.slab = std::move(*slab);
         snap.slab_readable = true;
       }
@@ -1021,14 +984,14 @@ struct SampleReader::Impl {
       ++kept;
     }
     if (!node_file(f_meminfo, paths.proc("meminfo"), true)) return fail(Error::from_errno(paths.proc("meminfo"), ENOENT));
-    auto mi = parse_meminfo(nbuf, paths.proc("meminfo"));
+    auto mi = parse_meminfo(nbuf.view(), paths.proc("meminfo"));
     if (!mi) return fail(mi.error());
     snap.meminfo = std::move(*mi);
-    if (!node_file(f_vmstat, paths.proc("vmstat"), false) || !parse_flat_keyed_into(nbuf, paths.proc("vmstat"), snap.vmstat))
+    if (!node_file(f_vmstat, paths.proc("vmstat"), false) || !parse_flat_keyed_into(nbuf.view(), paths.proc("vmstat"), snap.vmstat))
       snap.vmstat.items.clear();
     snap.psi.reset();
     if (node_file(f_psi, paths.proc("pressure/memory"), false))
-      if (auto psi = parse_psi(nbuf, paths.proc("pressure/memory"))) snap.psi = *psi;
+      if (auto psi = parse_psi(nbuf.view(), paths.proc("pressure/memory"))) snap.psi = *psi;
     // Between readings the last one stands (meminfo's Slab totals are every sample's).
     if (opts.slab && (opts.slab_refresh_samples <= 1 || slab_at == 0 || sample_no - slab_at >= opts.slab_refresh_samples))
       read_slab();
@@ -1043,7 +1006,7 @@ struct SampleReader::Impl {
     if (mounts_due()) {
       snap.mounts.clear();
       if (node_file(f_mountinfo, mountinfo_path, false))
-        if (auto m = parse_mountinfo(nbuf, mountinfo_path)) snap.mounts = std::move(*m);
+        if (auto m = parse_mountinfo(nbuf.view(), mountinfo_path)) snap.mounts = std::move(*m);
     }
     if (!started) {
       struct statfs sf{};

@@ -67,49 +67,6 @@ uint32_t count_lines(std::string_view s) {
 
 }  // namespace
 
-ReadBuf::ReadBuf() : data_(static_cast<char*>(std::malloc(16384))), cap_(data_ ? 16384 : 0) {}
-
-ReadBuf::~ReadBuf() { std::free(data_); }
-
-bool ReadBuf::read_at(int dirfd, const char* name, int& err, Mode mode, CloseBatch* batch) {
-  len_ = 0;
-  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    err = errno;
-    return false;
-  }
-  bool ok = true;
-  for (;;) {
-    if (len_ == cap_) {
-      size_t cap = cap_ ? cap_ * 2 : 16384;
-      char* grown = static_cast<char*>(std::realloc(data_, cap));
-      if (!grown) {
-        err = ENOMEM;
-        ok = false;
-        break;
-      }
-      data_ = grown;
-      cap_ = cap;
-    }
-    size_t want = cap_ - len_;
-    ssize_t n = ::read(fd, data_ + len_, want);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      ok = false;
-      break;
-    }
-    if (n == 0) break;
-    len_ += static_cast<size_t>(n);
-    if (mode == Mode::kRecord && len_ < cap_) break;
-    if (mode == Mode::kSeqShortIsEnd && static_cast<size_t>(n) + 256 < std::min<size_t>(want, 4096)) break;
-  }
-  if (!ok) len_ = 0;
-  if (batch) batch->close(fd);
-  else ::close(fd);
-  return ok;
-}
-
 Result<std::vector<Mount>> read_mounts(const HostPaths& paths) {
   // PID 1's view is the host's mount namespace when we run with hostPID in a DaemonSet.
   auto text = read_file(paths.proc("1/mountinfo"));
@@ -414,28 +371,36 @@ ProcessReader::~ProcessReader() {
 
 bool ProcessReader::ok() const { return proc_fd_ >= 0; }
 
+namespace {
+struct Dirent64 {  // getdents64(2) record
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+}  // namespace
+
+// getdents64 straight on the kept procfs fd, rewound each time (no dup, no DIR: the recorder lists
+// /proc every sample that something forked).
 std::vector<int> ProcessReader::list_pids() const {
   std::vector<int> pids;
-  if (proc_fd_ < 0) return pids;
-  int dup_fd = ::fcntl(proc_fd_, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return pids;
-  DIR* d = ::fdopendir(dup_fd);
-  if (!d) {
-    ::close(dup_fd);
-    return pids;
-  }
-  // The dup shares the directory offset with proc_fd_: without the rewind a second listing
-  // would start at the end of the first and find nothing.
-  ::rewinddir(d);
+  if (proc_fd_ < 0 || ::lseek(proc_fd_, 0, SEEK_SET) != 0) return pids;
   pids.reserve(1024);
-  while (dirent* e = ::readdir(d)) {
-    const char* n = e->d_name;
-    if (*n < '0' || *n > '9') continue;
-    int pid = 0;
-    auto [end, ec] = std::from_chars(n, n + std::strlen(n), pid);
-    if (ec == std::errc() && *end == '\0' && pid > 0) pids.push_back(pid);
+  std::vector<char> dents(32768);
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, proc_fd_, dents.data(), dents.size());
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      auto* e = reinterpret_cast<const Dirent64*>(dents.data() + off);
+      off += e->d_reclen;
+      const char* name = e->d_name;
+      if (*name < '1' || *name > '9') continue;
+      int pid = 0;
+      auto [end, ec] = std::from_chars(name, name + std::strlen(name), pid);
+      if (ec == std::errc() && *end == '\0' && pid > 0) pids.push_back(pid);
+    }
   }
-  ::closedir(d);
   std::sort(pids.begin(), pids.end());
   return pids;
 }

@@ -5,6 +5,7 @@
 
 #include "model/snapshot.hpp"
 #include "probe/close_batch.hpp"
+#include "probe/fs.hpp"
 #include "probe/host_paths.hpp"
 #include "util/result.hpp"
 
@@ -65,35 +66,6 @@ std::optional<Cgroup> read_cgroup(const std::string& memory_root_dir, const std:
 // probe's own conservative test: attribution (k8s/) knows more forms, and a path it answers "no"
 // for here is simply read in full.
 bool surely_in_kubepods(std::string_view memory_cgroup);
-
-// The snapshot's own read buffer: read(2) goes straight into it (fs.cpp's read_at resizes, i.e.
-// zero-fills, a std::string to its whole capacity before every read: ~16,000 times 8 KiB per
-// snapshot), and it only grows. Not thread-safe; one per worker.
-class ReadBuf {
- public:
-  enum class Mode {
-    kRecord,  // one seq_file record or a plain procfs read (stat, status, cmdline, memory.stat): a short read is the end
-    kSeq,     // multi-record seq file (cgroup.procs): read until read(2) returns 0
-    // Multi-record seq file on cgroupfs/procfs: a read that returns more than 256 bytes less than
-    // it asked for and than one page is also the end. seq_read stops filling the user's buffer only
-    // at the end, when that buffer is full, or when its own page-sized buffer cannot take the next
-    // record (fs/seq_file.c), so such a read had no more records to give; skips the read(2) that
-    // returns 0. Only for files whose records are short (pids).
-    kSeqShortIsEnd,
-  };
-  ReadBuf();
-  ~ReadBuf();
-  ReadBuf(const ReadBuf&) = delete;
-  ReadBuf& operator=(const ReadBuf&) = delete;
-  // Opens name relative to dirfd and reads it whole. false: err = errno (open or read).
-  bool read_at(int dirfd, const char* name, int& err, Mode mode = Mode::kRecord, CloseBatch* batch = nullptr);
-  std::string_view view() const { return {data_, len_}; }
-  bool empty() const { return len_ == 0; }
-
- private:
-  char* data_ = nullptr;
-  size_t cap_ = 0, len_ = 0;
-};
 
 // Reads many processes through one open fd of the procfs root and per-pid openat, reusing its
 // buffers: the hot path of every snapshot. Not thread-safe; one per thread.

@@ -1,4 +1,4 @@
-// ReadBuf: the snapshot's own read buffer (no zero-fill, grows only), and where each mode stops.
+// ReadBuf (probe/fs.hpp): the probe's read buffer (no zero-fill, grows only), and where each mode stops.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "probe/snapshot_reader.hpp"
+#include "probe/fs.hpp"
 #include "util/text.hpp"
 
 using namespace ms;
@@ -58,6 +58,37 @@ TEST(ReadBuf, EveryModeReadsARegularFileWholeBeyondItsFirstCapacity) {
   EXPECT_EQ(err, ENOENT);
   EXPECT_TRUE(b.empty());
   ::close(dir);
+}
+
+// A kept fd re-read with pread: each reading is the whole file as it is now, from offset 0,
+// whatever the fd's own offset, and grows the buffer as read_at does.
+TEST(ReadBuf, PreadRereadsAKeptFdFromTheStart) {
+  TempDir d;
+  d.put("kept", "1\n");
+  int fd = ::open((d.path + "/kept").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ReadBuf b;
+  int err = 0;
+  ASSERT_TRUE(b.pread(fd, err));
+  EXPECT_EQ(b.view(), "1\n");
+  std::string big = numbered_lines(20000);
+  {
+    std::ofstream out(d.path + "/kept", std::ios::trunc);  // in place: the same inode
+    out << big;
+  }
+  for (auto mode : {ReadBuf::Mode::kRecord, ReadBuf::Mode::kSeq}) {
+    ASSERT_TRUE(b.pread(fd, err, mode));
+    EXPECT_EQ(b.view(), big);
+  }
+  ASSERT_TRUE(b.read(fd, err));  // read(2) from where the fd stands (0: pread moved nothing)
+  EXPECT_EQ(b.view(), big);
+  ASSERT_TRUE(b.read(fd, err));
+  EXPECT_TRUE(b.empty());  // at the end now
+  ASSERT_TRUE(b.pread(fd, err));
+  EXPECT_EQ(b.view(), big);
+  ::close(fd);
+  EXPECT_FALSE(b.pread(fd, err));
+  EXPECT_EQ(err, EBADF);
 }
 
 TEST(ReadBuf, ShortReadEndOfAMultiRecordSeqFileLosesNoRecord) {
