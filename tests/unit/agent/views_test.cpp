@@ -8,20 +8,14 @@
 #include "agent/views.hpp"
 #include "attribution/attribution.hpp"
 #include "probe/snapshot_reader.hpp"
+#include "../../support/fixture_paths.hpp"
 
 using namespace ms;
+using ms::test_fixtures::fixture_paths;
 using namespace ms::agent;
 
 namespace {
 
-HostPaths fixture(const std::string& name) {
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  HostPaths p;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
-  return p;
-}
 
 // The metrics as computed before owners were cached: straight from attribute().
 struct Reference {
@@ -88,7 +82,7 @@ Snapshot read(const HostPaths& paths) {
 
 TEST(ViewsCache, SameAsAttributeAcrossSamples) {
   for (const char* tree : {"v1-cgroupfs-docker", "v2-systemd-containerd-crio"}) {
-    HostPaths paths = fixture(tree);
+    HostPaths paths = fixture_paths(tree);
     Snapshot s = read(paths);
     ASSERT_FALSE(s.processes.empty()) << tree;
     ViewContext ctx(paths);
@@ -140,7 +134,7 @@ TEST(ViewsCache, SameAsAttributeAcrossSamples) {
 }
 
 TEST(ViewsCache, PidReuseIsANewProcess) {
-  HostPaths paths = fixture("v1-cgroupfs-docker");
+  HostPaths paths = fixture_paths("v1-cgroupfs-docker");
   Snapshot s = read(paths);
   ViewContext ctx(paths);
   expect_same(ctx, s, paths, "first");

@@ -9,8 +9,10 @@
 
 #include "probe/close_batch.hpp"
 #include "probe/snapshot_reader.hpp"
+#include "../../support/fixture_paths.hpp"
 
 using namespace ms;
+using ms::test_fixtures::fixture_paths;
 
 namespace {
 
@@ -27,14 +29,6 @@ size_t open_fds() {
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
-HostPaths fixture(const std::string& name) {
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  HostPaths p;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
-  return p;
-}
 
 std::vector<int> open_n(int n) {
   std::vector<int> fds;
@@ -116,7 +110,7 @@ TEST(CloseBatch, SnapshotUnchangedAndNoFdLeaks) {
     SCOPED_TRACE(name);
     SnapshotOptions plain;
     plain.cgroup_lines = false;
-    auto a = read_snapshot(fixture(name), plain);
+    auto a = read_snapshot(fixture_paths(name), plain);
     ASSERT_TRUE(a);
     for (size_t budget : {size_t{0}, size_t{1}, size_t{3}, size_t{100000}}) {
       for (unsigned threads : {1u, 2u}) {
@@ -125,7 +119,7 @@ TEST(CloseBatch, SnapshotUnchangedAndNoFdLeaks) {
         SnapshotOptions o = plain;
         o.defer_close = budget;
         o.threads = threads;
-        auto b = read_snapshot(fixture(name), o);
+        auto b = read_snapshot(fixture_paths(name), o);
         EXPECT_EQ(open_fds(), before);
         ASSERT_TRUE(b);
         ASSERT_EQ(a->processes.size(), b->processes.size());

@@ -7,19 +7,12 @@
 #include <fstream>
 
 #include "probe/snapshot_reader.hpp"
+#include "../../support/fixture_paths.hpp"
 
 using namespace ms;
+using ms::test_fixtures::fixture_paths;
 
 namespace {
-
-HostPaths fixture(const std::string& name) {
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  HostPaths p;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
-  return p;
-}
 
 Snapshot read(const HostPaths& p, SnapshotOptions o = {}) {
   auto s = read_snapshot(p, o);
@@ -33,7 +26,7 @@ const char* kPodA = "/kubepods/burstable/pod1f6c3b0e-7a2d-4c1e-9b8a-3d4e5f607182
 }  // namespace
 
 TEST(FixtureV1, LayoutMeminfoAndCounts) {
-  Snapshot s = read(fixture("v1-cgroupfs-docker"));
+  Snapshot s = read(fixture_paths("v1-cgroupfs-docker"));
   EXPECT_EQ(s.cgroup_version, CgroupVersion::kV1);
   EXPECT_FALSE(s.memory_on_v2);
   EXPECT_EQ(s.memory_root_path, "/");
@@ -52,7 +45,7 @@ TEST(FixtureV1, LayoutMeminfoAndCounts) {
 }
 
 TEST(FixtureV1, ProcessesAndTheirCgroups) {
-  Snapshot s = read(fixture("v1-cgroupfs-docker"));
+  Snapshot s = read(fixture_paths("v1-cgroupfs-docker"));
   const Process* nginx = s.find_process(1010);
   ASSERT_TRUE(nginx);
   EXPECT_EQ(nginx->comm, "nginx");
@@ -90,7 +83,7 @@ TEST(FixtureV1, ProcessesAndTheirCgroups) {
 }
 
 TEST(FixtureV1, KernelThreadsZombiesAndHostileNames) {
-  Snapshot s = read(fixture("v1-cgroupfs-docker"));
+  Snapshot s = read(fixture_paths("v1-cgroupfs-docker"));
   const Process* kthreadd = s.find_process(2);
   ASSERT_TRUE(kthreadd);
   EXPECT_TRUE(kthreadd->kernel_thread);
@@ -119,19 +112,19 @@ TEST(FixtureV1, KernelThreadsZombiesAndHostileNames) {
 TEST(FixtureV1, PssOnlyWhenAskedAndUnderTheCap) {
   SnapshotOptions o;
   o.pss = true;
-  Snapshot s = read(fixture("v1-cgroupfs-docker"), o);
+  Snapshot s = read(fixture_paths("v1-cgroupfs-docker"), o);
   const Process* nginx = s.find_process(1010);
   ASSERT_TRUE(nginx);
   EXPECT_EQ(nginx->pss_bytes, 150000u * 1024);
   EXPECT_EQ(nginx->uss_bytes, 140000u * 1024);
   o.pss_max_rss_bytes = 100 * MiB;  // nginx master (195 MiB) is above, the worker (49 MiB) below
-  Snapshot capped = read(fixture("v1-cgroupfs-docker"), o);
+  Snapshot capped = read(fixture_paths("v1-cgroupfs-docker"), o);
   EXPECT_FALSE(capped.find_process(1010)->pss_bytes);
   EXPECT_EQ(capped.find_process(1011)->pss_bytes, 30000u * 1024);
 }
 
 TEST(FixtureV2, SystemdContainerdCrio) {
-  Snapshot s = read(fixture("v2-systemd-containerd-crio"));
+  Snapshot s = read(fixture_paths("v2-systemd-containerd-crio"));
   EXPECT_EQ(s.cgroup_version, CgroupVersion::kV2);
   EXPECT_TRUE(s.memory_on_v2);
   ASSERT_TRUE(s.psi);
@@ -179,7 +172,7 @@ TEST(FixtureV2, SystemdContainerdCrio) {
 }
 
 TEST(FixtureV2, CgroupDirMapsHierarchyPaths) {
-  Snapshot s = read(fixture("v2-systemd-containerd-crio"));
+  Snapshot s = read(fixture_paths("v2-systemd-containerd-crio"));
   EXPECT_EQ(s.cgroup_dir("/"), s.memory_root);
   EXPECT_EQ(s.cgroup_dir("/kubepods.slice"), s.memory_root + "/kubepods.slice");
   s.memory_root_path = "/kubepods.slice";
@@ -192,7 +185,7 @@ TEST(FixtureV2, CgroupDirMapsHierarchyPaths) {
 TEST(Fixture, NoProcessesOptionAndMissingNode) {
   SnapshotOptions o;
   o.processes = false;
-  Snapshot s = read(fixture("v2-systemd-containerd-crio"), o);
+  Snapshot s = read(fixture_paths("v2-systemd-containerd-crio"), o);
   EXPECT_TRUE(s.processes.empty());
   EXPECT_FALSE(s.cgroups.empty());
   HostPaths none;
@@ -291,14 +284,14 @@ TEST(Fixture, WorkersAndCgroupLinesDoNotChangeTheSnapshot) {
     SCOPED_TRACE(name);
     SnapshotOptions one;
     one.threads = 1;
-    Snapshot a = read(fixture(name), one);
+    Snapshot a = read(fixture_paths(name), one);
     for (unsigned threads : {1u, 2u, 4u}) {
       for (bool lines : {true, false}) {
         SCOPED_TRACE(testing::Message() << "threads " << threads << " cgroup_lines " << lines);
         SnapshotOptions o;
         o.threads = threads;
         o.cgroup_lines = lines;
-        Snapshot b = read(fixture(name), o);
+        Snapshot b = read(fixture_paths(name), o);
         ASSERT_EQ(a.processes.size(), b.processes.size());
         ASSERT_FALSE(a.processes.empty());
         for (size_t i = 0; i < a.processes.size(); ++i) {
@@ -328,10 +321,10 @@ TEST(Fixture, WorkersAndCgroupLinesDoNotChangeTheSnapshot) {
 }
 
 TEST(Fixture, SwapLimitsOnlyWhenAsked) {
-  Snapshot a = read(fixture("v1-cgroupfs-docker"));
+  Snapshot a = read(fixture_paths("v1-cgroupfs-docker"));
   SnapshotOptions o;
   o.swap_limits = false;
-  Snapshot b = read(fixture("v1-cgroupfs-docker"), o);
+  Snapshot b = read(fixture_paths("v1-cgroupfs-docker"), o);
   bool any = false;
   for (const auto& c : a.cgroups) any |= c.swap_limit_bytes.has_value();
   EXPECT_TRUE(any) << "the fixture has no memsw limit: the test proves nothing";
@@ -344,7 +337,7 @@ TEST(Fixture, CgroupLinesOutsideKubepodsOnly) {
   SnapshotOptions o;
   o.cgroup_lines = false;
   o.cgroup_lines_outside_kubepods = true;
-  Snapshot s = read(fixture("v1-cgroupfs-docker"), o);
+  Snapshot s = read(fixture_paths("v1-cgroupfs-docker"), o);
   auto lines_of = [&](int pid) -> std::optional<size_t> {
     const Process* p = s.find_process(pid);
     if (!p) return std::nullopt;
@@ -358,11 +351,11 @@ TEST(Fixture, CgroupLinesOutsideKubepodsOnly) {
   ASSERT_NE(updatedb, nullptr);
   EXPECT_EQ(updatedb->memory_cgroup, "/system.slice/cron.service");
   // v2: the memory cgroup is the systemd cgroup; no lines needed.
-  Snapshot v2 = read(fixture("v2-systemd-containerd-crio"), o);
+  Snapshot v2 = read(fixture_paths("v2-systemd-containerd-crio"), o);
   for (const Process& p : v2.processes) EXPECT_TRUE(p.cgroups.empty()) << p.pid;
   // Off: no lines at all.
   o.cgroup_lines_outside_kubepods = false;
-  Snapshot none = read(fixture("v1-cgroupfs-docker"), o);
+  Snapshot none = read(fixture_paths("v1-cgroupfs-docker"), o);
   for (const Process& p : none.processes) EXPECT_TRUE(p.cgroups.empty()) << p.pid;
 }
 
@@ -377,7 +370,7 @@ TEST(Fixture, SurelyInKubepods) {
 
 TEST(ProcessReaderListing, ListsTheSamePidsEveryTime) {
   // The listing reads a dup of the procfs fd, which shares its offset: a second call must rewind.
-  HostPaths p = fixture("v1-cgroupfs-docker");
+  HostPaths p = fixture_paths("v1-cgroupfs-docker");
   ProcessReader r(p, false, SnapshotOptions{});
   ASSERT_TRUE(r.ok());
   auto first = r.list_pids();

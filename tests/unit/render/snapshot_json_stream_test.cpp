@@ -6,16 +6,14 @@
 #include "render/owner_json.hpp"
 #include "render/snapshot_json.hpp"
 #include "render/snapshot_json_stream.hpp"
+#include "../../support/fixture_paths.hpp"
 
 using namespace ms;
+using ms::test_fixtures::fixture_paths;
 
 namespace {
 Snapshot fixture_snapshot(const std::string& name, bool pss) {
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  HostPaths p;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
+  HostPaths p = fixture_paths(name);
   SnapshotOptions o;
   o.pss = pss;
   auto s = read_snapshot(p, o);
@@ -87,14 +85,6 @@ TEST(SnapshotJson, UnknownIsNullNeverZero) {
 }
 
 namespace {
-HostPaths fixture_paths(const std::string& name) {
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  HostPaths p;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
-  return p;
-}
 // What `snapshot -o json` reads: no cgroup lines but for processes outside kubepods (v1).
 Snapshot cli_snapshot(const HostPaths& p) {
   SnapshotOptions o;

@@ -19,21 +19,15 @@
 #include "store/writer.hpp"
 
 #include "../temp_db.hpp"
+#include "../../support/fixture_paths.hpp"
 
 using namespace ms;
+using ms::test_fixtures::fixture_paths;
 using ms::test_support::TempDb;
 using namespace ms::store;
 
 namespace {
 
-HostPaths fixture_paths(const std::string& name) {
-  HostPaths p;
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
-  return p;
-}
 
 Snapshot read_fixture(const HostPaths& p) {
   SnapshotOptions o;
