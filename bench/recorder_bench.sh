@@ -2,8 +2,11 @@
 # Recorder benchmark (not a test): per-sample CPU (split into the snapshot engine's read, the
 # analyses and the store), bytes per sample and per node-day, agent RSS, on this node with ~2,000
 # extra real processes in ~300 real memory cgroups shaped like pods.
-#   bash bench/recorder_bench.sh [memsleuth-binary]   (root; default build/memsleuth, Release: `make build`)
-# Env: BENCH_PROCS [2000] BENCH_CGROUPS [300] BENCH_SAMPLES [60] BENCH_FARM [compiled from bench/farm.cpp]
+#   bash bench/recorder_bench.sh [memsleuth-binary ...]   (root; default build/memsleuth, Release: `make build`)
+# Several binaries (a baseline and a change): each is run in turn on the same farm, BENCH_ROUNDS
+# times, so that the node's load hits them alike; compare them within one run.
+# Env: BENCH_PROCS [2000] BENCH_CGROUPS [300] BENCH_SAMPLES [60] BENCH_ROUNDS [1]
+#      BENCH_FARM [compiled from bench/farm.cpp]
 # The process farm (bench/farm.cpp) forks the processes into the cgroups, one cgroup attach per
 # cgroup. Creates only its own cgroups (mst-recorder-bench-<pid>) and processes; removes them on exit.
 # CPU per sample is the steady state: the recorder's CPU over (5 + N) samples minus its CPU over 5
@@ -11,7 +14,10 @@
 # the recorder also prints its own per-phase split at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MS=${1:-build/memsleuth}
+BINS=("$@")
+[[ ${#BINS[@]} -gt 0 ]] || BINS=(build/memsleuth)
+ROUNDS=${BENCH_ROUNDS:-1}
+MS=""
 NP=${BENCH_PROCS:-2000}
 NC=${BENCH_CGROUPS:-300}
 NS=${BENCH_SAMPLES:-60}
@@ -72,7 +78,9 @@ run() { # label, extra args
   printf '| %s | %s | %s ms | %s | %s B | %s B | %s MB | %s MiB |\n' "$label" "$((NS + 5)) ($full full)" "$cpu_ms" \
     "$split" "$per" "$grow" "$day" "$(python3 -c "print(round($m/1024,1))")"
 }
-echo "| policy | samples | CPU/sample (steady) | recorder's split (read = node read) | bytes/regular sample (frames) | file growth/sample | per node-day at 10 s (frames) | max RSS |"
-echo "|---|---|---|---|---|---|---|---|"
-run "default (processes >= 32Mi + top 20, cgroups >= 4Mi)"
-run "store everything (floors 0, top 100000)" --process-floor 0 --top 100000 --cgroup-floor 0
+echo "| binary | policy | samples | CPU/sample (steady) | recorder's split (read = node read) | bytes/regular sample (frames) | file growth/sample | per node-day at 10 s (frames) | max RSS |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for ((r = 0; r < ROUNDS; r++)); do
+  for MS in "${BINS[@]}"; do run "$MS | default (processes >= 32Mi + top 20, cgroups >= 4Mi)"; done
+done
+for MS in "${BINS[@]}"; do run "$MS | store everything (floors 0, top 100000)" --process-floor 0 --top 100000 --cgroup-floor 0; done

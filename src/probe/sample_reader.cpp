@@ -334,6 +334,13 @@ struct SampleReader::Impl {
     return k <= 1 || (t.slot + sample_no) % k == 0;
   }
 
+  // memory.stat: when the usage moved since the last sample (and so since the stat was last read:
+  // it is skipped only while the usage stands still), on its cadence, or near the limit.
+  bool stat_due(const Cgroup& c, const CgTrack& t) const {
+    uint32_t k = opts.stat_refresh_samples;
+    return k <= 1 || t.usage_changed || !t.detail_valid || (t.slot + sample_no) % k == 0 || near_limit(c);
+  }
+
   bool near_limit(const Cgroup& c) const {
     if (!c.limit_bytes || !c.usage_bytes) return false;
     return *c.usage_bytes >= *c.limit_bytes - *c.limit_bytes / 10;
@@ -349,7 +356,7 @@ struct SampleReader::Impl {
       return;
     }
     open_detail(t);
-    bool moved = read_stat(c, t);
+    bool moved = stat_due(c, t) && read_stat(c, t);
     if ((due || moved) && t.limit_at != sample_no) read_limit(c, t);
     if (due || moved || !t.detail_valid) read_swap_limit(c, t);
     if (due || !t.detail_valid || near_limit(c)) read_counters(c, t);
@@ -858,31 +865,28 @@ struct SampleReader::Impl {
       auto u = static_cast<uint64_t>(pid);
       return wrapped ? (u > prev_last || u <= now_last) : (u > prev_last && u <= now_last);
     };
-    std::vector<Process> procs;
-    std::vector<ProcTrack> tracks;
-    procs.reserve(pids.size());
-    tracks.reserve(pids.size());
+    // Merged in place: a kept process stays in its slot (moved down over the exited ones) and the
+    // born are gathered aside, then merged in by pid from the back. A sample with no birth and no
+    // exit moves no Process (each is a few hundred bytes of strings and optionals).
+    const size_t n_old = snap.processes.size();
+    std::vector<std::pair<Process, ProcTrack>> born;
     std::unordered_set<int> gone;
-    std::vector<size_t> refresh_now;  // indexes into procs
-    size_t a = 0, b = 0;
+    std::vector<int> refresh_pids;
+    size_t a = 0, b = 0, w = 0;
     auto see = [&](int pid) {
       Process p;
       ProcTrack t;
-      if (first_sight(pid, p, t)) {
-        procs.push_back(std::move(p));
-        tracks.push_back(t);
-      } else {
-        ++snap.skipped;
-      }
+      if (first_sight(pid, p, t)) born.emplace_back(std::move(p), t);
+      else ++snap.skipped;
     };
-    while (a < snap.processes.size() || b < pids.size()) {
-      if (b == pids.size() || (a < snap.processes.size() && snap.processes[a].pid < pids[b])) {
+    while (a < n_old || b < pids.size()) {
+      if (b == pids.size() || (a < n_old && snap.processes[a].pid < pids[b])) {
         drop_proc(ptrack[a]);
         gone.insert(snap.processes[a].pid);
         ++a;
         continue;
       }
-      if (a == snap.processes.size() || pids[b] < snap.processes[a].pid) {
+      if (a == n_old || pids[b] < snap.processes[a].pid) {
         see(pids[b++]);
         continue;
       }
@@ -900,9 +904,12 @@ struct SampleReader::Impl {
       if (!read || resample(p, t, &exec_seen)) {
         // A process born since the last sample (not one found at start-up) may have been moved into its
         // scope right after its fork.
-        if (exec_seen || (t.seen_at > 1 && t.seen_at + 1 == sample_no)) refresh_now.push_back(procs.size());
-        procs.push_back(std::move(p));
-        tracks.push_back(t);
+        if (exec_seen || (t.seen_at > 1 && t.seen_at + 1 == sample_no)) refresh_pids.push_back(p.pid);
+        if (w != a) {
+          snap.processes[w] = std::move(p);
+          ptrack[w] = t;
+        }
+        ++w;
       } else {
         // Exited; the pid is listed again by a new process, or by this one's zombie being reaped.
         drop_proc(t);
@@ -912,8 +919,31 @@ struct SampleReader::Impl {
       ++a;
       ++b;
     }
-    snap.processes = std::move(procs);
-    ptrack = std::move(tracks);
+    snap.processes.resize(w);
+    ptrack.resize(w);
+    if (!born.empty()) {  // both runs are sorted by pid
+      size_t i = w, j = born.size(), k = w + born.size();
+      snap.processes.resize(k);
+      ptrack.resize(k);
+      while (j > 0) {
+        --k;
+        if (i > 0 && snap.processes[i - 1].pid > born[j - 1].first.pid) {
+          --i;
+          snap.processes[k] = std::move(snap.processes[i]);
+          ptrack[k] = ptrack[i];
+        } else {
+          --j;
+          snap.processes[k] = std::move(born[j].first);
+          ptrack[k] = born[j].second;
+        }
+      }
+    }
+    std::vector<size_t> refresh_now;  // indexes into snap.processes
+    for (int pid : refresh_pids) {
+      auto it = std::lower_bound(snap.processes.begin(), snap.processes.end(), pid,
+                                 [](const Process& q, int v) { return q.pid < v; });
+      refresh_now.push_back(static_cast<size_t>(it - snap.processes.begin()));
+    }
     // Children of an exited parent were reparented: their ppid is read again.
     for (size_t i = 0; i < snap.processes.size(); ++i)
       if (!ptrack[i].fresh && gone.count(snap.processes[i].ppid)) refresh_now.push_back(i);

@@ -8,8 +8,11 @@
 // Every sample:
 //   - each known cgroup's usage (memory.usage_in_bytes / memory.current); a cgroup whose directory
 //     link count changed is listed again (new children), a removed one fails its reads;
-//   - memory.stat (and v2 memory.events) of the root, kubepods(.slice) and pod cgroups and of every
-//     cgroup at or above detail_floor_bytes: the cgroups a regular sample stores;
+//   - memory.stat of the root, kubepods(.slice) and pod cgroups and of every cgroup at or above
+//     detail_floor_bytes (the cgroups a regular sample stores), when that cgroup's usage moved since
+//     the last sample. A usage that stands still to the byte leaves the stat as it was but for LRU
+//     aging (active <-> inactive, which moves the working set): so each is also re-read every
+//     stat_refresh_samples samples, spread by cgroup, and every sample while within 10% of its limit;
 //   - which processes exist. Where procfs is our own pid namespace's, /proc/loadavg tells: its last
 //     pid (bumped by every fork or thread) and its task count both unchanged mean no task was born
 //     or reaped, so /proc is not listed. Otherwise /proc is listed; a known pid that the pid
@@ -71,8 +74,9 @@ struct SampleReaderOptions {
   uint32_t rss_refresh_samples = 6;
   uint32_t settings_refresh_samples = 6;
   uint32_t slab_refresh_samples = 6;
-  bool nr_procs_from_processes = true;
-  bool watch_cgroups = true;  // inotify on cgroup directories; false: stat every directory every sample  // false: cgroup.procs of every detailed cgroup every sample
+  uint32_t stat_refresh_samples = 6;  // memory.stat of a detailed cgroup whose usage stood still
+  bool nr_procs_from_processes = true;  // false: cgroup.procs of every detailed cgroup every sample
+  bool watch_cgroups = true;  // inotify on cgroup directories; false: stat every directory every sample
   // Whether /proc/loadavg speaks for the procfs read: detected (its "self" is us) unless forced
   // (tests, on fixture trees whose loadavg they change as a kernel would).
   enum class PidCounter { kDetect, kTrusted, kUntrusted };

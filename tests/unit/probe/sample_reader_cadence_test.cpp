@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
+#include <sstream>
 #include <string>
 
 #include "probe/sample_reader.hpp"
@@ -40,6 +42,7 @@ SampleReaderOptions cadence(uint32_t k) {
   o.rss_refresh_samples = k;
   o.settings_refresh_samples = k;
   o.slab_refresh_samples = k;
+  o.stat_refresh_samples = k;
   o.identity_refresh_per_sample = 0;
   o.always_detail = [](const std::string&) { return true; };
   return o;
@@ -161,6 +164,7 @@ TEST(SampleReaderCadence, LimitsOnTheirCadenceOrAtOnce) {
   ASSERT_NE(at, std::string::npos);
   stat.replace(at, 34, "hierarchical_memory_limit 134217728");
   tr.cg(kDockerCg, "memory.stat", stat);
+  tr.cg(kDockerCg, "memory.usage_in_bytes", "2097152\n");  // memory.stat is read when usage moved
   s = sample(r);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(cgroup(*s, kDockerCg)->limit_bytes, 134217728u);
@@ -177,6 +181,61 @@ TEST(SampleReaderCadence, LimitsOnTheirCadenceOrAtOnce) {
     if (cgroup(*s, kDockerCg)->limit_bytes == 268435456u) break;
   }
   EXPECT_LT(n, k);
+}
+
+namespace {
+// Sets inactive_file in a cgroup's memory.stat (v1 fixture: "inactive_file N" and the total_ line).
+void set_inactive_file(Tree& tr, const char* rel, uint64_t v) {
+  std::string stat = slurp(tr.t.memcg(rel) / "memory.stat"), out;
+  std::istringstream in(stat);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("inactive_file ", 0) == 0) line = "inactive_file " + std::to_string(v);
+    out += line + "\n";
+  }
+  tr.cg(rel, "memory.stat", out);
+}
+
+std::optional<uint64_t> inactive_file(SampleReader& r, const char* rel) {
+  Snapshot* s = sample(r);
+  const Cgroup* c = s ? cgroup(*s, rel) : nullptr;
+  EXPECT_NE(c, nullptr) << rel;
+  return c ? c->stat.get("inactive_file") : std::nullopt;
+}
+}  // namespace
+
+// memory.stat follows the cgroup's usage: not re-read while the usage stands still to the byte,
+// re-read in the sample it moved.
+TEST(SampleReaderCadence, StatFollowsTheUsage) {
+  Tree tr;
+  SampleReader r(tr.t.paths(), cadence(1000));
+  auto before = inactive_file(r, kDockerCg);
+  ASSERT_TRUE(before);
+  sample(r);
+  set_inactive_file(tr, kDockerCg, *before + 4096);
+  EXPECT_EQ(inactive_file(r, kDockerCg), before) << "read although the usage did not move";
+  tr.cg(kDockerCg, "memory.usage_in_bytes", "2097152\n");
+  EXPECT_EQ(inactive_file(r, kDockerCg), *before + 4096);
+}
+
+// LRU aging moves the working set without moving usage: the cadence re-reads every stat within k
+// samples; near the limit, every sample.
+TEST(SampleReaderCadence, StatReReadWithinTheCadenceAndNearTheLimit) {
+  Tree tr;
+  const uint32_t k = 4;
+  SampleReader r(tr.t.paths(), cadence(k));
+  sample(r);
+  sample(r);
+  set_inactive_file(tr, kDockerCg, 12345 * 4096);
+  uint32_t n = 0;
+  while (n < k && inactive_file(r, kDockerCg) != uint64_t{12345 * 4096}) ++n;
+  EXPECT_LT(n, k) << "not re-read within " << k << " samples";
+
+  SampleReader near(tr.t.paths(), cadence(1000));
+  tr.cg(kDockerCg, "memory.usage_in_bytes", "66000000\n");  // 98% of 64 MiB
+  sample(near);
+  sample(near);
+  set_inactive_file(tr, kDockerCg, 54321 * 4096);
+  EXPECT_EQ(inactive_file(near, kDockerCg), uint64_t{54321 * 4096}) << "not read every sample near the limit";
 }
 
 // failcnt (a counter) every sample while usage is within 10% of the limit, on the cadence otherwise.

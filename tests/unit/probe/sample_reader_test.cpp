@@ -141,6 +141,7 @@ SampleReaderOptions exact(SampleReaderOptions o) {
   o.rss_refresh_samples = 1;
   o.settings_refresh_samples = 1;
   o.slab_refresh_samples = 1;
+  o.stat_refresh_samples = 1;
   o.nr_procs_from_processes = false;
   return o;
 }
@@ -178,6 +179,10 @@ void run_scenario(const std::string& fixture, SampleReaderOptions opts) {
   // A process exits, a pid appears, another execs.
   fs::remove_all(t.proc(std::to_string(leaf)));
   spawn(t, parent ? parent : 1, 31337);
+  // ... and one between known pids (merged in among the kept ones, not appended).
+  int mid = s.processes[s.processes.size() / 2].pid + 1;
+  while (fs::exists(t.proc(std::to_string(mid)))) ++mid;
+  spawn(t, parent ? parent : 1, mid);
   int other = pick(one_shot(paths), false);
   if (other) exec_as(t, other, "updatedb");
   step(fixture + ": exit, new pid, exec");
