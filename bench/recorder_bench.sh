@@ -6,7 +6,8 @@
 # Several binaries (a baseline and a change): each is run in turn on the same farm, BENCH_ROUNDS
 # times, so that the node's load hits them alike; compare them within one run.
 # Env: BENCH_PROCS [2000] BENCH_CGROUPS [300] BENCH_SAMPLES [60] BENCH_ROUNDS [1]
-#      BENCH_FARM [compiled from bench/farm.cpp]
+#      BENCH_SETTLE [30] seconds to wait after the farm is up (its 2,000 forks and page faults
+#      otherwise still run during the first binary's samples)  BENCH_FARM [compiled from bench/farm.cpp]
 # The process farm (bench/farm.cpp) forks the processes into the cgroups, one cgroup attach per
 # cgroup. Creates only its own cgroups (mst-recorder-bench-<pid>) and processes; removes them on exit.
 # CPU per sample is the steady state: the recorder's CPU over (5 + N) samples minus its CPU over 5
@@ -50,6 +51,7 @@ done
 FARM_PID=$!
 for _ in $(seq 1 3000); do grep -q READY "$TMP/farm.out" 2>/dev/null && break; sleep 0.1; done
 grep -q READY "$TMP/farm.out" || { echo "farm failed: $(cat "$TMP/farm.out")" >&2; exit 1; }
+sleep "${BENCH_SETTLE:-30}"
 echo "node: $(ls /proc | grep -c '^[0-9]') processes, $(find /sys/fs/cgroup/memory -type d | wc -l) memory cgroups," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 once() { # db, samples, extra args -> "user sys maxrss_kib" in $TMP/time, log in $TMP/rec.log

@@ -90,7 +90,7 @@ struct CgTrack {
   bool usage_seen = false;
   bool usage_changed = true;  // usage moved since the last sample (or is new): its processes' RSS is re-read
   bool detail_valid = false;  // swap limit and counters hold a reading (cleared while not detailed)
-  uint32_t slot = 0;          // spreads the cadence of settings over samples
+  uint32_t slot = 0;          // spreads the cadences of settings and memory.stat over samples
   // The sample in which each part was last read.
   uint64_t limit_at = 0, swap_at = 0, counters_at = 0, stat_at = 0, procs_at = 0;
   std::optional<uint64_t> hier_limit, hier_memsw;  // v1 memory.stat's hierarchical limits, last read
@@ -123,6 +123,7 @@ struct SampleReader::Impl {
   uint64_t identity_seq = 0;         // Process::identity_seq handed out
   uint64_t cg_gen = 1;               // bumped whenever snap.cgroups gains or loses an entry
   uint64_t slab_at = 0;
+  uint32_t next_slot = 0;            // CgTrack::slot handed out
   bool mounts_pollable = false;      // procfs mountinfo: poll() says when the mount table changed
   int ino_fd = kNoFd;                // inotify on every cgroup directory (see watch())
   std::unordered_map<int, std::string> wd_path;
@@ -434,7 +435,9 @@ struct SampleReader::Impl {
     t.nlink = st.st_nlink;
     watch(t, path);  // before its children are listed: one made in between is still seen
     t.always_detail = opts.always_detail && opts.always_detail(path);
-    t.slot = static_cast<uint32_t>(st.st_ino);
+    // In turn as cgroups are found, not by inode: cgroupfs hands out inodes in steps of the number
+    // of files per directory (33 on v1), which put every pod (and every container) in the same slot.
+    t.slot = next_slot++;
     open_hot(t);
     if (!read_usage(c, t) || !read_limit(c, t)) {
       close_cgroup(t);

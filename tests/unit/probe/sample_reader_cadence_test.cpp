@@ -238,6 +238,35 @@ TEST(SampleReaderCadence, StatReReadWithinTheCadenceAndNearTheLimit) {
   EXPECT_EQ(inactive_file(near, kDockerCg), uint64_t{54321 * 4096}) << "not read every sample near the limit";
 }
 
+// A cadence of k samples spreads its cgroups evenly: with k = the number of cgroups, each sample
+// reads exactly one cgroup's limit, and k samples read every one once.
+TEST(SampleReaderCadence, CadenceSpreadOverTheSamples) {
+  Tree tr;
+  std::vector<std::string> rels;
+  {
+    SampleReader probe(tr.t.paths(), cadence(1000));
+    Snapshot* s = sample(probe);
+    ASSERT_NE(s, nullptr);
+    for (const auto& c : s->cgroups)
+      if (c.path != "/") rels.push_back(c.path.substr(1));
+  }
+  ASSERT_GE(rels.size(), 3u);
+  const auto k = static_cast<uint32_t>(rels.size() + 1);  // the root too
+  SampleReader r(tr.t.paths(), cadence(k));
+  sample(r);
+  for (const auto& rel : rels) tr.cg(rel.c_str(), "memory.limit_in_bytes", "123456789\n");
+  size_t seen = 0;
+  for (uint32_t n = 0; n < k; ++n) {
+    Snapshot* s = sample(r);
+    ASSERT_NE(s, nullptr);
+    size_t now = 0;
+    for (const auto& rel : rels) now += cgroup(*s, rel)->limit_bytes == 123456789u;
+    EXPECT_LE(now - seen, 1u) << "sample " << n << ": several cgroups due in one sample";
+    seen = now;
+  }
+  EXPECT_EQ(seen, rels.size()) << "not every cgroup read within the cadence";
+}
+
 // failcnt (a counter) every sample while usage is within 10% of the limit, on the cadence otherwise.
 TEST(SampleReaderCadence, FailcntEverySampleNearTheLimit) {
   Tree tr;
