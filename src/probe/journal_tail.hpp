@@ -30,7 +30,8 @@ class JournalTail {
   // Entries whose _SYSTEMD_UNIT is one of `units` or whose SYSLOG_IDENTIFIER is one of `identifiers`.
   static Result<JournalTail> open(const std::string& root, const std::vector<std::string>& units,
                                   const std::vector<std::string>& identifiers, Options opts, int64_t now_us);
-  // False when memsleuth was built without libsystemd (then open() fails with a clear error).
+  // False when memsleuth was built without libsystemd or libsystemd.so.0 cannot be loaded (then
+  // open() fails with a clear error). Loads it on first call.
   static bool supported();
 
   JournalTail(JournalTail&&) noexcept;

@@ -63,6 +63,17 @@ TEST(JournalTail, ReadsOnlyTheUnitsEntriesWithinTheBacklogThenWhatComesNext) {
   EXPECT_EQ(b[0].message, "after rotation");
 }
 
+// libsystemd is loaded at run time (dlopen): where systemd-journal-remote is installed (it needs
+// libsystemd0), it must load, or the journal tests above would skip instead of failing.
+TEST(JournalTail, LoadsLibsystemdWhereItIsInstalled) {
+  if (!have_journal_remote()) GTEST_SKIP() << "no " << kJournalRemote << " (scripts/deps.sh)";
+  EXPECT_TRUE(JournalTail::supported());
+  auto t = JournalTail::open("/nonexistent-root", {"kubelet.service"}, {}, JournalTail::Options{}, 0);
+  if (!t) {
+    EXPECT_EQ(t.error().describe().find("cannot be read: "), std::string::npos) << t.error().describe();
+  }
+}
+
 TEST(JournalTail, NoJournalIsNotAnError) {
   if (!JournalTail::supported()) GTEST_SKIP() << "built without libsystemd";
   TempRoot r;
