@@ -10,6 +10,8 @@
 #include "attribution/top_query.hpp"
 #include "probe/snapshot_reader.hpp"
 
+#include "../../support/fixture_paths.hpp"
+
 namespace ms {
 namespace {
 
@@ -30,10 +32,7 @@ TEST_P(VmFixture, OwnersQosAndEffectiveLimits) {
   std::string dir = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + GetParam();
   auto env = read_env(dir + "/scenario.env");
   ASSERT_FALSE(env.empty());
-  HostPaths hp;
-  hp.procfs = dir + "/proc";
-  hp.sysfs = dir + "/sys";
-  hp.rootfs = dir + "/root";
+  HostPaths hp = ms::test_fixtures::fixture_paths(GetParam());
   SnapshotOptions so;
   so.statvfs_tmpfs = false;
   auto snap = read_snapshot(hp, so);

@@ -7,6 +7,8 @@
 #include "k8s/thresholds.hpp"
 #include "probe/snapshot_reader.hpp"
 
+#include "../../support/fixture_paths.hpp"
+
 using namespace ms;
 using namespace ms::k8s;
 
@@ -385,11 +387,7 @@ TEST(RealKubeletConfigs, Qke16SpaceSeparatedFlagsAndDecimalM) {
 // ------------------------------------------------------------------ discovery on a fixture tree
 
 TEST(KubeletDiscovery, FixtureKubeletFlagsWinOverItsConfigFile) {
-  HostPaths p;
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/kubelet-v2";
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
+  HostPaths p = ms::test_fixtures::fixture_paths("kubelet-v2");
   SnapshotOptions o;
   o.statvfs_tmpfs = false;
   auto snap = read_snapshot(p, o);
@@ -439,7 +437,7 @@ TEST(KubeletDiscovery, FixtureKubeletFlagsWinOverItsConfigFile) {
   EXPECT_FALSE(c.config_file);
   EXPECT_EQ(c.eviction_hard.at("memory.available").value, "2Gi");
   ov = {};
-  ov.config_file = base + "/root/etc/kubernetes/kubelet.yaml";
+  ov.config_file = p.rootfs + "/etc/kubernetes/kubelet.yaml";
   ov.flags = "";
   c = discover_kubelet_config(p, *snap, ov);
   EXPECT_EQ(c.eviction_hard.at("memory.available").value, "500Mi");
@@ -454,11 +452,7 @@ TEST(KubeletDiscovery, FixtureKubeletFlagsWinOverItsConfigFile) {
 }
 
 TEST(KubeletDiscovery, ConfigDirDropInsMergeLikeAJsonMergePatch) {
-  HostPaths p;
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/kubelet-v2";
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
+  HostPaths p = ms::test_fixtures::fixture_paths("kubelet-v2");
   Snapshot snap;  // no processes: everything comes from the overrides
   KubeletOverrides ov;
   ov.flags = "--config=/etc/kubernetes/kubelet.yaml --config-dir=/etc/kubernetes/kubelet.conf.d";

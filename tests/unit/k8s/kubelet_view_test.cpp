@@ -5,6 +5,8 @@
 #include "k8s/kubelet_view.hpp"
 #include "probe/snapshot_reader.hpp"
 
+#include "../../support/fixture_paths.hpp"
+
 using namespace ms;
 using namespace ms::k8s;
 
@@ -13,11 +15,7 @@ namespace {
 constexpr uint64_t kKi = 1024;
 
 Snapshot read_fixture(const std::string& name) {
-  HostPaths p;
-  std::string base = std::string(MEMSLEUTH_SOURCE_DIR) + "/tests/fixtures/" + name;
-  p.procfs = base + "/proc";
-  p.sysfs = base + "/sys";
-  p.rootfs = base + "/root";
+  HostPaths p = ms::test_fixtures::fixture_paths(name);
   SnapshotOptions o;
   o.statvfs_tmpfs = false;
   auto s = read_snapshot(p, o);
