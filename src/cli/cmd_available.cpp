@@ -4,6 +4,7 @@
 
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
+#include "cli/one_shot.hpp"
 #include "k8s/kubelet_config.hpp"
 #include "k8s/kubelet_view.hpp"
 #include "k8s/thresholds.hpp"
@@ -52,6 +53,7 @@ void add_available_command(CLI::App& app, Context& ctx) {
     so.pss = false;
     so.slab = false;
     so.statvfs_tmpfs = false;
+    if (!recorded) prepare_one_shot_heap();
     auto snap = recorded ? Result<Snapshot>(recorded->moment.snapshot) : read_snapshot(ctx.paths, so);
     if (!snap) {
       fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());

@@ -12,6 +12,7 @@
 #include "cli/context.hpp"
 #include "cli/kubelet_log_args.hpp"
 #include "cli/history_at.hpp"
+#include "cli/one_shot.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
 #include "k8s/kubelet_config.hpp"
@@ -148,6 +149,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     replayed = describe_recorded(recorded->moment);
   }
   // read_snapshot reads /proc/vmstat first thing: t_snap is that moment, near enough for a rate.
+  if (!recorded) prepare_one_shot_heap();
   auto t_snap = std::chrono::steady_clock::now();
   auto snap = recorded ? Result<Snapshot>(std::move(recorded->moment.snapshot)) : read_snapshot(ctx.paths);
   if (!snap) {

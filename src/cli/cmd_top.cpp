@@ -6,6 +6,7 @@
 #include "attribution/top_query.hpp"
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
+#include "cli/one_shot.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/top_render.hpp"
 
@@ -50,6 +51,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
       recorded = load_recorded_at(o->at, ctx, "top", 1);
       if (!recorded) return;
     }
+    if (!recorded) prepare_one_shot_heap();
     auto snap = recorded ? Result<Snapshot>(recorded->moment.snapshot) : read_snapshot(ctx.paths, so);
     if (!snap) {
       fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
@@ -58,14 +60,18 @@ void add_top_command(CLI::App& app, Context& ctx) {
     }
     Attribution a = attribute(*snap, ctx.paths);
     TopResult r = select_top(a, q);
+    std::string out;
     if (o->output == "json") {
-      fmt::print("{}\n", dump_json(top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr)));
-      return;
+      out = dump_json(top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr)) + "\n";
+    } else {
+      out = recorded ? describe_recorded(recorded->moment) + "\n" : std::string();
+      out += render_top_table(r, o->output == "wide");
+      if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual);
     }
-    std::string out = recorded ? describe_recorded(recorded->moment) + "\n" : std::string();
-    out += render_top_table(r, o->output == "wide");
-    if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual);
-    fmt::print("{}", out);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    keep_until_exit(std::move(r));
+    keep_until_exit(std::move(a));
+    keep_until_exit(std::move(*snap));
   });
 }
 
