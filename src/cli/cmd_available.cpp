@@ -53,6 +53,10 @@ void add_available_command(CLI::App& app, Context& ctx) {
     so.pss = false;
     so.slab = false;
     so.statvfs_tmpfs = false;
+    // Processes only to find the kubelet (comm, exe, cmdline, cwd); the views read the cgroups' usage
+    // and memory.stat: no per-process cgroup file, no swap limits.
+    so.cgroup_lines = false;
+    so.swap_limits = false;
     if (!recorded) prepare_one_shot_heap();
     auto snap = recorded ? Result<Snapshot>(recorded->moment.snapshot) : read_snapshot(ctx.paths, so);
     if (!snap) {
