@@ -1,4 +1,4 @@
-// Micro-benchmarks of every parser on real samples: the files in ../shared/data, and this machine's
+// Micro-benchmarks of every parser on real samples: the files in tests/data, and this machine's
 // own /proc files for the per-process ones (the sample folders hold none).
 #include <benchmark/benchmark.h>
 
@@ -22,7 +22,7 @@ std::string slurp(const std::string& path) {
   ss << f.rdbuf();
   return ss.str();
 }
-std::string shared(const std::string& rel) { return slurp(std::string(MEMSLEUTH_SHARED_DATA) + "/" + rel); }
+std::string shared(const std::string& rel) { return slurp(std::string(MEMSLEUTH_TEST_DATA) + "/" + rel); }
 std::string section(const std::string& text, const std::string& name) {
   std::string head = "===== " + name + " =====\n";
   size_t b = text.find(head);

@@ -157,7 +157,7 @@ micro = os.path.join(RES, "micro.json")
 if os.path.exists(micro):
     m = load(micro)
     print("## Parser micro-benchmarks (Google Benchmark, real samples)\n")
-    print("`build/bench/bench_parsers` (bench/parsers_bench.cpp): samples from `../shared/data` "
+    print("`build/bench/bench_parsers` (bench/parsers_bench.cpp): samples from `tests/data` "
           "(file named in the benchmark: meminfo, memory.stat/events/max/current, PSI, `/proc/<pid>/cgroup` and "
           "`status` from the samples and the v2 VM log; OOM kernel logs and kubelet eviction logs through the event "
           "parser; a kubelet config; an updatedb.conf; a systemd timer; a CRI-O kubepods path), and this machine's own "

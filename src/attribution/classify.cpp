@@ -142,7 +142,7 @@ Owner classify_cgroup(std::string_view path, const ClassifySources* src, std::st
   Owner o;
   auto segs = path_segments(path);
   // Containers a runtime started outside Kubernetes: docker cgroupfs "/docker/<id>", systemd
-  // "docker-<id>.scope" (shared/data/cgroup/proc-pid-cgroup/pc-01, pc-02).
+  // "docker-<id>.scope" (tests/data/cgroup/proc-pid-cgroup/pc-01, pc-02).
   for (size_t i = 0; i < segs.size(); ++i) {
     std::string_view s = segs[i];
     std::optional<std::string> id;
@@ -300,7 +300,7 @@ Owner classify_process(const Process& p, const Snapshot& s, const ClassifySource
     return o;
   }
   // On v1 hosts the memory hierarchy often stops at /system.slice (per-unit accounting off,
-  // shared/data/cgroup/proc-pid-cgroup/pc-14); the systemd line still names the unit.
+  // tests/data/cgroup/proc-pid-cgroup/pc-14); the systemd line still names the unit.
   if (auto sp = systemd_path_of(p); sp && (o.kind == OwnerKind::kUnconfined || !o.unit)) {
     std::string sys_why;
     Owner so = classify(*sp, &sys_why);

@@ -1,7 +1,7 @@
 #pragma once
 // Kubelet evictions: eviction-manager log lines (structured klog "key=value" since ~1.21 and the
 // older printf form), pod/node events and Evicted pod status messages. Formats:
-// shared/design/kubelet-memory.md §5.2-5.3 (pkg/kubelet/eviction/eviction_manager.go, helpers.go).
+// docs/kubelet-memory.md §5.2-5.3 (pkg/kubelet/eviction/eviction_manager.go, helpers.go).
 #include <optional>
 #include <string>
 #include <string_view>

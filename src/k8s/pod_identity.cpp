@@ -55,7 +55,7 @@ std::vector<Segment> segments_of(std::string_view path) {
     std::string_view seg = path.substr(i, j - i);
     // containerd with the systemd cgroup format but a cgroupfs-driven runc (or v1 controllers
     // systemd does not manage) leaves "kubepods-…-pod<uid>.slice:cri-containerd:<id>" unexpanded
-    // (shared/data/cgroup/proc-pid-cgroup/pc-04). runc would name the scope "<prefix>-<id>.scope".
+    // (tests/data/cgroup/proc-pid-cgroup/pc-04). runc would name the scope "<prefix>-<id>.scope".
     auto parts = split(seg, ':');
     if (parts.size() == 3 && ends_with(parts[0], ".slice")) {
       out.push_back({parts[0], i + parts[0].size(), {}});
@@ -127,7 +127,7 @@ bool apply_container_segment(std::string_view seg, KubeCgroup& k) {
   }
   if (take("crio-", "cri-o", "cgroup leaf crio-<id>")) {
     // Under systemd CRI-O gives only the infra (sandbox) container a cgroup without ".scope"
-    // (cAdvisor container/crio/factory.go; shared/data/cgroup/proc-pid-cgroup/pc-12).
+    // (cAdvisor container/crio/factory.go; tests/data/cgroup/proc-pid-cgroup/pc-12).
     if (k.driver == CgroupDriver::kSystemd && !scope) k.sandbox = true;
     return true;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Pod identity from a cgroup path alone (no I/O): kubelet's QoS/pod levels (pkg/kubelet/cm) and the
 // runtime-owned container leaf (containerd, CRI-O, docker), for both cgroup drivers and both cgroup
-// versions. Layouts: shared/design/kubelet-memory.md §6.
+// versions. Layouts: docs/kubelet-memory.md §6.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e (root): THE INCIDENT (../shared/seed/incident-writeup-zh.txt), reproduced on this kernel.
+# e2e (root): THE INCIDENT (docs/incident-writeup-zh.txt), reproduced on this kernel.
 # A temp --rootfs holds a kubelet config (soft memory.available<12% for 1m30s, hard <500Mi); a real
 # process named `kubelet` carries --config; three pods live under our own <prefix>/kubepods with
 # limits and var/log/pods names; and a cron-launched walker (cron → sh → run-parts → job script →

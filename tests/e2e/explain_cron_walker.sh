@@ -45,7 +45,7 @@ SHELL=/bin/sh
 25 6	* * *	root	cd / && run-parts --report /etc/cron.daily
 47 6	* * 7	root	cd / && run-parts --report /etc/cron.weekly
 CRONTAB
-cp "$MEMSLEUTH_SHARED_DATA/updatedb/conf/uc-05-debian-ubuntu-etc-yusuke-saiki-etckeeper-updatedb.conf" \
+cp "$MEMSLEUTH_TEST_DATA/updatedb/conf/uc-05-debian-ubuntu-etc-yusuke-saiki-etckeeper-updatedb.conf" \
   "$ROOT/etc/updatedb.conf" || { echo "FAIL: shared data missing"; exit 1; }
 # A tree big enough that updatedb takes a while: 60 x 400 directories.
 mkdir -p "$TREE"

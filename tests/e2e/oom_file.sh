@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # e2e (no root): `memsleuth oom --file` as a user runs it after an incident, on the real samples of
-# shared/data: the victim with its reaper line, the pod from a --rootfs /var/log/pods entry,
+# tests/data: the victim with its reaper line, the pod from a --rootfs /var/log/pods entry,
 # --since/--until, stdin, the kubelet's "Evicting pod" line, and a hostile comm that must reach the
 # terminal escaped and the JSON intact.
 set -uo pipefail
 MS=${1:?usage: oom_file.sh <memsleuth>}
-DATA=${MEMSLEUTH_SHARED_DATA:?MEMSLEUTH_SHARED_DATA not set}
+DATA=${MEMSLEUTH_TEST_DATA:?MEMSLEUTH_TEST_DATA not set}
 command -v jq >/dev/null || { echo "FAIL: jq missing (scripts/deps.sh installs it)"; exit 1; }
 TMP=$(mktemp -d /tmp/mst-oomfile-$$-XXXX)
 trap 'rm -rf "$TMP"' EXIT

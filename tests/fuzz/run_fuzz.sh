@@ -6,7 +6,7 @@ set -euo pipefail
 OUT=${1:?usage: run_fuzz.sh <build-dir> [seconds]}
 SECS=${2:-${MEMSLEUTH_FUZZ_SECONDS:-25}}
 SRC=${MEMSLEUTH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-DATA=${MEMSLEUTH_SHARED_DATA:-$SRC/../shared/data}
+DATA=${MEMSLEUTH_TEST_DATA:-$SRC/tests/data}
 CXX=$(command -v clang++ || true)
 if [[ -z $CXX ]]; then echo "skipped: clang++ not installed"; exit 77; fi
 mkdir -p "$OUT/obj"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Live, cgroup v1: `memsleuth available` must agree with the kubernetes docs' memory-available.sh
-# (the script quoted in ../shared/seed/incident-writeup-zh.txt), computed here at the same moment:
+# (the script quoted in docs/incident-writeup-zh.txt), computed here at the same moment:
 # byte-exact on a frozen copy of the node's files, and live within what the script itself sees move
 # between a read just before and one just after memsleuth's. Also: the ledger adds up to MemTotal
 # with "unexplained" under 2% of it, and the difference items add up to their total.

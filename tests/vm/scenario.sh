@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 step() { echo "vm: $(cut -d' ' -f1 /proc/uptime)s $*" >&2; }
 
 # --- the node ----------------------------------------------------------------------------------
-# Same identities as /work/shared/data/v2-vm (an earlier run of this kind), plus more pods.
+# Same identities as tests/data/v2-vm (an earlier run of this kind), plus more pods.
 BU_UID=0d8f4b2e-6c1a-4b7e-9f3a-2c5d7e8f9a01   # shop/web-7d4b9c (burstable)
 BU_CID=4f1c2d3e5a6b7c8d9e0f11223344556677889900aabbccddeeff001122334455  # container "app"
 OOM_CID=9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180716253443526170819a0b1c2d # container "cache", OOM-killed
@@ -148,7 +148,7 @@ mkdir -p $T/root/var/log $T/root/dev
 cp -a /var/log/pods /var/log/containers $T/root/var/log/
 /bin/vmtool kmsg >$T/root/dev/kmsg
 
-# The kubelet's v2 root formula from the frozen files (docs: shared/design/kubelet-memory.md §1.6, §1.8)
+# The kubelet's v2 root formula from the frozen files (docs: docs/kubelet-memory.md §1.6, §1.8)
 awk '
   FILENAME ~ /meminfo$/ && $1 == "MemTotal:" { total = $2 * 1024 }
   FILENAME ~ /meminfo$/ && $1 == "MemFree:" { free = $2 * 1024 }

@@ -32,7 +32,7 @@ void append(const std::string& path, const std::string& text) {
   f << text;
 }
 
-// Real lines: shared/data/kubelet/logs/log-05.log (journald prefix, structured klog) and the
+// Real lines: tests/data/kubelet/logs/log-05.log (journald prefix, structured klog) and the
 // "Evicting pod" V(3) form with the newest message format (status-05).
 constexpr const char* kRanked =
     "May 28 16:05:50 192-168-250-5 kubelet[2269385]: I0528 16:05:50.514706 2269385 eviction_manager.go:405] "

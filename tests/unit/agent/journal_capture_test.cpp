@@ -24,7 +24,7 @@ using Entry = JournalRecord;
 
 bool have_journal_tools() { return JournalTail::supported() && have_journal_remote(); }
 
-// Real eviction lines of the current kubelet format (shared/data/kubelet/status-05 message form).
+// Real eviction lines of the current kubelet format (tests/data/kubelet/status-05 message form).
 std::string evicting(const std::string& pod) {
   return "I1127 03:12:01.000001 2269385 eviction_manager.go:612] \"Evicting pod\" pod=\"" + pod +
          "\" podUID=\"0b3c1d2e-1111-2222-3333-444455556666\" message=\"The node was low on resource: memory. "

@@ -1,4 +1,4 @@
-// Every real /proc/<pid>/cgroup sample in shared/data/cgroup/proc-pid-cgroup, classified, with the
+// Every real /proc/<pid>/cgroup sample in tests/data/cgroup/proc-pid-cgroup, classified, with the
 // facts its index.md lists. A new sample without expectations here fails the test.
 #include <gtest/gtest.h>
 
@@ -57,7 +57,7 @@ std::vector<std::pair<std::string, std::string>> sample_paths(const std::string&
   return out;
 }
 
-const std::string kDir = std::string(MEMSLEUTH_SHARED_DATA) + "/cgroup/proc-pid-cgroup";
+const std::string kDir = std::string(MEMSLEUTH_TEST_DATA) + "/cgroup/proc-pid-cgroup";
 
 TEST(ClassifySamples, EverySampleHasExpectations) {
   std::set<std::string> known = {"pc-01-docker-cgroupfs-v1-hybrid-debian10.txt", "pc-02-docker-v1-ubuntu-moby-33352.txt",

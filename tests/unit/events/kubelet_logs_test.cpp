@@ -17,7 +17,7 @@ using namespace ms::test_support;
 
 namespace {
 
-// Real message forms (shared/data/kubelet/status-05 and log-05).
+// Real message forms (tests/data/kubelet/status-05 and log-05).
 const std::string kEvicting =
     "I1127 03:12:01.000001 2269385 eviction_manager.go:612] \"Evicting pod\" pod=\"sre/logstash-0\" "
     "podUID=\"0b3c1d2e-1111-2222-3333-444455556666\" message=\"The node was low on resource: memory. Threshold "

@@ -1,4 +1,4 @@
-// Every sample of shared/data/oom and shared/data/kubelet with the facts its index.md lists.
+// Every sample of tests/data/oom and tests/data/kubelet with the facts its index.md lists.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -12,7 +12,7 @@ using namespace ms;
 namespace {
 
 std::string shared(const std::string& rel) {
-  auto t = read_file(std::string(MEMSLEUTH_SHARED_DATA) + "/" + rel);
+  auto t = read_file(std::string(MEMSLEUTH_TEST_DATA) + "/" + rel);
   EXPECT_TRUE(t) << rel << ": " << (t ? "" : t.error().describe());
   return t ? *t : std::string();
 }

@@ -22,7 +22,7 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-std::string shared(const std::string& rel) { return slurp(std::string(MEMSLEUTH_SHARED_DATA) + "/kubelet/" + rel); }
+std::string shared(const std::string& rel) { return slurp(std::string(MEMSLEUTH_TEST_DATA) + "/kubelet/" + rel); }
 
 KubeletConfig from(const std::string& yaml, const std::vector<std::string>& flags = {}) {
   KubeletConfig c = default_kubelet_config();
@@ -226,7 +226,7 @@ TEST(KubeletConfig, PflagForms) {
   EXPECT_EQ(split_shell_words("--a='x y' \"--b=1 2\" c\\ d"), (std::vector<std::string>{"--a=x y", "--b=1 2", "c d"}));
 }
 
-// ------------------------------------------------------------------ real configs in shared/data
+// ------------------------------------------------------------------ real configs in tests/data
 
 TEST(RealKubeletConfigs, Eks03BootstrapWritesPartialEvictionHard) {
   std::string sh = shared("config/config-03-eks-bootstrap.sh.excerpt");

@@ -1,4 +1,4 @@
-// Parsers on the real samples in ../shared/data (read in place, never edited). The facts asserted are
+// Parsers on the real samples in tests/data (read in place, never edited). The facts asserted are
 // the ones each folder's index.md lists; the v2-vm logs have no index, their facts are read off the
 // log's own sections.
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@ using namespace ms;
 
 namespace {
 
-std::string shared(const std::string& rel) { return std::string(MEMSLEUTH_SHARED_DATA) + "/" + rel; }
+std::string shared(const std::string& rel) { return std::string(MEMSLEUTH_TEST_DATA) + "/" + rel; }
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

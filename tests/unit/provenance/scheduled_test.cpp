@@ -15,14 +15,14 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string shared(const std::string& rel) {
-  std::ifstream f(std::string(MEMSLEUTH_SHARED_DATA) + "/updatedb/" + rel);
+  std::ifstream f(std::string(MEMSLEUTH_TEST_DATA) + "/updatedb/" + rel);
   EXPECT_TRUE(f.good()) << rel;
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
 }
 
-// A throwaway --rootfs with the real cron scripts and configs from shared/data/updatedb.
+// A throwaway --rootfs with the real cron scripts and configs from tests/data/updatedb.
 class FakeRoot {
  public:
   FakeRoot() {

@@ -11,7 +11,7 @@ using namespace ms;
 namespace {
 
 std::string conf_sample(const std::string& name) {
-  std::ifstream f(std::string(MEMSLEUTH_SHARED_DATA) + "/updatedb/conf/" + name);
+  std::ifstream f(std::string(MEMSLEUTH_TEST_DATA) + "/updatedb/conf/" + name);
   EXPECT_TRUE(f.good()) << name;
   std::stringstream ss;
   ss << f.rdbuf();
@@ -24,7 +24,7 @@ UpdatedbConf sample(const std::string& name) { return parse_updatedb_conf(conf_s
 
 }  // namespace
 
-// Facts from shared/data/updatedb/index.md, one sample at a time.
+// Facts from tests/data/updatedb/index.md, one sample at a time.
 TEST(UpdatedbConf, Rhel9PackageDefault) {
   auto c = sample("uc-01-rhel9-openela-mlocate-SOURCES-updatedb.conf");
   EXPECT_TRUE(c.problems.empty());

@@ -11,7 +11,7 @@ using namespace ms;
 namespace {
 
 std::string conf_sample(const std::string& name) {
-  std::ifstream f(std::string(MEMSLEUTH_SHARED_DATA) + "/updatedb/conf/" + name);
+  std::ifstream f(std::string(MEMSLEUTH_TEST_DATA) + "/updatedb/conf/" + name);
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
