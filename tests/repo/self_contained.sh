@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A user's clone has nothing beside it: no tracked file may name the team's folder next to the
-# repository (the team folder named "shared" one level up) or an absolute path into it. Fails naming
+# A user's clone has nothing beside it: no tracked file may name the team's folder one level above
+# the repository ("shared") or an absolute path into it. Fails naming every offending file and line.
 set -euo pipefail
 SRC=${MEMSLEUTH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$SRC"
