@@ -1,6 +1,7 @@
 # memsleuth: two commands do everything on a fresh Debian 12 machine:
 #   make doctor   install deps, build, run `memsleuth doctor` on this machine
 #   make test     install deps, sanitizer build, every test (unit, fixture, live, e2e, vm)
+#   make image    the OCI image deploy/daemonset.yaml runs (FROM scratch, buildah), tagged from git describe
 JOBS ?= $(shell nproc)
 # Worktrees and clones share one compiler cache.
 export CCACHE_BASEDIR ?= $(abspath ..)
@@ -10,8 +11,9 @@ export CCACHE_NOHASHDIR ?= 1
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?=
+IMAGE_NAME ?= localhost/memsleuth
 
-.PHONY: all deps build doctor test asan unit bench format clean
+.PHONY: all deps build doctor test asan unit bench format clean image
 
 all: build
 
@@ -27,14 +29,20 @@ build: deps $(BUILD)/build.ninja
 doctor: build
 	./$(BUILD)/memsleuth doctor; rc=$$?; echo "memsleuth doctor exit code: $$rc (0 healthy, 1 warnings, 2 critical)"
 
+# Tags $(IMAGE_NAME):<git describe> and :latest in buildah's storage, and writes an OCI archive.
+image: build
+	bash scripts/image.sh --binary $(BUILD)/memsleuth --name $(IMAGE_NAME) --archive $(BUILD)/memsleuth-image.oci.tar
+
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMEMSLEUTH_SANITIZE=ON -DMEMSLEUTH_TESTS=ON
 
 asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-test: asan
+# The Release build too: e2e_image_daemonset builds the image from it, as `make image` does.
+test: asan build
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  MEMSLEUTH_RELEASE_BINARY=$(abspath $(BUILD))/memsleuth \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 unit: asan

@@ -11,6 +11,9 @@ PKGS=(
 TEST_PKGS=(
   plocate qemu-system-x86 busybox-static cpio smem atop prometheus chromium python3-yaml time
   systemd-journal-remote
+  # make image (buildah) and the container e2e tests: podman with runc (crun refuses the hybrid cgroup
+  # hierarchy of the build machines), its bridge network, and containerd as the pods' runtime.
+  podman buildah runc containernetworking-plugins containerd
 )
 # The HTML report embeds uPlot from the npm registry: npm must exist (the machine image ships Node.js).
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
