@@ -176,6 +176,10 @@ if ! diff "$TMP/image-libs" "$TMP/loaded-libs" >"$TMP/libs.diff"; then
   cat "$TMP/libs.diff" >&2
   fail "the image's libraries (<) differ from those the recorder maps (>)"
 fi
+# ... and the journal reader found its library (a missing one would be missing from both lists).
+grep -q '/libsystemd\.so\.0$' "$TMP/loaded-libs" || fail "the recorder did not load libsystemd.so.0"
+! podman logs "$CNAME" 2>&1 | grep -q 'cannot read the systemd journal' || fail "the recorder cannot read journals"
+echo "libraries: the image carries exactly the $(wc -l <"$TMP/loaded-libs") the recorder maps"
 
 # 9. SIGTERM (pod deletion) stops it cleanly.
 podman stop --time 20 "$CNAME" >/dev/null
