@@ -63,14 +63,15 @@ libs_of() {
 }
 # The dlopen()ed journal library, resolved as the loader resolves it (ld.so.cache).
 journal_lib() {
-  ldconfig -p | awk '$1 == "libsystemd.so.0" && /x86-64/ {print $NF; exit}'
+  # (no early exit in the reader: under pipefail, a writer killed by SIGPIPE fails the pipeline)
+  ldconfig -p | awk '$1 == "libsystemd.so.0" && /x86-64/ && !p {p = $NF} END {print p}'
 }
 
 declare -A files=()
 list=$(libs_of "$BINARY") || exit 1
 for f in $list; do files[$f]=1; done
 # A static build has no loader and cannot dlopen(): it goes without the journal.
-if ((${#files[@]})) && nm -D --undefined-only "$BINARY" | grep -qw dlopen; then
+if ((${#files[@]})) && nm -D --undefined-only "$BINARY" | grep -w dlopen >/dev/null; then
   sd=$(journal_lib)
   [[ -n $sd ]] || die "libsystemd.so.0 not found (Debian package libsystemd0): the image could not read journals"
   files[$sd]=1

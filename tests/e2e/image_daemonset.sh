@@ -112,7 +112,7 @@ while read -r kind how path port; do
   fi
   echo "$kind $how ${path:-} ok"
 done < <(jq -r '.probes[] | "\(.kind) \(.how) \(.path // "-") \(.host_port)"' "$TMP/run.json")
-curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^memsleuth_store_up 1' || fail "/metrics lacks memsleuth_store_up 1"
+curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^memsleuth_store_up 1' >/dev/null || fail "/metrics lacks memsleuth_store_up 1"
 
 # 5. The container runs with what the manifest grants, no more (read from the host's /proc).
 CPID=$(podman inspect "$CNAME" --format '{{.State.Pid}}')
@@ -141,7 +141,7 @@ if [[ $(jq -r '.argv | index("--security-opt=no-new-privileges")' "$TMP/run.json
 fi
 [[ $(status Uid) == 0 ]] || fail "recorder runs as uid $(status Uid), the manifest says runAsUser 0"
 if [[ $(jq -r '.argv | index("--read-only")' "$TMP/run.json") != null ]]; then
-  awk '$5 == "/" {print $6}' "/proc/$CPID/mountinfo" | grep -qw ro || fail "the root filesystem is writable"
+  awk '$5 == "/" {print $6}' "/proc/$CPID/mountinfo" | grep -w ro >/dev/null || fail "the root filesystem is writable"
 fi
 limit=$(jq -r .memory_limit_bytes "$TMP/run.json")
 if [[ $limit != null ]]; then
@@ -182,7 +182,7 @@ if ! diff "$TMP/image-libs" "$TMP/loaded-libs" >"$TMP/libs.diff"; then
 fi
 # ... and the journal reader found its library (a missing one would be missing from both lists).
 grep -q '/libsystemd\.so\.0$' "$TMP/loaded-libs" || fail "the recorder did not load libsystemd.so.0"
-! podman logs "$CNAME" 2>&1 | grep -q 'cannot read the systemd journal' || fail "the recorder cannot read journals"
+! podman logs "$CNAME" 2>&1 | grep 'cannot read the systemd journal' >/dev/null || fail "the recorder cannot read journals"
 echo "libraries: the image carries exactly the $(wc -l <"$TMP/loaded-libs") the recorder maps"
 
 # 9. SIGTERM (pod deletion) stops it cleanly.
