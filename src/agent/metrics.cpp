@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/version.hpp"
+
 namespace ms::agent {
 
 namespace {
@@ -14,6 +16,11 @@ PromFamily counter(std::string name, std::string help) { return {std::move(name)
 std::vector<PromFamily> build_metrics(const MetricsInput& in) {
   std::vector<PromFamily> out;
   const NodeViews& v = in.views;
+
+  // The usual *_build_info: a constant 1 whose labels say which build is running (scripts/version.sh).
+  auto build = gauge("memsleuth_build_info", "memsleuth build: version (git describe) and revision (commit), value 1.");
+  build.samples.push_back({{{"version", std::string(version())}, {"revision", std::string(revision())}}, 1.0});
+  out.push_back(std::move(build));
 
   auto avail = gauge("memsleuth_memory_available_bytes",
                      "Available memory by view: kubelet (memory.available), allocatable "
@@ -111,6 +118,11 @@ std::vector<PromFamily> build_metrics(const MetricsInput& in) {
   auto cpu = gauge("memsleuth_sample_cpu_seconds", "CPU time the agent used for the last sample (read + store).");
   cpu.samples.push_back({{}, st.last_sample_cpu_seconds});
   out.push_back(std::move(cpu));
+  // Staleness is what an alert wants: time() - this. Absent until the first sample.
+  auto last = gauge("memsleuth_last_sample_timestamp_seconds",
+                    "Unix time of the last sample the agent read (stored or not: see memsleuth_store_up).");
+  if (st.last_sample_unix > 0) last.samples.push_back({{}, static_cast<double>(st.last_sample_unix)});
+  out.push_back(std::move(last));
   auto samples = counter("memsleuth_samples_total", "Samples taken since the agent started.");
   samples.samples.push_back({{}, static_cast<double>(st.samples_total)});
   out.push_back(std::move(samples));

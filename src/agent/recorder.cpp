@@ -293,6 +293,7 @@ struct Recorder::Impl {
       }
       status.last_sample_seconds = read_s;
       status.last_sample_cpu_seconds = cpu;
+      status.last_sample_unix = snap->time;
       status.db_bytes = writer ? writer->db_bytes() : status.db_bytes;
       mi.status = status;
       mi.events = events;

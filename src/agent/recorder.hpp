@@ -44,6 +44,7 @@ struct AgentStatus {
   std::string store_error;  // last write/open error, "" when healthy
   double last_sample_seconds = 0;      // wall time of the last node read
   double last_sample_cpu_seconds = 0;  // CPU time of the last node read + store write
+  int64_t last_sample_unix = 0;        // when the last node read was taken (0: none yet)
   uint64_t db_bytes = 0;
   uint64_t kmsg_lost = 0;
 };

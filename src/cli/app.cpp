@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/context.hpp"
+#include "util/version.hpp"
 
 namespace ms::cli {
 
@@ -11,10 +12,10 @@ CLI::Option* add_output_option(CLI::App& cmd, std::string& out, std::vector<std:
   return cmd.add_option("-o,--output", out, desc)->check(CLI::IsMember(formats))->capture_default_str();
 }
 
-int run(int argc, char** argv) {
-  Context ctx;
-  CLI::App app{"memsleuth: who is eating this node's memory, and why didn't the kubelet stop it"};
-  app.set_version_flag("--version", "memsleuth 0.1.0");
+void build_app(CLI::App& app, Context& ctx) {
+  app.name("memsleuth");
+  app.description("memsleuth: who is eating this node's memory, and why didn't the kubelet stop it");
+  app.set_version_flag("--version", fmt::format("memsleuth {} (revision {})", version(), revision()));
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--procfs", ctx.paths.procfs, "Where the host's /proc is mounted")->capture_default_str();
@@ -31,6 +32,12 @@ int run(int argc, char** argv) {
   add_record_command(app, ctx);
   add_history_command(app, ctx);
   add_report_command(app, ctx);
+}
+
+int run(int argc, char** argv) {
+  Context ctx;
+  CLI::App app;
+  build_app(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -26,6 +26,10 @@ void add_report_command(CLI::App& app, Context& ctx);
 // Adds -o/--output with the allowed formats.
 CLI::Option* add_output_option(CLI::App& cmd, std::string& out, std::vector<std::string> formats);
 
+// The whole command line: global options and every subcommand. run() parses with it; the man page and
+// shell completions are generated from the same tree (src/docgen), so they cannot drift.
+void build_app(CLI::App& app, Context& ctx);
+
 int run(int argc, char** argv);
 
 }  // namespace ms::cli

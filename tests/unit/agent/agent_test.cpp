@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "agent/metrics.hpp"
@@ -7,6 +8,7 @@
 #include "render/history_text.hpp"
 #include "render/prometheus_text.hpp"
 #include "util/time_input.hpp"
+#include "util/version.hpp"
 
 using namespace ms;
 using namespace ms::agent;
@@ -103,6 +105,21 @@ TEST(Metrics, NamesUnitsBoundedPodsAndEscapedLabels) {
   EXPECT_NE(text.find("# TYPE memsleuth_oom_kills_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("memsleuth_store_up 1\n"), std::string::npos);
   EXPECT_NE(text.find("memsleuth_agent_resident_memory_bytes 12582912\n"), std::string::npos);
+  // No sample yet: no timestamp (absent means unknown, a 0 would claim 1970).
+  EXPECT_EQ(text.find("memsleuth_last_sample_timestamp_seconds "), std::string::npos);
+}
+
+TEST(Metrics, BuildInfoAndLastSampleTimestamp) {
+  MetricsInput in;
+  in.status.last_sample_unix = 1795745400;
+  auto text = render_prometheus(build_metrics(in));
+  // The same strings as `memsleuth --version` (scripts/version.sh through util/version).
+  std::string info =
+      fmt::format("memsleuth_build_info{{version=\"{}\",revision=\"{}\"}} 1\n", ms::version(), ms::revision());
+  EXPECT_NE(text.find(info), std::string::npos) << text;
+  EXPECT_FALSE(ms::version().empty());
+  EXPECT_NE(text.find("# TYPE memsleuth_last_sample_timestamp_seconds gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("memsleuth_last_sample_timestamp_seconds 1795745400\n"), std::string::npos);
 }
 
 TEST(ArgUnits, DurationsAndSizes) {
