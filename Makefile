@@ -2,6 +2,8 @@
 #   make doctor   install deps, build, run `memsleuth doctor` on this machine
 #   make test     install deps, sanitizer build, every test (unit, fixture, live, e2e, vm)
 #   make image    the OCI image deploy/daemonset.yaml runs (FROM scratch, buildah), tagged from git describe
+#   make install  Release build, then binary, man page, completions, systemd unit and docs into
+#                 $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
 JOBS ?= $(shell nproc)
 # Worktrees and clones share one compiler cache.
 export CCACHE_BASEDIR ?= $(abspath ..)
@@ -12,8 +14,10 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?=
 IMAGE_NAME ?= localhost/memsleuth
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build doctor test asan unit bench format clean image
+.PHONY: all deps build doctor test asan unit bench format clean image install
 
 all: build
 
@@ -25,6 +29,14 @@ $(BUILD)/build.ninja:
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target memsleuth
+
+# The man page and completions are built (target all) beside the binary; cmake --install places them
+# and writes the systemd unit's paths for PREFIX. Only the build's packages are needed.
+install:
+	MEMSLEUTH_DEPS=build bash scripts/deps.sh
+	$(MAKE) --no-print-directory $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 doctor: build
 	./$(BUILD)/memsleuth doctor; rc=$$?; echo "memsleuth doctor exit code: $$rc (0 healthy, 1 warnings, 2 critical)"
