@@ -35,7 +35,7 @@ comp() {
 }
 sorted() { printf '%s\n' "$@" | sed '/^$/d' | sort -u; }
 expect() { # expect "what" "$(comp ...)" "$(sorted want...)"
-  [[ $2 == "$3" ]] || { printf 'got:\n%s\nwant:\n%s\n' "$2" "$3"; fail "bash: $1"; }
+  [[ $2 == "$3" ]] || { printf 'got:\n%s\nwant:\n%s\n' "$2" "$3"; fail "$1"; }
 }
 # From the binary's own --help (CLI11's formatter, not the generator).
 help_names() { "$MS" "$@" --help | awk '/^Options:/ {on=1; next} /^[A-Za-z]/ {on=0} on && /^  [^ ]/ {print $1}' | tr ',' '\n'; }
