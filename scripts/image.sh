@@ -7,8 +7,9 @@
 #   scripts/image.sh [--binary build/memsleuth] [--name localhost/memsleuth] [--archive FILE]
 #                    [--version V] [--source URL] [--print-tag]
 #
-# Tags NAME:<version> and NAME:latest, where <version> is `git describe --tags --always --dirty` (the
-# string the version header is generated from). --archive also writes the image as an OCI archive
+# Tags NAME:<version> and NAME:latest, where <version> is scripts/version.sh's (git describe --tags
+# --always --dirty: the string of memsleuth --version and memsleuth_build_info). --archive also writes
+# the image as an OCI archive
 # (for `ctr images import` or `skopeo copy oci-archive:FILE docker://...`). The storage is buildah's
 # default (CONTAINERS_STORAGE_CONF selects another, as the tests do).
 set -euo pipefail
@@ -30,9 +31,10 @@ while (($#)); do
   shift
 done
 
+# scripts/version.sh: the string `memsleuth --version` and memsleuth_build_info carry (git describe, or
+# the project version outside a git checkout).
 if [[ -z $VERSION ]]; then
-  VERSION=$(git -C "$SRC" describe --tags --always --dirty 2>/dev/null) ||
-    die "$SRC is not a git checkout: pass --version"
+  VERSION=$(bash "$SRC/scripts/version.sh" version) || die "scripts/version.sh failed: pass --version"
 fi
 # An OCI tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; git describe output always fits, a --version may not.
 [[ $VERSION =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "version '$VERSION' is not a valid image tag"
@@ -40,7 +42,7 @@ if ((PRINT_TAG)); then echo "$VERSION"; exit 0; fi
 
 command -v buildah >/dev/null || die "buildah not found (Debian package buildah; make deps installs it)"
 [[ -x $BINARY ]] || die "$BINARY is not an executable (run make build)"
-REVISION=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)
+REVISION=$(bash "$SRC/scripts/version.sh" revision)
 # Where the source lives: the checkout's origin, else the project's public home (the registry the
 # DaemonSet used to name, ghcr.io/memsleuth, is that project's).
 [[ -n $SOURCE ]] || SOURCE=$(git -C "$SRC" remote get-url origin 2>/dev/null || echo https://github.com/memsleuth/memsleuth)
