@@ -14,8 +14,8 @@ TEST_PKGS=(
   # make image (buildah) and the container e2e tests: podman with runc (crun refuses the hybrid cgroup
   # hierarchy of the build machines), its bridge network, and containerd as the pods' runtime.
   podman buildah runc containernetworking-plugins containerd
-  # man pages, shell completions and the systemd unit's tests (man --warnings, zsh/fish, systemd-analyze).
-  man-db groff-base zsh fish systemd
+  # man page, completion and systemd unit tests (man --warnings, col, zsh, fish, systemd-analyze).
+  man-db groff-base bsdextrautils zsh fish systemd
 )
 # The HTML report embeds uPlot from the npm registry: npm must exist (the machine image ships Node.js).
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
