@@ -91,41 +91,45 @@ command -v zsh >/dev/null || fail "zsh not installed (scripts/deps.sh installs i
         print -r -- \${_comps[memsleuth]}; autoload +X _memsleuth && print loaded" 2>&1) ||
     fail "zsh: compinit exited non-zero: $out"
   [[ $out == $'_memsleuth\nloaded' ]] || fail "zsh: compinit did not bind _memsleuth to memsleuth: $out"
-  # A real interactive zsh (zsh/zpty) types each line and TAB; what it lists or completes is read
-  # back until a marker command's output shows the shell is done.
+  # A real interactive zsh (zsh/zpty) types each line and TAB. compadd is wrapped to print every match
+  # a completion function adds, as it adds it ("@@HIT value"): unlike the listing, which zsh skips when
+  # keys are already waiting (a loaded machine), that output cannot be lost. A marker command's output
+  # says when the shell is done with a line.
   cat >"$TMP/zcomplete.zsh" <<'ZSH'
 zmodload zsh/zpty || exit 3
 zpty z "TERM=dumb HOME=$TMP zsh -f -i"
-zpty -w z "PS1='> '; fpath=($TMP/zfunc \$fpath); autoload -U compinit; compinit -u -d $TMP/zcompdump; LISTMAX=100000"
+zpty -w z "PS1='> '; fpath=($TMP/zfunc \$fpath); autoload -U compinit; compinit -u -d $TMP/zcompdump"
+zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi;
+  local -a hits; builtin compadd -A hits "$@"; print -rl -- ${hits/#/@@HIT }; builtin compadd "$@"; }'
 settle() {
   local out="" chunk i
   zpty -w z "print -r -- @@DO''NE"
-  for ((i = 0; i < 600; i++)); do
+  for ((i = 0; i < 1200; i++)); do
     while zpty -r -t z chunk; do out+=$chunk; done
     [[ $out == *@@DONE* ]] && break
     sleep 0.05
   done
+  [[ $out == *@@DONE* ]] || print -r -- "@@TIMEOUT"
   print -r -- "$out"
 }
 settle >/dev/null
 for line in "$@"; do
-  zpty -w -n z "$line"$'\t'
-  sleep 0.2
+  zpty -w -n z "$line"$'\t\C-e\C-u'
   print -r -- "=== $line"
-  zpty -w -n z $'\C-e\C-u'
-  settle | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'
+  settle | tr -d '\r' | sed -n 's/.*@@HIT \(.*\)/\1/p; /@@TIMEOUT/p'
 done
 zpty -d z
 ZSH
-  TMP=$TMP zsh -f "$TMP/zcomplete.zsh" "memsleuth top --by " "memsleuth t" "memsleuth explain " "memsleuth snapshot -o " \
-    >"$TMP/zsh.out" 2>&1 || fail "zsh: the zpty session failed: $(tail "$TMP/zsh.out")"
-  zpart() { awk -v h="=== $1" '$0 == h {on=1; next} /^=== / {on=0} on' "$TMP/zsh.out"; }
-  zfail() { head -c 3000 "$TMP/zsh.out" >&2; fail "zsh: $*"; }
-  for v in process cgroup pod owner; do zpart "memsleuth top --by " | grep -qw "$v" || zfail "top --by does not list $v"; done
-  zpart "memsleuth t" | grep -q "memsleuth top" || zfail "'memsleuth t' does not complete to top"
-  zpart "memsleuth explain " | grep -qw "$SLEEPER" || zfail "explain does not list pid $SLEEPER"
-  for v in table json; do zpart "memsleuth snapshot -o " | grep -qw "$v" || zfail "snapshot -o does not list $v"; done
-  zpart "memsleuth snapshot -o " | grep -qw wide && zfail "snapshot -o lists wide (top's format)"
+  TMP=$TMP zsh -f "$TMP/zcomplete.zsh" "memsleuth " "memsleuth top --by " "memsleuth t" "memsleuth explain $SLEEPER" \
+    "memsleuth snapshot -o " "memsleuth top --s" >"$TMP/zsh.out" 2>&1 || fail "zsh: the zpty session failed: $(tail "$TMP/zsh.out")"
+  zhits() { awk -v h="=== $1" '$0 == h {on=1; next} /^=== / {on=0} on' "$TMP/zsh.out" | sed 's/[[:space:]]*$//' | sort -u; }
+  zexpect() { [[ $(zhits "$1") == "$2" ]] || { printf 'got:\n%s\nwant:\n%s\n' "$(zhits "$1")" "$2"; fail "zsh: '$1'"; }; }
+  zexpect "memsleuth " "$(sorted $commands)"
+  zexpect "memsleuth top --by " "$(sorted process cgroup pod owner)"
+  zexpect "memsleuth t" "$(sorted top)"
+  zexpect "memsleuth snapshot -o " "$(sorted table json)"
+  zhits "memsleuth explain $SLEEPER" | grep -qx "$SLEEPER" || fail "zsh: explain does not offer pid $SLEEPER"
+  zhits "memsleuth top --s" | grep -qx -- "--sort" || fail "zsh: top --s does not offer --sort"
   echo "ok: zsh"
 }
 
