@@ -12,8 +12,11 @@ if [[ -z $CXX ]]; then echo "skipped: clang++ not installed"; exit 77; fi
 mkdir -p "$OUT/obj"
 LAUNCH=""
 command -v ccache >/dev/null && LAUNCH=ccache
+# util/version.cpp includes the version header the build generates (CMakeLists.txt, memsleuth_version).
+GENERATED=${MEMSLEUTH_GENERATED_DIR:-$OUT/../generated}
+[[ -f $GENERATED/memsleuth_version.h ]] || { echo "FAIL: $GENERATED/memsleuth_version.h missing (build first)"; exit 1; }
 FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-       -I"$SRC/src" -DFMT_SHARED -Wno-unused-command-line-argument)
+       -I"$SRC/src" -I"$GENERATED" -DFMT_SHARED -Wno-unused-command-line-argument)
 # Whole modules below events/ (their files change as others land), plus the renderers used.
 srcs=()
 for m in util model probe k8s attribution events; do srcs+=("$SRC"/src/$m/*.cpp); done
