@@ -65,6 +65,7 @@ std::string owner_phrase(const Owner& o, const std::string& cgroup) {
     case OwnerKind::kNodeAgent: return fmt::format("the node agent {}", o.unit.value_or("?"));
     case OwnerKind::kRuntime: return "the container runtime";
     case OwnerKind::kKernel: return "the kernel";
+    case OwnerKind::kCgroup: return fmt::format("the cgroup {} (no pod, unit or session)", o.label());
     case OwnerKind::kUnconfined: break;
   }
   return fmt::format("in no pod, unit or session (memory cgroup {})", cgroup.empty() ? "?" : cgroup);

@@ -208,8 +208,16 @@ Owner classify_cgroup(std::string_view path, const ClassifySources* src, std::st
     }
     return o;
   }
-  o.kind = OwnerKind::kUnconfined;
-  if (why) *why = path == "/" || path.empty() ? "root cgroup" : "no kubepods, unit or session in the cgroup path";
+  if (path == "/" || path.empty()) {
+    o.kind = OwnerKind::kUnconfined;
+    if (why) *why = "root cgroup";
+    return o;
+  }
+  // A cgroup of its own (made by hand, a batch system, a test): it is the owner, whether a limit sits
+  // on its path or not; `unconfined` stays for the root cgroup, which nothing limits.
+  o.kind = OwnerKind::kCgroup;
+  o.cgroup = std::string(path);
+  if (why) *why = "cgroup of its own: no kubepods, unit or session in the path";
   return o;
 }
 
@@ -304,7 +312,8 @@ Owner classify_process(const Process& p, const Snapshot& s, const ClassifySource
   if (auto sp = systemd_path_of(p); sp && (o.kind == OwnerKind::kUnconfined || !o.unit)) {
     std::string sys_why;
     Owner so = classify(*sp, &sys_why);
-    if (so.kind != OwnerKind::kUnconfined && so.kind != OwnerKind::kPod && so.kind != OwnerKind::kRuntime) {
+    if (so.kind != OwnerKind::kUnconfined && so.kind != OwnerKind::kCgroup && so.kind != OwnerKind::kPod &&
+        so.kind != OwnerKind::kRuntime) {
       o = so;
       mem_why = sys_why + " (systemd cgroup " + *sp + ")";
     }
@@ -312,6 +321,7 @@ Owner classify_process(const Process& p, const Snapshot& s, const ClassifySource
   if (is_node_agent_name(p.comm)) {
     o.kind = OwnerKind::kNodeAgent;
     o.timer.reset();
+    o.cgroup.reset();
     if (why) *why = "node agent process " + p.comm;
     return o;
   }
@@ -320,6 +330,7 @@ Owner classify_process(const Process& p, const Snapshot& s, const ClassifySource
       o.kind = OwnerKind::kCron;
       o.timer.reset();
       o.session.reset();
+      o.cgroup.reset();
       if (why) *why = fmt::format("descendant of {} (pid {})", c->comm, c->pid);
       if (!o.user && p.uid && src) o.user = src->users.name(*p.uid);
       return o;

@@ -12,15 +12,16 @@ const char* to_string(OwnerKind k) {
     case OwnerKind::kTimer: return "timer";
     case OwnerKind::kRuntime: return "runtime";
     case OwnerKind::kKernel: return "kernel";
+    case OwnerKind::kCgroup: return "cgroup";
     case OwnerKind::kUnconfined: break;
   }
   return "unconfined";
 }
 
 std::optional<OwnerKind> owner_kind_from_string(std::string_view s) {
-  for (OwnerKind k : {OwnerKind::kPod, OwnerKind::kSystemdUnit, OwnerKind::kSession, OwnerKind::kNodeAgent,
-                      OwnerKind::kCron, OwnerKind::kTimer, OwnerKind::kRuntime, OwnerKind::kKernel,
-                      OwnerKind::kUnconfined})
+  for (OwnerKind k :
+       {OwnerKind::kPod, OwnerKind::kSystemdUnit, OwnerKind::kSession, OwnerKind::kNodeAgent, OwnerKind::kCron,
+        OwnerKind::kTimer, OwnerKind::kRuntime, OwnerKind::kKernel, OwnerKind::kCgroup, OwnerKind::kUnconfined})
     if (s == to_string(k)) return k;
   return std::nullopt;
 }
@@ -48,6 +49,8 @@ std::string Owner::label() const {
       return unit.value_or(to_string(kind));
     case OwnerKind::kKernel:
       return "kernel";
+    case OwnerKind::kCgroup:
+      return cgroup.value_or("cgroup");
     case OwnerKind::kUnconfined:
       break;
   }

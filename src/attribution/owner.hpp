@@ -13,9 +13,22 @@
 
 namespace ms {
 
-enum class OwnerKind { kPod, kSystemdUnit, kSession, kNodeAgent, kCron, kTimer, kRuntime, kKernel, kUnconfined };
+// kCgroup: a cgroup of its own that no pod, unit or session owns (a hand-made /batch, a test's cgroup),
+// named by its path, bounded or not. kUnconfined: the root cgroup, where nothing on the path limits it.
+enum class OwnerKind {
+  kPod,
+  kSystemdUnit,
+  kSession,
+  kNodeAgent,
+  kCron,
+  kTimer,
+  kRuntime,
+  kKernel,
+  kCgroup,
+  kUnconfined
+};
 const char* to_string(OwnerKind k);  // "pod", "systemd-unit", "session", "node-agent", "cron", "timer",
-                                     // "runtime", "kernel", "unconfined"
+                                     // "runtime", "kernel", "cgroup", "unconfined"
 std::optional<OwnerKind> owner_kind_from_string(std::string_view s);
 
 // QosClass and to_string(QosClass) live in k8s/pod_identity.hpp (the layer that parses them).
@@ -29,8 +42,9 @@ struct Owner {
   bool sandbox = false;  // pause / sandbox container
   // Systemd units, sessions, cron/timer jobs.
   std::optional<std::string> unit, session, user;
-  std::optional<std::string> timer;  // the .timer that activates `unit`
-  bool in_kubepods = false;          // the memory cgroup is under kubepods(.slice)
+  std::optional<std::string> timer;   // the .timer that activates `unit`
+  std::optional<std::string> cgroup;  // kCgroup: the memory cgroup path that names the owner
+  bool in_kubepods = false;           // the memory cgroup is under kubepods(.slice)
 
   // Short label for tables: "ns/pod/container", "cron.service", "session-3 (alice)", ...
   std::string label() const;

@@ -32,9 +32,9 @@ void add_top_command(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--owner", o->owner,
                   "Only owners of this kind: pod, systemd-unit, session, node-agent, cron, timer, runtime, kernel, "
-                  "unconfined")
+                  "cgroup, unconfined")
       ->check(CLI::IsMember({"pod", "systemd-unit", "session", "node-agent", "cron", "timer", "runtime", "kernel",
-                             "unconfined"}));
+                             "cgroup", "unconfined"}));
   add_output_option(*cmd, o->output, {"table", "wide", "json"});
   add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {

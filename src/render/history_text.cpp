@@ -51,10 +51,11 @@ std::string event_line(const store::RecordedEvent& e) {
   std::string who = e.comm ? *e.comm : "?";
   if (e.pid) who += fmt::format(" (pid {})", *e.pid);
   std::string owner;
-  if (e.namespace_ || e.pod) owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
-  else if (e.owner_kind) owner = " " + *e.owner_kind;
-  return escape_terminal(fmt::format("  {}  {}{}{}{}", when(e.time), who, owner,
-                                     e.cgroup ? " cgroup " + *e.cgroup : "",
+  if (e.namespace_ || e.pod)
+    owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
+  else if (e.owner_kind && *e.owner_kind != "cgroup")
+    owner = " " + *e.owner_kind;  // a cgroup owner is its path, next
+  return escape_terminal(fmt::format("  {}  {}{}{}{}", when(e.time), who, owner, e.cgroup ? " cgroup " + *e.cgroup : "",
                                      e.bytes ? " " + human_bytes(*e.bytes) : ""));
 }
 

@@ -17,6 +17,7 @@ Json owner_json(const Owner& o) {
   j["session"] = jstr_opt(o.session);
   j["user"] = jstr_opt(o.user);
   j["timer"] = jstr_opt(o.timer);
+  j["cgroup"] = jstr_opt(o.cgroup);
   j["sandbox"] = o.sandbox;
   j["in_kubepods"] = o.in_kubepods;
   return j;

@@ -144,6 +144,7 @@ void owner(Writer& w, const Owner& o) {
   w.key("session"), w.opt_str(o.session);
   w.key("user"), w.opt_str(o.user);
   w.key("timer"), w.opt_str(o.timer);
+  w.key("cgroup"), w.opt_str(o.cgroup);
   w.key("sandbox"), w.boolean(o.sandbox);
   w.key("in_kubepods"), w.boolean(o.in_kubepods);
   w.close('}');

@@ -265,6 +265,7 @@ Result<std::vector<OwnerSeries>> History::owner_series(Window w, size_t limit) {
     auto st = db_.prepare("SELECT c.id,c.path,o.json FROM cgroups c LEFT JOIN owners o ON o.id=c.owner_id");
     if (!st) return fail(st.error());
     std::unordered_map<std::string, std::string> label_by_path;
+    std::unordered_map<std::string, OwnerKind> kind_by_path;
     std::vector<std::pair<int64_t, std::string>> paths;
     while (st->step() == SQLITE_ROW) {
       Info in;
@@ -274,6 +275,7 @@ Result<std::vector<OwnerSeries>> History::owner_series(Window w, size_t limit) {
       // The root cgroup is the node, not an owner.
       if (path == "/") in.top = false;
       label_by_path[path] = in.label;
+      kind_by_path[path] = in.owner.kind;
       paths.emplace_back(st->col_int(0), path);
       info.emplace(st->col_int(0), std::move(in));
     }
@@ -281,7 +283,11 @@ Result<std::vector<OwnerSeries>> History::owner_series(Window w, size_t limit) {
       auto& in = info[id];
       for (std::string p = parent_path(path); !p.empty() && in.top; p = parent_path(p)) {
         auto it = label_by_path.find(p);
-        if (it != label_by_path.end() && it->second == in.label && p != "/") in.top = false;
+        if (it == label_by_path.end() || p == "/") continue;
+        // Usage is hierarchical: a cgroup below one of the same owner, or a `cgroup` owner below
+        // another (each is named by its own path), is already counted in its ancestor.
+        if (it->second == in.label || (in.owner.kind == OwnerKind::kCgroup && kind_by_path[p] == OwnerKind::kCgroup))
+          in.top = false;
       }
     }
   }

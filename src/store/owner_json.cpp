@@ -27,8 +27,8 @@ QosClass qos_from(std::string_view s) {
 }  // namespace
 
 OwnerKind owner_kind_from_string(std::string_view s) {
-  for (auto k : {OwnerKind::kPod, OwnerKind::kSystemdUnit, OwnerKind::kSession, OwnerKind::kNodeAgent,
-                 OwnerKind::kCron, OwnerKind::kTimer, OwnerKind::kRuntime, OwnerKind::kKernel})
+  for (auto k : {OwnerKind::kPod, OwnerKind::kSystemdUnit, OwnerKind::kSession, OwnerKind::kNodeAgent, OwnerKind::kCron,
+                 OwnerKind::kTimer, OwnerKind::kRuntime, OwnerKind::kKernel, OwnerKind::kCgroup})
     if (s == to_string(k)) return k;
   return OwnerKind::kUnconfined;
 }
@@ -48,6 +48,7 @@ std::string owner_to_json(const Owner& o) {
   put(j, "session", o.session);
   put(j, "user", o.user);
   put(j, "timer", o.timer);
+  put(j, "cgroup", o.cgroup);
   if (o.in_kubepods) j["in_kubepods"] = true;
   return j.dump();
 }
@@ -69,6 +70,7 @@ Owner owner_from_json(const std::string& json) {
   get(j, "session", o.session);
   get(j, "user", o.user);
   get(j, "timer", o.timer);
+  get(j, "cgroup", o.cgroup);
   o.in_kubepods = j.value("in_kubepods", false);
   return o;
 }

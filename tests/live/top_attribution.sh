@@ -83,7 +83,10 @@ assert o["kind"] == "pod" and o["qos"] == "besteffort" and o["pod_uid"] == uid_e
 assert o["namespace"] is None and o["pod"] is None and o["container"] is None, o   # unknown, not guessed
 assert e["effective_limit_bytes"] == 512 << 20 and e["bounded"], e                  # kubepods (allocatable)
 u = rows[pu]
-assert u["owner"]["kind"] == "unconfined" and u["bounded"] is False and u["effective_limit_bytes"] is None, u
+# A cgroup of its own is its owner, named by its path (issue 16: not "unconfined", bounded or not).
+assert u["owner"]["kind"] == "cgroup" and u["owner"]["label"].endswith("/unconfined"), u["owner"]
+assert u["owner"]["cgroup"] == u["memory_cgroup"], u["owner"]
+assert u["bounded"] is False and u["effective_limit_bytes"] is None, u
 assert u["unbounded_outside_kubepods"] is True and u["owner"]["in_kubepods"] is False
 x = rows[px]
 assert "\x1b" in x["comm"] and "\n" in x["comm"], repr(x["comm"])   # kept, and JSON still parsed
@@ -103,14 +106,14 @@ assert e["owner"]["pod"] is None and e["owner"]["qos"] == "besteffort" and e["ef
 print("pod JSON ok")
 PY
 
-"$BIN" --rootfs "$ROOT" top --by cgroup --owner unconfined -n 0 -o json > "$ROOT/cg.json" || fail "top --by cgroup exited $?"
+"$BIN" --rootfs "$ROOT" top --by cgroup --owner cgroup -n 0 -o json > "$ROOT/cg.json" || fail "top --by cgroup exited $?"
 python3 - "$ROOT/cg.json" "$$" <<'PY' || fail "cgroup JSON assertions"
 import json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8")); me = sys.argv[2]
 rows = {r["cgroup"]: r for r in doc["rows"]}
 u = rows[f"/mst-attrib-{me}/unconfined"]
 assert u["bounded"] is False and u["processes"] == 2 and u["unbounded_outside_kubepods"], u
-assert all(r["owner"]["kind"] == "unconfined" for r in doc["rows"])
+assert all(r["owner"]["kind"] == "cgroup" for r in doc["rows"])
 print("cgroup JSON ok")
 PY
 

@@ -150,7 +150,7 @@ TEST(Classify, CgroupKindsOutsideKubepods) {
       {"/user.slice/user-1000.slice/session-3.scope", OwnerKind::kSession, {}, "session-3", "alice", {}},
       {"/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service", OwnerKind::kSession, {}, "user@1000.service", "alice", {}},
       {"/user.slice/user-4242.slice/session-9.scope", OwnerKind::kSession, {}, "session-9", "4242", {}},
-      {"/mst-attrib-1/unconfined", OwnerKind::kUnconfined, {}, {}, {}, {}},
+      {"/mst-attrib-1/unconfined", OwnerKind::kCgroup, {}, {}, {}, {}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path);
@@ -183,10 +183,11 @@ TEST(Classify, SystemdSlicesAtAnyDepth) {
        "user@1000.service", "alice"},
       // A unit-looking segment above system.slice is not the unit; the one below it is.
       {"/machine.slice/machine-c1.scope/system.slice/ssh.service", OwnerKind::kSystemdUnit, "ssh.service", {}, {}},
-      // The slice itself (per-unit accounting off) and a unit with no slice above it: no unit known.
-      {"/mst-doctor-42/system.slice", OwnerKind::kUnconfined, {}, {}, {}},
-      {"/mst-doctor-42/leaky.service", OwnerKind::kUnconfined, {}, {}, {}},
-      {"/mst-doctor-42/system.slice.d/leaky.service", OwnerKind::kUnconfined, {}, {}, {}},
+      // The slice itself (per-unit accounting off) and a unit with no slice above it: no unit known,
+      // the cgroup is its own owner.
+      {"/mst-doctor-42/system.slice", OwnerKind::kCgroup, {}, {}, {}},
+      {"/mst-doctor-42/leaky.service", OwnerKind::kCgroup, {}, {}, {}},
+      {"/mst-doctor-42/system.slice.d/leaky.service", OwnerKind::kCgroup, {}, {}, {}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path);
@@ -258,6 +259,37 @@ TEST(Classify, ProcessFacts) {
   Owner so = classify_process(svc, s, &src);
   EXPECT_EQ(so.kind, OwnerKind::kSystemdUnit);
   EXPECT_EQ(so.unit, "ssh.service");
+}
+
+// Issue 16 item 5: a process in a cgroup of its own (no unit, session or pod) is that cgroup's,
+// named by its path, bounded or not; `unconfined` is the root cgroup only, where nothing limits it.
+TEST(Classify, AHandMadeCgroupIsItsOwnOwnerBoundedOrNot) {
+  ClassifySources src = ClassifySources::load(fixture());
+  Snapshot s = node();
+  Cgroup ux = cgroup("/uxtest", 200ull << 20);
+  s.cgroups.push_back(ux);
+  Process hog = proc(4242, 1, "python3", "/uxtest", 190 << 20);
+  hog.cgroups = {{4, "memory", "/uxtest"}, {9, "name=systemd", "/"}};
+  s.processes.push_back(hog);
+  std::string why;
+  Owner o = classify_process(s.processes.back(), s, &src, &why);
+  EXPECT_EQ(o.kind, OwnerKind::kCgroup);
+  EXPECT_EQ(o.label(), "/uxtest");
+  EXPECT_EQ(std::string(to_string(o.kind)), "cgroup");
+  EXPECT_NE(why.find("cgroup of its own"), std::string::npos) << why;
+  Attribution a = attribute(s, src);
+  const ProcessAttribution* pa = a.process(4242);
+  ASSERT_TRUE(pa);
+  EXPECT_EQ(pa->owner.kind, OwnerKind::kCgroup);
+  EXPECT_TRUE(pa->limit.bounded());
+  EXPECT_FALSE(pa->unbounded_outside_kubepods());
+  // Unbounded, still the cgroup's; the root cgroup is unconfined.
+  EXPECT_EQ(classify_cgroup("/batch", &src).kind, OwnerKind::kCgroup);
+  EXPECT_EQ(classify_cgroup("/batch", &src).cgroup, "/batch");
+  EXPECT_EQ(classify_cgroup("/", &src).kind, OwnerKind::kUnconfined);
+  // A systemd line that names a session wins over the bare memory cgroup (v1: the hierarchies differ).
+  hog.cgroups = {{4, "memory", "/uxtest"}, {9, "name=systemd", "/user.slice/user-1000.slice/session-3.scope"}};
+  EXPECT_EQ(classify_process(hog, s, &src).kind, OwnerKind::kSession);
 }
 
 TEST(EffectiveLimit, SmallestOnThePathWins) {

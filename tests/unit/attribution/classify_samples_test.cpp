@@ -214,7 +214,7 @@ TEST(ClassifySamples, Pc14KubeletProcessAndCglsTree) {
   kubelet.memory_cgroup = "/system.slice";
   s.processes = {kubelet};
   // The memory hierarchy stops at /system.slice; the process name makes it a node agent.
-  EXPECT_EQ(classify_cgroup("/system.slice").kind, OwnerKind::kUnconfined);
+  EXPECT_EQ(classify_cgroup("/system.slice").kind, OwnerKind::kCgroup);  // no unit named: the cgroup itself
   EXPECT_EQ(classify_process(s.processes[0], s).kind, OwnerKind::kNodeAgent);
 
   // systemd-cgls tree of the same host: kube-proxy (pid 1676) and its pause (pid 1567).
