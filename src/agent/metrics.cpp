@@ -1,6 +1,7 @@
 #include "agent/metrics.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "util/version.hpp"
 
@@ -12,6 +13,18 @@ PromFamily gauge(std::string name, std::string help) { return {std::move(name), 
 PromFamily counter(std::string name, std::string help) { return {std::move(name), "counter", std::move(help), {}}; }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> seeded_event_labels(const NodeViews& v) {
+  std::vector<std::pair<std::string, std::string>> out;
+  // Outside pods the namespace is empty; kernel threads are never OOM-killed.
+  for (OwnerKind k : {OwnerKind::kSystemdUnit, OwnerKind::kSession, OwnerKind::kNodeAgent, OwnerKind::kCron,
+                      OwnerKind::kTimer, OwnerKind::kRuntime, OwnerKind::kCgroup, OwnerKind::kUnconfined})
+    out.emplace_back(to_string(k), "");
+  std::set<std::string> namespaces;
+  for (const auto& p : v.pods) namespaces.insert(p.namespace_);
+  for (const auto& ns : namespaces) out.emplace_back(to_string(OwnerKind::kPod), ns);
+  return out;
+}
 
 std::vector<PromFamily> build_metrics(const MetricsInput& in) {
   std::vector<PromFamily> out;
@@ -87,7 +100,15 @@ std::vector<PromFamily> build_metrics(const MetricsInput& in) {
                       "namespace.");
   auto evs = counter("memsleuth_evictions_total",
                      "Kubelet evictions captured since the agent started, by owner kind and namespace.");
-  for (const auto& [key, n] : in.events.by_key) {
+  // Exported from the start at 0 for every label set a kill or an eviction can take on this node
+  // (each owner kind outside pods, each namespace that has pods), so the first event moves an existing
+  // series from 0 to 1 and increase() sees it; a series born at 1 is invisible to increase().
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t> counts = in.events.by_key;
+  for (const auto& [kind, ns] : seeded_event_labels(in.views)) {
+    counts.try_emplace({"oom_kill", kind, ns}, 0);
+    if (kind == to_string(OwnerKind::kPod)) counts.try_emplace({"eviction", kind, ns}, 0);  // only pods are evicted
+  }
+  for (const auto& [key, n] : counts) {
     const auto& [kind, okind, ns] = key;
     PromSample s{{{"owner_kind", okind}, {"namespace", ns}}, static_cast<double>(n)};
     (kind == "eviction" ? evs : ooms).samples.push_back(std::move(s));

@@ -30,4 +30,8 @@ struct MetricsInput {
 
 std::vector<PromFamily> build_metrics(const MetricsInput& in);
 
+// The (owner_kind, namespace) label sets the event counters are exported with from the start, at 0:
+// every owner kind outside pods with namespace "", and "pod" with each namespace that has pods now.
+std::vector<std::pair<std::string, std::string>> seeded_event_labels(const NodeViews& v);
+
 }  // namespace ms::agent

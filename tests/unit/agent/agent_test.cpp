@@ -1,6 +1,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "agent/last_readings.hpp"
 #include "agent/metrics.hpp"
 #include "agent/selection.hpp"
 #include "agent/triggers.hpp"
@@ -120,6 +123,35 @@ TEST(Metrics, BuildInfoAndLastSampleTimestamp) {
   EXPECT_FALSE(ms::version().empty());
   EXPECT_NE(text.find("# TYPE memsleuth_last_sample_timestamp_seconds gauge\n"), std::string::npos);
   EXPECT_NE(text.find("memsleuth_last_sample_timestamp_seconds 1795745400\n"), std::string::npos);
+}
+
+// Issue 16 item 1: before any event, the counters exist at 0 for the label sets a first kill or
+// eviction takes (so increase() sees it); a first kill moves one of them from 0 to 1.
+TEST(Metrics, EventCountersExportedAtZeroBeforeTheFirstEvent) {
+  MetricsInput in;
+  in.views.pods.push_back({"shop", "cart-0", 1 << 20});
+  in.views.pods.push_back({"shop", "cart-1", 1 << 20});
+  in.views.pods.push_back({"kube-system", "dns", 1 << 20});
+  auto before = render_prometheus(build_metrics(in));
+  EXPECT_NE(before.find("memsleuth_oom_kills_total{owner_kind=\"cgroup\",namespace=\"\"} 0\n"), std::string::npos)
+      << before;
+  EXPECT_NE(before.find("memsleuth_oom_kills_total{owner_kind=\"unconfined\",namespace=\"\"} 0\n"), std::string::npos);
+  EXPECT_NE(before.find("memsleuth_oom_kills_total{owner_kind=\"pod\",namespace=\"shop\"} 0\n"), std::string::npos);
+  EXPECT_NE(before.find("memsleuth_evictions_total{owner_kind=\"pod\",namespace=\"kube-system\"} 0\n"),
+            std::string::npos);
+  // Only pods are evicted, and each namespace once.
+  EXPECT_EQ(before.find("memsleuth_evictions_total{owner_kind=\"cgroup\""), std::string::npos);
+  size_t shop = 0;
+  std::istringstream lines(before);
+  for (std::string l; std::getline(lines, l);)
+    shop += (l.rfind("memsleuth_oom_kills_total{", 0) == 0 || l.rfind("memsleuth_evictions_total{", 0) == 0) &&
+            l.find("namespace=\"shop\"") != std::string::npos;
+  EXPECT_EQ(shop, 2u);  // one OOM series, one eviction series
+
+  in.events.by_key[{"oom_kill", "cgroup", ""}] = 1;
+  auto after = render_prometheus(build_metrics(in));
+  EXPECT_NE(after.find("memsleuth_oom_kills_total{owner_kind=\"cgroup\",namespace=\"\"} 1\n"), std::string::npos);
+  EXPECT_EQ(after.find("memsleuth_oom_kills_total{owner_kind=\"cgroup\",namespace=\"\"} 0\n"), std::string::npos);
 }
 
 TEST(ArgUnits, DurationsAndSizes) {
