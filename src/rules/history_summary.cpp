@@ -2,27 +2,64 @@
 // against, and what `doctor --at` shows about the moment it replays.
 #include "rules/engine.hpp"
 #include "rules/rules.hpp"
+#include "rules/thresholds.hpp"
 
 namespace ms {
 
 namespace rules {
 
-Decline fastest_decline(const History& h) {
-  Decline d;
-  const auto& p = h.points;
-  for (size_t i = 1; i < p.size(); ++i) {
-    if (p[i].time <= p[i - 1].time) continue;
-    // Both ends on the same view: the kubelet's when both have it, else the kernel's.
-    bool kubelet = p[i - 1].kubelet_available_bytes && p[i].kubelet_available_bytes;
-    auto a = kubelet ? p[i - 1].kubelet_available_bytes : p[i - 1].mem_available_bytes;
-    auto b = kubelet ? p[i].kubelet_available_bytes : p[i].mem_available_bytes;
-    if (!a || !b) continue;
-    double r = (static_cast<double>(*a) - static_cast<double>(*b)) / static_cast<double>(p[i].time - p[i - 1].time);
-    if (r > 0 && (!d.rate || r > *d.rate)) {
-      d.rate = r;
-      d.at = p[i].time;
-    }
+namespace {
+
+// For each point i, the latest point j at least kMinRateSpanSeconds before it.
+template <typename Fn>
+void each_span(const std::vector<HistoryPoint>& p, Fn&& fn) {
+  size_t j = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    while (j + 1 < i && p[i].time - p[j + 1].time >= thresholds::kMinRateSpanSeconds) ++j;
+    if (i > j && p[i].time - p[j].time >= thresholds::kMinRateSpanSeconds) fn(p[j], p[i]);
   }
+}
+
+}  // namespace
+
+Decline fastest_rise(const History& h, const std::function<std::optional<double>(const HistoryPoint&)>& value) {
+  Decline d;
+  each_span(h.points, [&](const HistoryPoint& a, const HistoryPoint& b) {
+    auto va = value(a), vb = value(b);
+    if (!va || !vb) return;
+    double r = (*vb - *va) / static_cast<double>(b.time - a.time);
+    if (!d.rate || r > *d.rate) {
+      d.rate = r;
+      d.at = b.time;
+    }
+  });
+  return d;
+}
+
+std::optional<double> latest_rate(const History& h,
+                                  const std::function<std::optional<double>(const HistoryPoint&)>& value) {
+  const auto& p = h.points;
+  if (p.empty()) return std::nullopt;
+  const HistoryPoint& b = p.back();
+  for (size_t k = p.size() - 1; k-- > 0;) {
+    if (b.time - p[k].time < thresholds::kMinRateSpanSeconds) continue;
+    auto va = value(p[k]), vb = value(b);
+    if (!va || !vb) return std::nullopt;
+    return (*vb - *va) / static_cast<double>(b.time - p[k].time);
+  }
+  return std::nullopt;
+}
+
+Decline fastest_decline(const History& h) {
+  // Both ends on the same view: the kubelet's when recorded, else the kernel's.
+  bool kubelet = false;
+  for (const auto& p : h.points) kubelet = kubelet || p.kubelet_available_bytes.has_value();
+  Decline d = fastest_rise(h, [kubelet](const HistoryPoint& p) -> std::optional<double> {
+    auto v = kubelet ? p.kubelet_available_bytes : p.mem_available_bytes;
+    if (!v) return std::nullopt;
+    return -static_cast<double>(*v);
+  });
+  if (d.rate && *d.rate <= 0) return {};
   return d;
 }
 

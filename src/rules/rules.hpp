@@ -1,5 +1,7 @@
 #pragma once
 // Every doctor rule, callable one by one (unit tests) and listed once in rule_table.cpp.
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "rules/doctor_input.hpp"
@@ -50,12 +52,21 @@ std::vector<const ProcessAttribution*> unbounded_outside_kubepods(const DoctorIn
 uint64_t eviction_margin_bytes(const DoctorInput& in);
 // The size from which such a process is worth a finding: max(2% of RAM, min(margin, 10% of RAM)).
 uint64_t unbounded_floor_bytes(const DoctorInput& in);
-// Fastest decline of available memory between consecutive recorded points (bytes/s, and the end of
-// that interval), on the kubelet's signal when recorded, else MemAvailable; nullopt without a decline.
+// Fastest rise of a recorded quantity in bytes per second, each measured from a point to the latest
+// point at least thresholds::kMinRateSpanSeconds before it (never extrapolated from one short
+// interval); `at` is the end of the span it was measured on. nullopt with less than that much history.
+// `value` gives nullopt where the point lacks the quantity; a decline is the rise of its negation.
 struct Decline {
   std::optional<double> rate;
   int64_t at = 0;
 };
+Decline fastest_rise(const History& h, const std::function<std::optional<double>(const HistoryPoint&)>& value);
+// The rate over the last kMinRateSpanSeconds or more of history (the newest point against the latest
+// one at least that much older), nullopt without such a pair.
+std::optional<double> latest_rate(const History& h,
+                                  const std::function<std::optional<double>(const HistoryPoint&)>& value);
+// Fastest decline of available memory (bytes/s, and the end of that span), on the kubelet's signal
+// when recorded, else MemAvailable; nullopt without a decline.
 Decline fastest_decline(const History& h);
 // The same for the doctor's input (nullopt without history).
 std::optional<double> available_decline_rate(const DoctorInput& in);

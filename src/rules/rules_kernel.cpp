@@ -43,19 +43,16 @@ void add_top_caches(const Snapshot& s, Finding& f, size_t n, uint64_t total) {
   }
 }
 
-// Fastest slab growth between consecutive recorded points, bytes per second.
+// Fastest slab growth, bytes per second, over at least a minute of history.
 std::optional<double> slab_growth(const DoctorInput& in) {
   if (!in.history) return std::nullopt;
-  std::optional<double> best;
-  const auto& p = in.history->points;
-  for (size_t i = 1; i < p.size(); ++i) {
-    if (!p[i].slab_reclaimable_bytes || !p[i - 1].slab_reclaimable_bytes || p[i].time <= p[i - 1].time) continue;
-    double d = (static_cast<double>(*p[i].slab_reclaimable_bytes) + p[i].slab_unreclaimable_bytes.value_or(0)) -
-               (static_cast<double>(*p[i - 1].slab_reclaimable_bytes) + p[i - 1].slab_unreclaimable_bytes.value_or(0));
-    double r = d / static_cast<double>(p[i].time - p[i - 1].time);
-    if (!best || r > *best) best = r;
-  }
-  return best;
+  return fastest_rise(*in.history,
+                      [](const HistoryPoint& p) -> std::optional<double> {
+                        if (!p.slab_reclaimable_bytes) return std::nullopt;
+                        return static_cast<double>(*p.slab_reclaimable_bytes) +
+                               static_cast<double>(p.slab_unreclaimable_bytes.value_or(0));
+                      })
+      .rate;
 }
 
 }  // namespace
@@ -107,7 +104,10 @@ std::vector<Finding> slab_large(const DoctorInput& in) {
       *rec);
   f.evidence.push_back(ev_bytes("SReclaimable", *rec, "/proc/meminfo SReclaimable"));
   f.evidence.push_back(ev_share("SReclaimable / MemTotal", *rec, *total, "/proc/meminfo"));
-  if (growth) f.evidence.push_back(ev_rate("fastest slab growth", *growth, "history: meminfo Slab between samples"));
+  if (growth)
+    f.evidence.push_back(
+        ev_rate("fastest slab growth", *growth,
+                fmt::format("history: meminfo Slab over spans of {} s or more", thresholds::kMinRateSpanSeconds)));
   add_top_caches(s, f, 5, s.meminfo.get_or("Slab", *rec));
   f.why = fmt::format(
       "Dentry and inode caches are reclaimable, but they are charged to the memory cgroup of whoever walked the "

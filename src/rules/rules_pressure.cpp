@@ -57,14 +57,15 @@ std::vector<Finding> swap_activity(const DoctorInput& in) {
     if (in_l && out_l && *in_l >= *in_now && *out_l >= *out_now)  // a counter that goes back gives no rate
       rate = static_cast<double>((*in_l - *in_now) + (*out_l - *out_now)) * page / in.vmstat_interval_s,
       rate_source = fmt::format("/proc/vmstat pswpin+pswpout over {:g}s", in.vmstat_interval_s);
-  } else if (in.history && in.history->points.size() >= 2) {
-    const auto& a = in.history->points[in.history->points.size() - 2];
-    const auto& b = in.history->points.back();
-    if (a.pswpin && a.pswpout && b.pswpin && b.pswpout && b.time > a.time && *b.pswpin >= *a.pswpin &&
-        *b.pswpout >= *a.pswpout)
-      rate = static_cast<double>((*b.pswpin - *a.pswpin) + (*b.pswpout - *a.pswpout)) * page /
-             static_cast<double>(b.time - a.time),
-      rate_source = "history: vmstat pswpin+pswpout";
+  } else if (in.history) {
+    // The last minute or more of history (a counter that went back, a reboot, gives no rate).
+    auto r = latest_rate(*in.history, [page](const HistoryPoint& p) -> std::optional<double> {
+      if (!p.pswpin || !p.pswpout) return std::nullopt;
+      return static_cast<double>(*p.pswpin + *p.pswpout) * page;
+    });
+    if (r && *r >= 0)
+      rate = r,
+      rate_source = fmt::format("history: vmstat pswpin+pswpout over {} s or more", thresholds::kMinRateSpanSeconds);
   }
   bool busy = rate && *rate >= thresholds::kSwapRateWarnBytesPerSec;
   bool full = used_pct >= thresholds::kSwapUsedInfoPct;

@@ -15,6 +15,10 @@ inline constexpr double kSlabUnreclaimCritPct = 20.0;
 inline constexpr double kSlabReclaimWarnPct = 25.0;
 // Growth that would eat 1% of RAM per minute is not a cache warming up: it is a walker or a leak.
 inline constexpr double kSlabGrowthWarnPctPerMin = 1.0;
+// Every rate from the recorder's history (slab growth, the decline of available memory, swap
+// traffic) is measured over at least a minute: with 2 s samples, a 29 MiB blip between two readings
+// would otherwise read as 0.85 GiB/min. Less than a minute of history gives no rate at all.
+inline constexpr int64_t kMinRateSpanSeconds = 60;
 
 // Memory-backed filesystems (tmpfs, /dev/shm, emptyDir medium: Memory): pages stay in RAM until the
 // file is deleted; no process exit frees them. On a node /run and /dev/shm hold a few MiB, so one

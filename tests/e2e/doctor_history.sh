@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # e2e (root): doctor's history checks on a database this test records itself. The recorder samples this
 # machine every second while a process of ours, outside kubepods with no limit
-# (<prefix>/system.slice/grow.service), grows by ~128 MiB/s to ~1 GiB. Then:
+# (<prefix>/system.slice/grow.service), grows by ~128 MiB/s to ~1.5 GiB, and for a minute more (doctor
+# measures every rate over 60 s or more: ~25 MiB/s here). Then:
 #   doctor --db DB   sees the decline of available memory: with a hard memory.available<100Mi it is
 #                    smaller than one 10 s housekeeping interval of growth (critical), and a 1m30s soft
 #                    grace is too long for the gap to a 1Gi soft threshold; node.history has the worst
@@ -28,7 +29,7 @@ trap cleanup EXIT INT TERM
 samples() { sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM samples" 2>/dev/null || echo 0; }
 wait_samples() {  # N: wait (bounded) until the database holds N samples
   local i
-  for ((i = 0; i < 600; i++)); do (($(samples) >= $1)) && return 0; sleep 0.1; done
+  for ((i = 0; i < 900; i++)); do (($(samples) >= $1)) && return 0; sleep 0.1; done
   return 1
 }
 KUBELET_FLAGS="--eviction-hard=memory.available<100Mi --eviction-soft=memory.available<1Gi --eviction-soft-grace-period=memory.available=1m30s"
@@ -40,18 +41,19 @@ MS_PIDS+=($!)
 REC=$!
 wait_samples 3 || { echo "FAIL: the recorder wrote no samples"; cat "$TMP/rec.log"; exit 1; }
 
-# The grower: 8 steps of 128 MiB, one every second, then it holds.
+# The grower: 12 steps of 128 MiB, one every second, then it holds.
 ms_start_in "$CG" python3 -c '
 import sys, time
 hold = []
-for i in range(8):
+for i in range(12):
     hold.append(b"\x01" * (128 << 20)); time.sleep(1)
 open(sys.argv[1], "w").write("ready")
 time.sleep(600)' "$TMP/grow.ready"
 GROW=$MS_LAST_PID
 ms_wait_file "$TMP/grow.ready" "$GROW" 300 || { echo "FAIL: the grower did not allocate"; exit 1; }
 n=$(samples)
-wait_samples $((n + 3)) || fail "the recorder stopped sampling"
+# A minute of history or more: the rates are judged over 60 s, never one short interval.
+wait_samples $((n + 62)) || fail "the recorder stopped sampling"
 # Samples are stored to the second and --at picks the latest one of its second: replay the second
 # before the newest sample, which is over, so no sample of it can come after the kill below.
 T_GROWN=$(($(sqlite3 "file:$DB?mode=ro" "SELECT max(time) FROM samples") - 1))
@@ -67,8 +69,9 @@ q() { jq -r "$1" <<<"$J"; }
 [[ $(q '.node.inputs|index("history") != null') == true ]] || fail "history not an input: $(q .node.missing_inputs)"
 (($(q .node.history.samples) >= 10)) || fail "history samples: $(q .node.history.samples)"
 rate=$(q '.node.history.fastest_decline_bytes_per_second // 0')
-# The grower alone takes 128 MiB/s; other work on the machine may free some meanwhile, not all of it.
-python3 -c "import sys; sys.exit(0 if $rate >= 48 * 2**20 else 1)" || fail "fastest decline $rate B/s, want >= 48 MiB/s"
+# The grower's 1.5 GiB over a minute is 25.6 MiB/s; other work on the machine may free some
+# meanwhile, not all of it.
+python3 -c "import sys; sys.exit(0 if $rate >= 16 * 2**20 else 1)" || fail "fastest decline $rate B/s, want >= 16 MiB/s"
 [[ $(q .node.history.lowest_kubelet_memory_available.time) != null ]] || fail "no worst moment: $(q .node.history)"
 hard=$(jq -c '[.findings[]|select(.id=="eviction-hard-too-small")][0]' <<<"$J")
 [[ $(jq -r .severity <<<"$hard") == critical ]] || fail "eviction-hard-too-small not critical: $hard"

@@ -72,16 +72,16 @@ TEST(EvictionHardTooSmall, GrowthTimesHousekeeping) {
   auto s = healthy_node();
   auto c = config_from(kIncident);
   History h;
-  // available falls 40 MiB/s: 400 MiB per 10 s interval (+ 64 MiB min_free) < 500Mi: fine.
+  // available falls 40 MiB/s over a minute: 400 MiB per 10 s interval (+ 64 MiB min_free) < 500Mi: fine.
   h.points.push_back({.time = 100, .kubelet_available_bytes = 8 * kGi});
-  h.points.push_back({.time = 110, .kubelet_available_bytes = 8 * kGi - 400 * kMi});
+  h.points.push_back({.time = 160, .kubelet_available_bytes = 8 * kGi - 2400 * kMi});
   auto in = input_for(s);
   in.kubelet = &c;
   in.history = &h;
   in.watermarks.min_free_bytes = 64 * kMi;
   in.thresholds = {hard(500 * kMi, "500Mi")};
   EXPECT_TRUE(rules::eviction_hard_too_small(in).empty());
-  h.points.push_back({.time = 120, .kubelet_available_bytes = 8 * kGi - 900 * kMi});  // 50 MiB/s
+  h.points.push_back({.time = 220, .kubelet_available_bytes = 8 * kGi - 5400 * kMi});  // 50 MiB/s
   auto f = rules::eviction_hard_too_small(in);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].severity, Severity::kCritical);
@@ -145,11 +145,11 @@ TEST(EvictionConfig, GraceTooLongForTheGrowthRate) {
   History h;
   // band = 2 GiB - 500 MiB = 1548 MiB; 10 MiB/s × 90 s = 900 MiB: the soft threshold still acts.
   h.points.push_back({.time = 0, .kubelet_available_bytes = 8 * kGi});
-  h.points.push_back({.time = 10, .kubelet_available_bytes = 8 * kGi - 100 * kMi});
+  h.points.push_back({.time = 60, .kubelet_available_bytes = 8 * kGi - 600 * kMi});
   in.history = &h;
   EXPECT_EQ(by_id(rules::eviction_config(in), "eviction-grace-too-long"), nullptr);
-  h.points.push_back({.time = 20, .kubelet_available_bytes = 8 * kGi - 300 * kMi});  // 20 MiB/s → 1800 MiB
-  auto findings = rules::eviction_config(in);  // by_id points into it
+  h.points.push_back({.time = 120, .kubelet_available_bytes = 8 * kGi - 1800 * kMi});  // 20 MiB/s → 1800 MiB
+  auto findings = rules::eviction_config(in);                                          // by_id points into it
   auto* f = by_id(findings, "eviction-grace-too-long");
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->title.find("1m30s"), std::string::npos) << f->title;

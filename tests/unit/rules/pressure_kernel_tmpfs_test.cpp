@@ -96,6 +96,34 @@ TEST(SlabLarge, FastGrowthFromHistoryEvenWhenSmall) {
   EXPECT_NE(f[0].title.find("grows 200Mi/min"), std::string::npos) << f[0].title;
 }
 
+// Issue 16 item 6: with 2 s samples, a 29 MiB blip between two readings is not "1.71Gi/min": a rate
+// is measured over a minute or more, and less than a minute of history gives none.
+TEST(SlabLarge, RatesAreJudgedOverAMinuteNeverOneShortInterval) {
+  auto s = healthy_node();
+  History h;
+  for (int64_t t = 0; t <= 120; t += 2)
+    h.points.push_back({.time = 1000 + t,
+                        .slab_reclaimable_bytes = (t == 60 ? 129 : 100) * kMi,
+                        .slab_unreclaimable_bytes = 50 * kMi});
+  auto in = input_for(s);
+  in.history = &h;
+  EXPECT_TRUE(rules::slab_large(in).empty());
+  // At most the blip over the minute it took (29 MiB/min), never the 2 s step (870 MiB/min).
+  auto rise = rules::fastest_rise(
+      h, [](const HistoryPoint& p) -> std::optional<double> { return static_cast<double>(*p.slab_reclaimable_bytes); });
+  ASSERT_TRUE(rise.rate);
+  EXPECT_LE(*rise.rate, 29.0 * kMi / 60.0);
+  // 40 s of history, growing fast: still no rate.
+  History shortly;
+  for (int64_t t = 0; t <= 40; t += 2)
+    shortly.points.push_back({.time = 1000 + t,
+                              .slab_reclaimable_bytes = (100 + uint64_t(t) * 20) * kMi,
+                              .slab_unreclaimable_bytes = 50 * kMi});
+  in.history = &shortly;
+  EXPECT_TRUE(rules::slab_large(in).empty());
+  EXPECT_FALSE(rules::fastest_decline(shortly).rate);
+}
+
 TEST(MemoryBackedFs, TmpfsAboveFivePercentWarnsAboveQuarterIsCritical) {
   auto s = healthy_node();
   s.mounts[0].used_bytes = static_cast<uint64_t>(16 * kGi * 0.049);

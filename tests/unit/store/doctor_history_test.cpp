@@ -72,39 +72,40 @@ TEST(DoctorHistory, RecordedGrowthDrivesTheEvictionRules) {
   {
     auto w = store::StoreWriter::open(db.path);
     ASSERT_TRUE(w) << w.error().describe();
-    // 2 GiB used, steady; then 60 MiB/s for 20 s; then steady again at the worst moment.
+    // 2 GiB used, steady; then 60 MiB/s for two minutes; then steady again at the worst moment.
+    // (Rates are judged over a minute or more: the samples are a minute apart.)
     record(**w, node_at(1000, 2 * kGi));
-    record(**w, node_at(1010, 2 * kGi));
-    record(**w, node_at(1020, 2 * kGi + 600 * kMi));
-    record(**w, node_at(1030, 2 * kGi + 1200 * kMi));
-    record(**w, node_at(1040, 2 * kGi + 1200 * kMi));
+    record(**w, node_at(1060, 2 * kGi));
+    record(**w, node_at(1120, 2 * kGi + 3600 * kMi));
+    record(**w, node_at(1180, 2 * kGi + 7200 * kMi));
+    record(**w, node_at(1240, 2 * kGi + 7200 * kMi));
     record(**w, node_at(5000, 1 * kGi));  // outside the window below
   }
   auto h = store::History::open(db.path);
   ASSERT_TRUE(h) << h.error().describe();
-  auto hist = store::load_doctor_history(**h, {1000 - 3600, 1040});
+  auto hist = store::load_doctor_history(**h, {1000 - 3600, 1240});
   ASSERT_TRUE(hist) << hist.error().describe();
   ASSERT_EQ(hist->points.size(), 5u);
   EXPECT_EQ(hist->since, 1000 - 3600);
-  EXPECT_EQ(hist->until, 1040);
+  EXPECT_EQ(hist->until, 1240);
   // memory.available recomputed from the stored root cgroup: capacity - (usage - inactive_file).
   EXPECT_EQ(hist->points[0].kubelet_available_bytes, 14 * kGi);
-  EXPECT_EQ(hist->points[3].kubelet_available_bytes, 14 * kGi - 1200 * kMi);
-  EXPECT_EQ(hist->points[3].mem_available_bytes, 14 * kGi - 1200 * kMi);
+  EXPECT_EQ(hist->points[3].kubelet_available_bytes, 14 * kGi - 7200 * kMi);
+  EXPECT_EQ(hist->points[3].mem_available_bytes, 14 * kGi - 7200 * kMi);
   EXPECT_EQ(hist->points[0].slab_reclaimable_bytes, 200 * kMi);
   EXPECT_EQ(hist->points[0].pswpin, 0u);
 
   HistorySummary sum = summarize_history(*hist);
   EXPECT_EQ(sum.samples, 5u);
   ASSERT_TRUE(sum.lowest_kubelet_available);
-  EXPECT_EQ(sum.lowest_kubelet_available->time, 1030);  // the first time it was that low
-  EXPECT_EQ(sum.lowest_kubelet_available->bytes, 14 * kGi - 1200 * kMi);
+  EXPECT_EQ(sum.lowest_kubelet_available->time, 1180);  // the first time it was that low
+  EXPECT_EQ(sum.lowest_kubelet_available->bytes, 14 * kGi - 7200 * kMi);
   ASSERT_TRUE(sum.fastest_decline_bytes_per_s);
   EXPECT_DOUBLE_EQ(*sum.fastest_decline_bytes_per_s, 60.0 * kMi);
-  EXPECT_EQ(sum.fastest_decline_at, 1020);
+  EXPECT_EQ(sum.fastest_decline_at, 1120);
 
   // The kubelet of the incident: hard 500Mi, soft 2Gi with a 90 s grace.
-  auto snap = node_at(1040, 2 * kGi + 1200 * kMi);
+  auto snap = node_at(1240, 2 * kGi + 7200 * kMi);
   auto cfg = k8s::default_kubelet_config();
   cfg.kubelet_found = true;
   DoctorInput in;
@@ -132,7 +133,7 @@ TEST(DoctorHistory, RecordedGrowthDrivesTheEvictionRules) {
   // The report carries the worst moment; a window with one sample has no rate.
   auto report = make_doctor_report(in, "node-1");
   ASSERT_TRUE(report.node.history);
-  EXPECT_EQ(report.node.history->lowest_kubelet_available->time, 1030);
+  EXPECT_EQ(report.node.history->lowest_kubelet_available->time, 1180);
   auto one = store::load_doctor_history(**h, {4000, 6000});
   ASSERT_TRUE(one);
   EXPECT_EQ(one->points.size(), 1u);
