@@ -104,8 +104,9 @@ void analyze_updatedb(const std::vector<std::string>& args, const CulpritInputs&
     std::string what = f.risk == CrawlRisk::kNetworkFs ? fmt::format("{} is not in PRUNEFS", f.fs_type)
                        : f.risk == CrawlRisk::kKubernetesState ? std::string("not in PRUNEPATHS")
                                                                : std::string("overlay is in no distro's PRUNEFS");
-    c.evidence.push_back(fmt::format("WILL CRAWL {} [{}] ({}{}{}): {}", f.path, to_string(f.risk), f.fs_type,
-                                     f.source.empty() ? "" : ", ", f.source, what));
+    std::string fs = f.fs_type + (f.fs_type.empty() || f.source.empty() ? "" : ", ") + f.source;
+    c.evidence.push_back(
+        fmt::format("WILL CRAWL {} [{}]{}: {}", f.path, to_string(f.risk), fs.empty() ? "" : " (" + fs + ")", what));
   }
   for (const auto& p : plan.pruned) {
     if (p.by == "outside database root") continue;

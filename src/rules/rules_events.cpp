@@ -23,51 +23,119 @@ std::string ago(int64_t now, int64_t then) {
 
 }  // namespace
 
+namespace {
+
+uint64_t victim_rss(const Event& e) {
+  const auto& v = e.oom.victim;
+  return (v.anon_rss_kb.value_or(0) + v.file_rss_kb.value_or(0) + v.shmem_rss_kb.value_or(0)) * 1024;
+}
+
+// The kills of one memory cgroup (or one owner, when the cgroup is not known) and scope, newest last.
+struct KillGroup {
+  bool global = false;
+  std::string who;  // the owner's label, else the victim's memory cgroup
+  std::vector<const Event*> kills;
+  const Event* largest = nullptr;
+  const Event* latest = nullptr;
+};
+
+std::string when_of(const Event* e) {
+  return e->time_us ? rfc3339_utc(*e->time_us / 1'000'000) : "an unknown time";
+}
+
+}  // namespace
+
+// Kills of one memory cgroup in the window are one finding (how many, first, last, the largest
+// victim): five near-identical findings in a row say less than one that counts them.
 std::vector<Finding> recent_oom_kills(const DoctorInput& in) {
   std::vector<Finding> out;
   if (!in.events) return out;
   int64_t now = in.snap->time;
-  // Newest first: the findings are capped, and on a node with many kills the latest matter most.
-  std::vector<const Event*> kills;
-  for (const auto& e : *in.events)
-    if (e.kind == EventKind::kOomKill) kills.push_back(&e);
-  std::stable_sort(kills.begin(), kills.end(), [](const Event* a, const Event* b) {
-    return a->time_us.value_or(INT64_MIN) > b->time_us.value_or(INT64_MIN);
-  });
-  for (const Event* kill : kills) {
-    const Event& e = *kill;
+  std::vector<KillGroup> groups;
+  std::map<std::string, size_t> index;
+  for (const auto& e : *in.events) {
+    if (e.kind != EventKind::kOomKill) continue;
     if (e.time_us && now - *e.time_us / 1'000'000 > in.events_window_s) continue;
-    const auto& o = e.oom;
-    bool global = o.scope() == OomScope::kGlobal;
+    bool global = e.oom.scope() == OomScope::kGlobal;
+    std::string memcg = e.oom.victim_memcg().value_or("");
+    std::string who = e.owner ? e.owner->label() : (memcg.empty() ? "unknown cgroup" : memcg);
+    std::string key = fmt::format("{}|{}|{}", global, memcg.empty() ? "owner:" + who : memcg, who);
+    auto [it, fresh] = index.try_emplace(key, groups.size());
+    if (fresh) groups.push_back(KillGroup{global, who, {}, nullptr, nullptr});
+    KillGroup& g = groups[it->second];
+    g.kills.push_back(&e);
+    if (!g.largest || victim_rss(e) > victim_rss(*g.largest)) g.largest = &e;
+    if (!g.latest || e.time_us.value_or(INT64_MIN) >= g.latest->time_us.value_or(INT64_MIN)) g.latest = &e;
+  }
+  // Newest first: the findings are capped, and on a node with many kills the latest matter most.
+  std::stable_sort(groups.begin(), groups.end(), [](const KillGroup& a, const KillGroup& b) {
+    return a.latest->time_us.value_or(INT64_MIN) > b.latest->time_us.value_or(INT64_MIN);
+  });
+  for (const KillGroup& g : groups) {
+    const Event& big = *g.largest;
+    const Event& last = *g.latest;
+    const auto& o = big.oom;
+    size_t n = g.kills.size();
+    uint64_t rss = victim_rss(big);
+    std::optional<uint64_t> limit;
+    for (const Event* e : g.kills)
+      if (e->oom.memory.limit_kb) limit = *e->oom.memory.limit_kb * 1024;
+    std::string limit_text = limit ? ", limit " + human_bytes_u(*limit) : "";
     Finding f;
-    f.id = global ? "recent-global-oom" : "recent-memcg-oom";
-    f.severity = global ? Severity::kCritical : Severity::kWarning;
-    std::string who = e.owner ? e.owner->label() : o.victim_memcg().value_or("unknown cgroup");
-    std::string when = e.time_us ? ago(now, *e.time_us / 1'000'000) : "at an unknown time";
-    uint64_t rss = (o.victim.anon_rss_kb.value_or(0) + o.victim.file_rss_kb.value_or(0) + o.victim.shmem_rss_kb.value_or(0)) * 1024;
-    f.title = fmt::format("{} OOM kill {}: {} (pid {}) of {} ({} RSS)", global ? "Node-wide" : "Memory-cgroup", when,
-                          o.victim.comm.value_or("?"), o.victim.pid.value_or(0), who, human_bytes_u(rss));
-    if (e.time_us) f.evidence.push_back(ev_text("time", rfc3339_utc(*e.time_us / 1'000'000), "kernel log timestamp"));
+    f.id = g.global ? "recent-global-oom" : "recent-memcg-oom";
+    f.severity = g.global ? Severity::kCritical : Severity::kWarning;
+    std::string victim =
+        fmt::format("{} (pid {}, {} RSS)", o.victim.comm.value_or("?"), o.victim.pid.value_or(0), human_bytes_u(rss));
+    std::string when = last.time_us ? ago(now, *last.time_us / 1'000'000) : "at an unknown time";
+    if (n == 1)
+      f.title = fmt::format("{} OOM kill {}: {} of {}{}", g.global ? "Node-wide" : "Memory-cgroup", when, victim, g.who,
+                            limit_text);
+    else
+      f.title = fmt::format("{} {} OOM kills of {}{} in the last {}h, the last {}: largest {}", n,
+                            g.global ? "node-wide" : "memory-cgroup", g.who, limit_text, in.events_window_s / 3600,
+                            when, victim);
+    if (n > 1) {
+      f.evidence.push_back(
+          ev_count("kills", n, "kernel log, last " + std::to_string(in.events_window_s / 3600) + " h"));
+      f.evidence.push_back(ev_text("first", when_of(g.kills.front()), "kernel log timestamp"));
+      f.evidence.push_back(ev_text("last", when_of(g.latest), "kernel log timestamp"));
+      std::string pids;
+      for (size_t i = 0; i < g.kills.size() && i < 8; ++i)
+        pids += fmt::format("{}{} ({})", i ? ", " : "", g.kills[i]->oom.victim.pid.value_or(0),
+                            g.kills[i]->oom.victim.comm.value_or("?"));
+      if (g.kills.size() > 8) pids += ", …";
+      f.evidence.push_back(ev_text("victims", pids, "oom-kill: pid="));
+      f.evidence.push_back(ev_text("largest victim", victim, "Killed process ... anon-rss/file-rss/shmem-rss"));
+    } else if (big.time_us) {
+      f.evidence.push_back(ev_text("time", when_of(&big), "kernel log timestamp"));
+    }
     f.evidence.push_back(ev_text("constraint", o.constraint.value_or("?"), "oom-kill: constraint="));
     if (auto m = o.limit_memcg()) f.evidence.push_back(ev_text("oom_memcg", *m, "oom-kill: oom_memcg="));
     if (auto m = o.victim_memcg()) f.evidence.push_back(ev_text("task_memcg", *m, "oom-kill: task_memcg="));
-    f.evidence.push_back(ev_bytes("victim RSS (anon+file+shmem)", rss, "Killed process ... anon-rss/file-rss/shmem-rss"));
-    if (o.memory.limit_kb)
-      f.evidence.push_back(ev_bytes("memcg limit", *o.memory.limit_kb * 1024, "memory: usage ... limit ..."));
-    for (size_t i = 0; i < e.top_consumers.size() && i < 3; ++i)
-      f.evidence.push_back(ev_bytes("top consumer at the kill: " + e.top_consumers[i].group, e.top_consumers[i].rss_bytes,
-                                    "OOM task table (" + e.top_consumers[i].owner_source + ")"));
-    if (e.incomplete) f.evidence.push_back(ev_text("record", "incomplete (cut in the kernel log)", "kernel log"));
-    f.why = global ? "A node-wide OOM kill means the kernel ran out before the kubelet evicted anything: the victim is "
-                     "whoever scored highest, not necessarily who ate the memory (see the top consumers)."
-                   : "A memory-cgroup OOM kill means a container or unit hit its own limit: the limit is too small "
-                     "for it, or it leaks.";
+    f.evidence.push_back(
+        ev_bytes("victim RSS (anon+file+shmem)", rss, "Killed process ... anon-rss/file-rss/shmem-rss"));
+    if (o.memory.usage_kb)
+      f.evidence.push_back(
+          ev_bytes("memcg usage at the kill", *o.memory.usage_kb * 1024, "memory: usage ... limit ..."));
+    if (limit) f.evidence.push_back(ev_bytes("memcg limit", *limit, "memory: usage ... limit ..."));
+    for (size_t i = 0; i < big.top_consumers.size() && i < 3; ++i)
+      f.evidence.push_back(ev_bytes("top consumer at the kill: " + big.top_consumers[i].group,
+                                    big.top_consumers[i].rss_bytes,
+                                    "OOM task table (" + big.top_consumers[i].owner_source + ")"));
+    if (big.incomplete) f.evidence.push_back(ev_text("record", "incomplete (cut in the kernel log)", "kernel log"));
+    f.why = g.global ? "A node-wide OOM kill means the kernel ran out before the kubelet evicted anything: the victim "
+                       "is whoever scored highest, not necessarily who ate the memory (see the top consumers)."
+                     : "A memory-cgroup OOM kill means a container, unit or cgroup hit its own limit: the limit is too "
+                       "small for it, or it leaks.";
     f.fix = {"memsleuth oom --since -24h   # every kill with its owner and top consumers"};
-    if (!global) f.fix.push_back("# raise the limit of " + who + " if the need is real, else fix the leak");
-    else f.fix.push_back("# bound what ate the memory (top consumers above) and raise evictionHard memory.available");
-    if (e.owner) {
-      f.subject.owner = e.owner->label();
-      f.subject.owner_kind = to_string(e.owner->kind);
+    if (!g.global)
+      f.fix.push_back(fmt::format("# raise the limit of {}{} if the need is real, else fix the leak", g.who,
+                                  limit ? " (now " + human_bytes_u(*limit) + ")" : ""));
+    else
+      f.fix.push_back("# bound what ate the memory (top consumers above) and raise evictionHard memory.available");
+    if (big.owner) {
+      f.subject.owner = big.owner->label();
+      f.subject.owner_kind = to_string(big.owner->kind);
     }
     f.subject.cgroup = o.victim_memcg();
     if (o.victim.pid) f.subject.pid = static_cast<int>(*o.victim.pid);

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "rules/rules.hpp"
 #include "rules/thresholds.hpp"
 #include "synthetic.hpp"
+#include "util/units.hpp"
 
 using namespace ms;
 using namespace ms::test;
@@ -37,14 +40,14 @@ TEST(RecentOom, MemcgWarnsGlobalIsCriticalOldOnesAreIgnored) {
 }
 
 TEST(RecentOom, TheNewestKillsWhenThereAreMoreThanTheCap) {
-  // A node with many kills in the day (as in the kernel ring): the latest ones are the findings.
+  // A node with kills in many cgroups in the day (as in the kernel ring): the latest ones are the findings.
   auto s = healthy_node();
   std::vector<Event> ev(thresholds::kMaxEventFindings + 3);
   for (size_t i = 0; i < ev.size(); ++i) {  // chronological, as the kernel log has them
     ev[i].kind = EventKind::kOomKill;
     ev[i].time_us = (s.time - 3600 + static_cast<int64_t>(i) * 60) * 1'000'000;
     ev[i].oom.constraint = "CONSTRAINT_MEMCG";
-    ev[i].oom.task_memcg = "/kubepods/burstable/podabc/0123";
+    ev[i].oom.task_memcg = "/kubepods/burstable/podabc/" + std::to_string(i);
     ev[i].oom.victim.pid = 100 + static_cast<int64_t>(i);
     ev[i].oom.victim.comm = "python3";
   }
@@ -53,6 +56,42 @@ TEST(RecentOom, TheNewestKillsWhenThereAreMoreThanTheCap) {
   auto f = rules::recent_oom_kills(in);
   ASSERT_EQ(f.size(), thresholds::kMaxEventFindings);
   for (size_t k = 0; k < f.size(); ++k) EXPECT_EQ(f[k].subject.pid, static_cast<int>(100 + ev.size() - 1 - k));
+}
+
+// Issue 16 item 7: five kills of one cgroup are one finding that counts them, names the first and the
+// last, and the largest victim; a kill of another cgroup stays its own finding.
+TEST(RecentOom, KillsOfOneCgroupAreOneFinding) {
+  auto s = healthy_node();
+  std::vector<Event> ev(6);
+  for (size_t i = 0; i < ev.size(); ++i) {
+    ev[i].kind = EventKind::kOomKill;
+    ev[i].time_us = (s.time - 600 + static_cast<int64_t>(i) * 60) * 1'000'000;
+    ev[i].oom.constraint = "CONSTRAINT_MEMCG";
+    ev[i].oom.task_memcg = i == 5 ? "/other" : "/uxtest";
+    ev[i].oom.oom_memcg = ev[i].oom.task_memcg;
+    ev[i].oom.memory.limit_kb = 200 * 1024;
+    ev[i].oom.victim.pid = 100 + static_cast<int64_t>(i);
+    ev[i].oom.victim.comm = "python3";
+    ev[i].oom.victim.anon_rss_kb = (i == 2 ? 190 : 150) * 1024;
+  }
+  auto in = input_for(s);
+  in.events = &ev;
+  auto f = rules::recent_oom_kills(in);
+  ASSERT_EQ(f.size(), 2u);
+  const Finding& other = f[0];  // the newest kill first
+  EXPECT_EQ(other.subject.cgroup, "/other");
+  const Finding& ux = f[1];
+  EXPECT_EQ(ux.id, "recent-memcg-oom");
+  EXPECT_EQ(ux.subject.cgroup, "/uxtest");
+  EXPECT_EQ(ux.subject.pid, 102);  // the largest victim
+  EXPECT_NE(ux.title.find("5 memory-cgroup OOM kills of /uxtest, limit 200Mi"), std::string::npos) << ux.title;
+  EXPECT_NE(ux.title.find("largest python3 (pid 102, 190Mi RSS)"), std::string::npos) << ux.title;
+  std::map<std::string, std::string> ev_by;
+  for (const auto& e : ux.evidence) ev_by[e.what] = e.value;
+  EXPECT_EQ(ev_by["kills"], "5");
+  EXPECT_EQ(ev_by["first"], rfc3339_utc(s.time - 600));
+  EXPECT_EQ(ev_by["last"], rfc3339_utc(s.time - 600 + 4 * 60));
+  EXPECT_EQ(ev_by["memcg limit"], "200Mi");
 }
 
 TEST(RecentEvictions, MemoryEvictionsOfTheLastDayGroupedByPod) {

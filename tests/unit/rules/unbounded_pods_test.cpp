@@ -238,3 +238,45 @@ TEST(ScheduledCrawler, OnlyActiveJobsThatCrawlRiskyPaths) {
   in.scheduled[0].active = false;
   EXPECT_TRUE(rules::scheduled_culprits(in).empty());
 }
+
+// Issue 16 item 7: updatedb reached by a cron.daily script (no crontab line runs it on this host) and by
+// its timer is one finding naming both schedules, with no empty place ("(, …" / "owner  [cron]"), and
+// the PRUNEPATHS line once in its fix.
+TEST(ScheduledCrawler, OneCulpritThroughTwoSchedulesIsOneFinding) {
+  auto s = healthy_node();
+  CrawlPlan plan;
+  plan.crawled.push_back({CrawlRisk::kKubernetesState, "/var/lib/containers", "", ""});
+  plan.prunepaths_fix = "PRUNEPATHS=\"/tmp /var/lib/containers\"";
+  ScheduledCulprit cron;
+  cron.rule = "updatedb";
+  cron.kind = "cron";
+  cron.script = "/etc/cron.daily/plocate";
+  cron.schedule_text = "/etc/cron.daily (no crontab or anacrontab line runs it here)";
+  cron.command = "nice updatedb";
+  cron.culprit.rule = "updatedb";
+  cron.culprit.crawl = plan;
+  cron.culprit.fixes = {"edit /etc/updatedb.conf line 3 (PRUNEPATHS) to read: " + *plan.prunepaths_fix,
+                        "stop the schedule: chmod -x /etc/cron.daily/plocate"};
+  ScheduledCulprit timer = cron;
+  timer.kind = "timer";
+  timer.script.reset();
+  timer.file = "/lib/systemd/system/plocate-updatedb.timer";
+  timer.timer = "plocate-updatedb.timer";
+  timer.schedule = "OnCalendar=daily";
+  timer.schedule_text = "OnCalendar=daily";
+  timer.culprit.fixes = {cron.culprit.fixes[0], "stop the schedule: systemctl disable --now plocate-updatedb.timer"};
+  auto in = input_for(s);
+  in.scheduled = {cron, timer};
+  auto f = rules::scheduled_culprits(in);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].title.find("(, "), std::string::npos) << f[0].title;
+  EXPECT_NE(f[0].title.find("cron script /etc/cron.daily/plocate"), std::string::npos) << f[0].title;
+  EXPECT_NE(f[0].title.find("timer plocate-updatedb.timer"), std::string::npos) << f[0].title;
+  EXPECT_EQ(f[0].subject.owner, "/etc/cron.daily/plocate, plocate-updatedb.timer");
+  EXPECT_EQ(f[0].subject.owner_kind, "cron,timer");
+  size_t prune = 0;
+  for (const auto& x : f[0].fix) prune += x.find("PRUNEPATHS") != std::string::npos;
+  EXPECT_EQ(prune, 1u);
+  EXPECT_EQ(f[0].fix.size(), 3u);  // the PRUNEPATHS edit once, then how to stop each schedule
+  for (const auto& e : f[0].evidence) EXPECT_EQ(e.value.find("( )"), std::string::npos) << e.what;
+}
