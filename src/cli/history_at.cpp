@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "diagnosis/diagnosis.hpp"
 #include "util/escape.hpp"
 #include "util/time_input.hpp"
 #include "util/units.hpp"
@@ -29,18 +30,17 @@ std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, con
   auto m = (*h)->at(ts);
   if (!m) return fail_with(m.error().describe());
   if (!*m) return fail_with(fmt::format("nothing recorded in {} within an hour before {}", o.db, rfc3339_utc(ts)));
-  RecordedAt r{std::move(**m), std::nullopt, {}};
+  RecordedAt r{std::move(**m), std::nullopt, {}, nullptr};
   r.kubelet_config = (*h)->kubelet_config(r.moment.node.kubelet_config_id);
   auto next = (*h)->node_series({r.moment.sample.time + 1, r.moment.sample.time + 60});
   if (next && !next->empty()) r.next = std::move(next->front());
+  r.history = std::move(*h);
+  r.requested = ts;
   return r;
 }
 
 std::string describe_recorded(const store::RecordedMoment& m) {
-  return escape_terminal(fmt::format("as recorded at {} ({} sample{}; {} of {} processes stored)",
-                                     rfc3339_utc(m.snapshot.time), m.sample.full ? "full" : "regular",
-                                     m.sample.trigger.empty() ? "" : ", trigger " + m.sample.trigger,
-                                     m.snapshot.processes.size(), m.sample.nr_processes));
+  return escape_terminal(diagnosis::describe_moment(m));
 }
 
 }  // namespace ms::cli

@@ -2,6 +2,7 @@
 // `--at TIME [--db PATH]` for the live commands (top, explain, available, doctor): the node as the
 // recorder stored it at that time, so the same analyses run on a past moment (derived values
 // recomputed on read).
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,8 +22,10 @@ void add_at_options(CLI::App& cmd, AtOptions& o);
 
 struct RecordedAt {
   store::RecordedMoment moment;
-  std::optional<store::NodePoint> next;  // the following sample, within a minute (for rates)
-  k8s::KubeletConfig kubelet_config;      // the kubelet settings recorded with the sample
+  std::optional<store::NodePoint> next;     // the following sample, within a minute (for rates)
+  k8s::KubeletConfig kubelet_config;        // the kubelet settings recorded with the sample
+  std::shared_ptr<store::History> history;  // the database it came from, still open
+  int64_t requested = 0;                    // the time asked for (unix seconds; the sample is at or before)
 };
 
 // Loads the moment; on failure prints why (prefixed with `command`), sets ctx.exit_code to
