@@ -60,6 +60,9 @@ store::RecordedEvent oom_to_recorded(const Event& e, std::optional<int64_t> boot
   if (e.oom.constraint) d["constraint"] = utf8_sanitize(*e.oom.constraint);
   if (e.oom.invoker_comm) d["invoker_comm"] = utf8_sanitize(*e.oom.invoker_comm);
   if (e.owner) d["owner"] = utf8_sanitize(e.owner->label());
+  // The memory cgroup at the kill ("memory: usage ...kB, limit ...kB"): what the incident report shows.
+  if (e.oom.memory.usage_kb) d["memcg_usage_bytes"] = *e.oom.memory.usage_kb * 1024;
+  if (e.oom.memory.limit_kb) d["memcg_limit_bytes"] = *e.oom.memory.limit_kb * 1024;
   r.detail = d.dump();
   return r;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -15,12 +16,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/event_capture.hpp"
+#include "agent/last_readings.hpp"
 #include "agent/metrics.hpp"
 #include "agent/views.hpp"
 #include "attribution/classify.hpp"
-#include "agent/event_capture.hpp"
-#include "probe/fs.hpp"
+#include "diagnosis/diagnosis.hpp"
 #include "k8s/pod_identity.hpp"
+#include "probe/fs.hpp"
 #include "probe/sample_reader.hpp"
 #include "util/escape.hpp"
 #include "util/text.hpp"
@@ -31,6 +34,9 @@ namespace ms::agent {
 namespace {
 
 constexpr double kEventPollSeconds = 0.2;
+// How long a process that disappeared stays known by its last reading: an OOM kill is stored within
+// seconds of the kill (the kill is held up to 5 s for its oom_reaper line).
+constexpr int64_t kGoneKeepSeconds = 60;
 
 double cpu_seconds() {
   timespec ts{};
@@ -69,6 +75,8 @@ struct Recorder::Impl {
   int pending_oom = 0;
   std::vector<store::RecordedEvent> pending_events;  // captured, not yet written (bounded)
   std::unordered_set<std::string> seen_keys;         // dedupe keys already counted
+  LastReadings seen{kGoneKeepSeconds};               // where an OOM victim is found (agent/last_readings.hpp)
+  const Snapshot* last_snap = nullptr;               // the reader's snapshot (updated in place by each read)
 
   mutable std::mutex mu;  // guards the fields below (read by the HTTP thread)
   std::string metrics;
@@ -146,10 +154,37 @@ struct Recorder::Impl {
     capture->open();
   }
 
+  void remember_processes(const Snapshot& s) {
+    last_snap = &s;
+    seen.remember(s);
+  }
+
+  // The victim of an OOM kill as the recorder last read it (the same pid and comm, read before the kill).
+  void attach_victim(store::RecordedEvent& r) {
+    if (r.kind != "oom_kill" || !r.pid) return;
+    int64_t read_at = 0;
+    const Process* p = seen.find(static_cast<int>(*r.pid), r.comm, r.time, &read_at);
+    if (!p) return;
+    store::RecordedVictim v;
+    v.seen_at = read_at;
+    v.first_seen = read_at;
+    v.process = *p;
+    if (last_snap) {
+      v.boot_time = last_snap->boot_time;
+      v.owner = views.process_owner(*last_snap, v.process);
+      v.provenance = views.provenance(*last_snap, v.process);
+    } else {
+      v.owner = views.owner_of_cgroup_path(v.process.memory_cgroup.value_or("/"));
+      v.provenance = "{}";
+    }
+    r.victim = std::move(v);
+  }
+
   // Returns how many events were new.
   size_t capture_events(bool last = false) {
     if (!capture) return 0;
     auto evs = capture->poll(now_unix(), last);
+    for (auto& r : evs) attach_victim(r);
     std::lock_guard lk(mu);
     status.kmsg_lost = capture->kmsg_lost();
     size_t n = 0;
@@ -206,6 +241,7 @@ struct Recorder::Impl {
     // The processes a regular sample stores are read in full (status, identity) before the analyses,
     // so owners and stored values come from the same reading.
     reader().complete_processes(select_for_sample(*snap, opts.selection, false).processes);
+    remember_processes(*snap);
     double read_s = wall_seconds() - w0;
     double c_read = cpu_seconds();
     capture_events();

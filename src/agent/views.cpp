@@ -289,8 +289,14 @@ Owner ViewContext::owner_of_cgroup_path(std::string_view path) { return classify
 
 std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
   nlohmann::ordered_json j;
-  auto exe = read_link(paths_.proc(fmt::format("{}/exe", p.pid)));
-  auto cwd = read_link(paths_.proc(fmt::format("{}/cwd", p.pid)));
+  // A process already gone (an OOM victim recorded from its last reading) keeps what was read of it,
+  // and its ancestry starts at its parent.
+  const Process* live = s.find_process(p.pid);
+  bool gone = !live || live->start_time != p.start_time;
+  auto exe = gone ? p.exe : read_link(paths_.proc(fmt::format("{}/exe", p.pid))).value_or(std::string());
+  auto cwd = gone ? p.cwd : read_link(paths_.proc(fmt::format("{}/cwd", p.pid))).value_or(std::string());
+  if (exe && exe->empty()) exe.reset();
+  if (cwd && cwd->empty()) cwd.reset();
   if (exe) j["exe"] = utf8_sanitize(*exe);
   if (cwd) {
     j["cwd"] = utf8_sanitize(*cwd);
@@ -298,10 +304,10 @@ std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
   }
   AncestryOptions opts;
   opts.owner_of = [&](const Process& q) { return process_owner(s, q); };
-  Ancestry anc = build_ancestry(s, p.pid, opts);
+  Ancestry anc = build_ancestry(s, gone ? p.ppid : p.pid, opts);
   auto chain = nlohmann::ordered_json::array();
   // The target itself is chain[0]; keep its parents (what is gone by morning), at most 16.
-  for (size_t i = 1; i < anc.chain.size() && i <= 16; ++i) {
+  for (size_t i = gone ? 0 : 1; i < anc.chain.size() && i <= 16; ++i) {
     const Ancestor& a = anc.chain[i];
     nlohmann::ordered_json e;
     e["pid"] = a.pid;

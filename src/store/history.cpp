@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "store/frame.hpp"
@@ -72,6 +73,7 @@ Result<std::unique_ptr<History>> History::open(const std::string& path) {
     return fail(Error{Error::Kind::kInvalidArgument, path, 0,
                       fmt::format("schema version {} is newer than this memsleuth ({})", *v, kSchemaVersion)});
   h->cols_ = sample_cols(*v);
+  h->schema_ = *v;
   if (auto r = h->load_keys(); !r) return fail(r.error());
   return h;
 }
@@ -353,13 +355,85 @@ Result<std::vector<std::pair<int64_t, Process>>> History::process_series(uint64_
   return out;
 }
 
+namespace {
+
+// The event columns and, from schema 3, the victim's last reading with its identity row.
+std::string event_select(int schema) {
+  std::string s =
+      "SELECT e.time,e.kind,e.source,e.dedupe_key,e.pid,e.comm,e.cgroup,e.owner_kind,e.namespace,e.pod,e.container,"
+      "e.bytes,e.message,e.detail";
+  if (schema >= 3)
+    s += ",e.victim,p.boot_time,p.start_time,p.ppid,p.uid,p.comm,p.cmdline,p.exe,p.cwd,p.memory_cgroup,"
+         "p.oom_score_adj,o.json,p.provenance,p.first_seen FROM events e LEFT JOIN processes p ON p.id=e.process_id "
+         "LEFT JOIN owners o ON o.id=p.owner_id";
+  else
+    s += " FROM events e";
+  return s;
+}
+
+std::optional<uint64_t> opt_u64(const nlohmann::json& j, const char* k) {
+  auto it = j.find(k);
+  if (it == j.end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<uint64_t>();
+}
+
+// Columns 14.. of event_select: the victim, when the row has one and its identity still exists.
+std::optional<RecordedVictim> victim_from(const Stmt& st, int pid) {
+  if (st.col_null(14) || st.col_null(15)) return std::nullopt;
+  auto j = nlohmann::json::parse(st.col_text(14), nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  RecordedVictim v;
+  v.seen_at = j.value("seen_at", int64_t{0});
+  v.boot_time = static_cast<uint64_t>(st.col_int(15));
+  Process& p = v.process;
+  p.pid = pid;
+  p.start_time = static_cast<uint64_t>(st.col_int(16));
+  p.ppid = static_cast<int>(st.col_int(17));
+  if (!st.col_null(18)) p.uid = static_cast<uint32_t>(st.col_int(18));
+  p.comm = st.col_text(19);
+  p.cmdline = split_cmdline(st.col_text(20));
+  p.exe = st.col_opt_text(21);
+  p.cwd = st.col_opt_text(22);
+  p.memory_cgroup = st.col_opt_text(23);
+  if (!st.col_null(24)) p.oom_score_adj = static_cast<int>(st.col_int(24));
+  if (!st.col_null(25)) v.owner = owner_from_json(st.col_text(25));
+  v.provenance = st.col_text(26);
+  v.first_seen = st.col_int(27);
+  p.rss_bytes = opt_u64(j, "rss_bytes");
+  p.rss_anon_bytes = opt_u64(j, "rss_anon_bytes");
+  p.rss_file_bytes = opt_u64(j, "rss_file_bytes");
+  p.rss_shmem_bytes = opt_u64(j, "rss_shmem_bytes");
+  p.swap_bytes = opt_u64(j, "swap_bytes");
+  if (auto it = j.find("memory_cgroup"); it != j.end() && it->is_string()) p.memory_cgroup = it->get<std::string>();
+  return v;
+}
+
+}  // namespace
+
 Result<std::vector<RecordedEvent>> History::events(Window w, const std::string& kind) {
-  std::string sql =
-      "SELECT time,kind,source,dedupe_key,pid,comm,cgroup,owner_kind,namespace,pod,container,bytes,message,detail "
-      "FROM events WHERE time>=? AND time<=?";
-  if (!kind.empty()) sql += " AND kind=?";
-  sql += " ORDER BY time,id";
+  std::string sql = event_select(schema_) + " WHERE e.time>=? AND e.time<=?";
+  if (!kind.empty()) sql += " AND e.kind=?";
+  sql += " ORDER BY e.time,e.id";
   return query_events(sql, w, kind);
+}
+
+Result<std::optional<RecordedEvent>> History::last_kill_of(int pid, int64_t t) {
+  auto st = db_.prepare(event_select(schema_) +
+                        " WHERE e.kind='oom_kill' AND e.pid=? AND e.time<=? ORDER BY e.time DESC,e.id DESC LIMIT 1");
+  if (!st) return fail(st.error());
+  st->bind(1, int64_t{pid}).bind(2, t);
+  auto all = read_events(*st);
+  if (all.empty()) return std::optional<RecordedEvent>{};
+  return std::optional<RecordedEvent>(std::move(all.front()));
+}
+
+Result<std::optional<int64_t>> History::last_stored_time(int pid, int64_t t) {
+  // last_seen is NULL while a process is alive at the latest sample.
+  auto st = db_.prepare("SELECT max(min(coalesce(last_seen, ?2), ?2)) FROM processes WHERE pid=?1 AND first_seen<=?2");
+  if (!st) return fail(st.error());
+  st->bind(1, int64_t{pid}).bind(2, t);
+  if (st->step() != SQLITE_ROW || st->col_null(0)) return std::optional<int64_t>{};
+  return std::optional<int64_t>(st->col_int(0));
 }
 
 Result<std::vector<RecordedEvent>> History::query_events(const std::string& sql, Window w, const std::string& kind) {
@@ -367,23 +441,28 @@ Result<std::vector<RecordedEvent>> History::query_events(const std::string& sql,
   if (!st) return fail(st.error());
   st->bind(1, w.since).bind(2, w.until);
   if (!kind.empty()) st->bind(3, std::string_view(kind));
+  return read_events(*st);
+}
+
+std::vector<RecordedEvent> History::read_events(Stmt& st) {
   std::vector<RecordedEvent> out;
-  while (st->step() == SQLITE_ROW) {
+  while (st.step() == SQLITE_ROW) {
     RecordedEvent e;
-    e.time = st->col_int(0);
-    e.kind = st->col_text(1);
-    e.source = st->col_text(2);
-    e.dedupe_key = st->col_text(3);
-    e.pid = st->col_opt_int(4);
-    e.comm = st->col_opt_text(5);
-    e.cgroup = st->col_opt_text(6);
-    e.owner_kind = st->col_opt_text(7);
-    e.namespace_ = st->col_opt_text(8);
-    e.pod = st->col_opt_text(9);
-    e.container = st->col_opt_text(10);
-    e.bytes = st->col_opt_int(11);
-    e.message = st->col_text(12);
-    e.detail = st->col_text(13);
+    e.time = st.col_int(0);
+    e.kind = st.col_text(1);
+    e.source = st.col_text(2);
+    e.dedupe_key = st.col_text(3);
+    e.pid = st.col_opt_int(4);
+    e.comm = st.col_opt_text(5);
+    e.cgroup = st.col_opt_text(6);
+    e.owner_kind = st.col_opt_text(7);
+    e.namespace_ = st.col_opt_text(8);
+    e.pod = st.col_opt_text(9);
+    e.container = st.col_opt_text(10);
+    e.bytes = st.col_opt_int(11);
+    e.message = st.col_text(12);
+    e.detail = st.col_text(13);
+    if (schema_ >= 3 && e.pid) e.victim = victim_from(st, static_cast<int>(*e.pid));
     out.push_back(std::move(e));
   }
   return out;

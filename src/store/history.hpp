@@ -62,8 +62,13 @@ class History {
   // One process's stored history, by identity.
   Result<std::vector<std::pair<int64_t, Process>>> process_series(uint64_t boot_time, int pid, uint64_t start_time,
                                                                   Window w);
-  // OOM kills, evictions..., oldest first; `kind` empty = all kinds.
+  // OOM kills, evictions..., oldest first; `kind` empty = all kinds. An OOM kill carries its victim's
+  // last reading when the recorder had one (schema 3).
   Result<std::vector<RecordedEvent>> events(Window w, const std::string& kind = "");
+  // The latest OOM kill of `pid` at or before `t` (nullopt: none recorded).
+  Result<std::optional<RecordedEvent>> last_kill_of(int pid, int64_t t);
+  // When a sample last stored a process with this pid at or before `t` (nullopt: never by then).
+  Result<std::optional<int64_t>> last_stored_time(int pid, int64_t t);
   // The kubelet settings a sample was taken under (NodePoint::kubelet_config_id); the kubelet's
   // defaults when none were recorded (no kubelet found, or a database from before schema v2).
   k8s::KubeletConfig kubelet_config(std::optional<int64_t> id);
@@ -74,9 +79,11 @@ class History {
   History() = default;
   Result<void> load_keys();
   Result<std::vector<RecordedEvent>> query_events(const std::string& sql, Window w, const std::string& kind);
+  std::vector<RecordedEvent> read_events(Stmt& st);
   Db db_;
   std::vector<std::string> names_;
   std::string cols_;  // sample columns this schema has
+  int schema_ = 0;
   std::map<int64_t, k8s::KubeletConfig> kubelet_configs_;
 };
 

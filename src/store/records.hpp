@@ -58,6 +58,18 @@ struct RecordedMoment {
   std::vector<Owner> cgroup_owners;        // aligned with snapshot.cgroups
 };
 
+// An OOM kill's victim as the recorder last read it before the kill (the kernel's record names only
+// pid, comm, memcg and RSS). Stored with the event: its identity in `processes` (owner and provenance
+// at first sight, inserted when no sample had stored it), its memory as of `seen_at` in the event row.
+struct RecordedVictim {
+  int64_t seen_at = 0;     // the reading's time (unix seconds)
+  uint64_t boot_time = 0;  // with pid and start_time, the process's identity
+  Process process;         // identity, cmdline, memory cgroup and memory of that reading
+  Owner owner;
+  std::string provenance;  // JSON: ancestry, exe, cwd (as processes.provenance)
+  int64_t first_seen = 0;  // when the recorder first stored it (read back; = seen_at when new)
+};
+
 // An OOM kill, an eviction or another kernel/kubelet event, as parsed when it was captured.
 struct RecordedEvent {
   int64_t time = 0;
@@ -66,9 +78,30 @@ struct RecordedEvent {
   std::string dedupe_key;  // e.g. "<boot_id>:<kmsg seq>": the same record captured twice is stored once
   std::optional<int64_t> pid;
   std::optional<std::string> comm, cgroup, owner_kind, namespace_, pod, container;
-  std::optional<int64_t> bytes;  // e.g. anon-rss + file-rss + shmem-rss of the killed task
-  std::string message;  // the raw line
-  std::string detail;   // JSON with everything else the parser found
+  std::optional<int64_t> bytes;          // e.g. anon-rss + file-rss + shmem-rss of the killed task
+  std::string message;                   // the raw line
+  std::string detail;                    // JSON with everything else the parser found
+  std::optional<RecordedVictim> victim;  // oom_kill: the victim's last reading, when the recorder had one
+};
+
+// How a process ended, as the recorder saw it: an OOM kill (the only exit it records today; BPF
+// exit records would join here).
+struct RecordedExit {
+  int64_t time = 0;                                  // the kill's kernel timestamp (unix seconds)
+  std::string reason;                                // the kernel's: "Memory cgroup out of memory", "Out of memory"
+  std::string scope;                                 // "memcg" | "global" | "" (unknown)
+  std::optional<std::string> memcg;                  // the cgroup whose limit was hit
+  std::optional<uint64_t> limit_bytes, usage_bytes;  // that cgroup's, at the kill
+  std::optional<int64_t> rss_bytes;                  // the victim's at the kill (anon+file+shmem)
+};
+
+// A process that is gone, as last recorded: the moment of its last reading with the process in it
+// (index), and how it ended when the recorder saw that.
+struct ExitedProcess {
+  RecordedMoment moment;
+  size_t index = 0;
+  int64_t last_read = 0;  // when the process shown was read
+  std::optional<RecordedExit> exit;
 };
 
 struct SeriesPoint {

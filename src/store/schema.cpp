@@ -43,7 +43,15 @@ CREATE TABLE kubelet_configs(id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
 ALTER TABLE samples ADD COLUMN kubelet_config_id INTEGER;
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2};
+// v3: an OOM kill's victim as the recorder last read it before the kill (issue 16): the identity row
+// it points at keeps owner and provenance, `victim` the memory of that last reading, so a victim no
+// sample stored (it grew and died between two) is still there to explain.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE events ADD COLUMN process_id INTEGER;
+ALTER TABLE events ADD COLUMN victim TEXT;
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

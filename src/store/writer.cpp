@@ -33,6 +33,23 @@ std::string join_cmdline(const std::vector<std::string>& argv) {
   return s;
 }
 
+// The memory of a victim's last reading, kept in the event row (identity lives in `processes`).
+std::string victim_memory_json(const RecordedVictim& v) {
+  nlohmann::ordered_json j;
+  j["seen_at"] = v.seen_at;
+  const Process& p = v.process;
+  auto put = [&](const char* k, const std::optional<uint64_t>& x) {
+    if (x) j[k] = *x;
+  };
+  put("rss_bytes", p.rss_bytes);
+  put("rss_anon_bytes", p.rss_anon_bytes);
+  put("rss_file_bytes", p.rss_file_bytes);
+  put("rss_shmem_bytes", p.rss_shmem_bytes);
+  put("swap_bytes", p.swap_bytes);
+  if (p.memory_cgroup) j["memory_cgroup"] = utf8_sanitize(*p.memory_cgroup);
+  return j.dump();
+}
+
 uint64_t file_size(const std::string& p) {
   struct stat st{};
   return ::stat(p.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -322,18 +339,62 @@ Result<int64_t> StoreWriter::write_sample(const SampleInput& in) {
   return id;
 }
 
+Result<std::optional<int64_t>> StoreWriter::victim_process_id(const RecordedVictim& v) {
+  const Process& p = v.process;
+  auto sel = db_.prepare("SELECT id FROM processes WHERE boot_time=? AND pid=? AND start_time=?");
+  if (!sel) return fail(sel.error());
+  sel->bind(1, static_cast<int64_t>(v.boot_time)).bind(2, int64_t{p.pid}).bind(3, static_cast<int64_t>(p.start_time));
+  if (sel->step() == SQLITE_ROW)
+    return std::optional<int64_t>(sel->col_int(0));  // a sample stored it: keep its first sight
+  auto oid = owner_id(v.owner);
+  if (!oid) return fail(oid.error());
+  auto ins = db_.prepare(
+      "INSERT INTO processes(boot_time,pid,start_time,ppid,uid,comm,cmdline,exe,cwd,memory_cgroup,oom_score_adj,"
+      "owner_id,provenance,first_seen,last_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins) return fail(ins.error());
+  ins->bind(1, static_cast<int64_t>(v.boot_time))
+      .bind(2, int64_t{p.pid})
+      .bind(3, static_cast<int64_t>(p.start_time))
+      .bind(4, int64_t{p.ppid})
+      .bind_opt(5, p.uid ? std::optional<int64_t>(*p.uid) : std::nullopt)
+      .bind(6, std::string_view(p.comm))
+      .bind(7, std::string_view(join_cmdline(p.cmdline)))
+      .bind_opt(8, p.exe)
+      .bind_opt(9, p.cwd)
+      .bind_opt(10, p.memory_cgroup)
+      .bind_opt(11, p.oom_score_adj ? std::optional<int64_t>(*p.oom_score_adj) : std::nullopt)
+      .bind(12, *oid)
+      .bind(13, std::string_view(v.provenance))
+      .bind(14, v.seen_at)
+      .bind(15, v.seen_at);
+  if (!ins->run()) return fail(db_.error("insert victim"));
+  return std::optional<int64_t>(db_.last_insert_id());
+}
+
 Result<int> StoreWriter::write_events(const std::vector<RecordedEvent>& events) {
   if (events.empty()) return 0;
   if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
   auto ins = db_.prepare(
       "INSERT OR IGNORE INTO events(time,kind,source,dedupe_key,pid,comm,cgroup,owner_kind,namespace,pod,container,"
-      "bytes,message,detail) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "bytes,message,detail,process_id,victim) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins) {
     (void)db_.exec("ROLLBACK");
     return fail(ins.error());
   }
   int added = 0;
   for (const auto& e : events) {
+    std::optional<int64_t> pid_row;
+    std::optional<std::string> victim;
+    if (e.victim) {
+      auto id = victim_process_id(*e.victim);
+      if (!id) {
+        (void)db_.exec("ROLLBACK");
+        forget_caches();
+        return fail(id.error());
+      }
+      pid_row = *id;
+      victim = victim_memory_json(*e.victim);
+    }
     ins->bind(1, e.time)
         .bind(2, std::string_view(e.kind))
         .bind(3, std::string_view(e.source))
@@ -347,7 +408,9 @@ Result<int> StoreWriter::write_events(const std::vector<RecordedEvent>& events) 
         .bind_opt(11, e.container)
         .bind_opt(12, e.bytes)
         .bind(13, std::string_view(e.message))
-        .bind(14, std::string_view(e.detail));
+        .bind(14, std::string_view(e.detail))
+        .bind_opt(15, pid_row)
+        .bind_opt(16, victim);
     if (!ins->run()) {
       auto err = db_.error("insert event");
       (void)db_.exec("ROLLBACK");

@@ -54,7 +54,8 @@ class StoreWriter {
 
   // Returns the sample id.
   Result<int64_t> write_sample(const SampleInput& in);
-  // Stores events not stored before (same dedupe_key); returns how many were new.
+  // Stores events not stored before (same dedupe_key); returns how many were new. An OOM kill's victim
+  // (RecordedEvent::victim) is linked to its identity row, inserted when no sample stored it.
   Result<int> write_events(const std::vector<RecordedEvent>& events);
   // Drops samples older than the retention, then the oldest ones until the file fits max_db_bytes.
   Result<RetentionResult> enforce_retention(int64_t now);
@@ -85,6 +86,8 @@ class StoreWriter {
   Result<int64_t> owner_id(const Owner& o);
   Result<std::optional<int64_t>> kubelet_config_id(const std::string& json);
   Result<int64_t> process_id(const Snapshot& s, const Process& p, const SampleInput& in);
+  // The identity row of an OOM victim: the one a sample stored, else a new one from its last reading.
+  Result<std::optional<int64_t>> victim_process_id(const RecordedVictim& v);
   Result<int64_t> cgroup_id(const Cgroup& c, const SampleInput& in, int64_t now);
   Result<void> sweep(int64_t now);
   Result<int64_t> write_locked(const SampleInput& in);

@@ -188,3 +188,41 @@ TEST(Sparkline, DipsStayVisible) {
   EXPECT_EQ(sparkline(v, 4), "█▁██");  // the dip survives bucketing (minimum per column)
   EXPECT_EQ(sparkline({}, 10), "");
 }
+
+// Issue 16 item 4: the recorder keeps the last reading of every process, and of those gone in the last
+// minute, to store an OOM victim no sample stored; a later process reusing the pid is not the victim.
+TEST(LastReadings, AVictimIsFoundAsLastReadBeforeTheKill) {
+  auto snap = [](int64_t t, std::vector<std::pair<int, std::string>> procs) {
+    Snapshot s;
+    s.time = t;
+    for (auto& [pid, comm] : procs) {
+      Process p;
+      p.pid = pid;
+      p.comm = comm;
+      p.rss_bytes = static_cast<uint64_t>(pid) << 20;
+      s.processes.push_back(p);
+    }
+    Process k;
+    k.pid = 2;
+    k.comm = "kthreadd";
+    k.kernel_thread = true;
+    s.processes.push_back(k);
+    return s;
+  };
+  LastReadings r(60);
+  r.remember(snap(100, {{9, "hog"}, {10, "sshd"}}));
+  r.remember(snap(102, {{10, "sshd"}}));  // the hog died between the readings
+  int64_t at = 0;
+  const Process* v = r.find(9, std::string("hog"), 101, &at);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(at, 100);
+  EXPECT_EQ(v->rss_bytes, 9u << 20);
+  EXPECT_EQ(r.find(9, std::string("other"), 101), nullptr);  // not the comm the kernel named
+  EXPECT_EQ(r.find(2, std::nullopt, 101), nullptr);          // kernel threads are not kept
+  r.remember(snap(103, {{9, "bash"}, {10, "sshd"}}));        // pid 9 reused after the kill
+  EXPECT_EQ(r.find(9, std::string("hog"), 101), nullptr);
+  r.remember(snap(170, {{10, "sshd"}}));
+  r.remember(snap(240, {{10, "sshd"}}));
+  EXPECT_EQ(r.find(9, std::nullopt, 300), nullptr);  // gone for more than a minute: forgotten
+  EXPECT_EQ(r.size(), 1u);
+}

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/codec.hpp"
+#include "store/exited.hpp"
 #include "store/frame.hpp"
 #include "store/history.hpp"
 #include "store/owner_json.hpp"
@@ -310,6 +311,108 @@ TEST(Store, EventsAreStoredOnce) {
   EXPECT_TRUE((*h)->events({0, 200}, "eviction")->empty());
 }
 
+// Issue 16 item 4: an OOM kill stored with its victim's last reading keeps the victim, even one no
+// sample stored; `find_exited` gives it back, as last read, with the kill.
+TEST(Store, OomVictimIsStoredWithTheKillAndFoundAfterItsDeath) {
+  TempDb t;
+  auto w = StoreWriter::open(t.path);
+  ASSERT_TRUE(w);
+  auto s = snap(100, 2ull << 30);
+  s.processes = {proc(7, 70, "big", 300 << 20)};
+  ASSERT_TRUE((*w)->write_sample(all_of(s)));
+  // pid 9 grew and died between the samples at 100 and 110: no sample stored it.
+  RecordedEvent e;
+  e.time = 105;
+  e.kind = "oom_kill";
+  e.source = "kmsg";
+  e.dedupe_key = "boot:105:9";
+  e.pid = 9;
+  e.comm = "hog";
+  e.cgroup = "/kubepods/burstable/podabc";
+  e.bytes = 200 << 20;
+  e.message = "Memory cgroup out of memory";
+  e.detail = R"({"scope":"memcg","limit_memcg":"/kubepods/burstable/podabc","memcg_limit_bytes":1073741824})";
+  RecordedVictim v;
+  v.seen_at = 103;
+  v.boot_time = s.boot_time;
+  v.process = proc(9, 90, "hog", 150 << 20);
+  v.owner.kind = OwnerKind::kCgroup;
+  v.owner.cgroup = "/kubepods/burstable/podabc";
+  v.provenance = R"({"ancestry":[{"pid":1,"comm":"systemd"}]})";
+  e.victim = v;
+  ASSERT_TRUE((*w)->write_events({e}));
+  auto s2 = snap(110, 2ull << 30);
+  s2.processes = {proc(7, 70, "big", 300 << 20)};
+  ASSERT_TRUE((*w)->write_sample(all_of(s2)));
+
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto ev = (*h)->events({0, 200}, "oom_kill");
+  ASSERT_TRUE(ev);
+  ASSERT_EQ(ev->size(), 1u);
+  ASSERT_TRUE(ev->front().victim);
+  const RecordedVictim& back = *ev->front().victim;
+  EXPECT_EQ(back.seen_at, 103);
+  EXPECT_EQ(back.process.start_time, 90u);
+  EXPECT_EQ(back.process.rss_bytes, 150u << 20);
+  EXPECT_EQ(back.process.cmdline, (std::vector<std::string>{"hog", "--flag"}));
+  EXPECT_EQ(back.owner.label(), "/kubepods/burstable/podabc");
+  EXPECT_NE(back.provenance.find("systemd"), std::string::npos);
+
+  // The sample at 110 does not hold pid 9; the recorder's last reading does.
+  auto gone = find_exited(**h, 9, 110);
+  ASSERT_TRUE(gone);
+  ASSERT_TRUE(*gone);
+  const ExitedProcess& x = **gone;
+  ASSERT_LT(x.index, x.moment.snapshot.processes.size());
+  EXPECT_EQ(x.moment.snapshot.processes[x.index].comm, "hog");
+  EXPECT_EQ(x.moment.snapshot.processes[x.index].rss_bytes, 150u << 20);
+  EXPECT_EQ(x.last_read, 103);
+  ASSERT_TRUE(x.exit);
+  EXPECT_EQ(x.exit->time, 105);
+  EXPECT_EQ(x.exit->scope, "memcg");
+  EXPECT_EQ(x.exit->limit_bytes, 1ull << 30);
+  // Before the kill there is nothing to say of pid 9; pid 7 was never killed but was stored.
+  auto before = find_exited(**h, 9, 104);
+  ASSERT_TRUE(before);
+  EXPECT_FALSE(*before);
+  auto stored = find_exited(**h, 7, 200);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_FALSE((*stored)->exit);
+  EXPECT_EQ((*stored)->moment.snapshot.processes[(*stored)->index].comm, "big");
+}
+
+// A victim some sample stored keeps that row (its first sight), not a second one.
+TEST(Store, OomVictimAlreadyStoredKeepsItsIdentityRow) {
+  TempDb t;
+  auto w = StoreWriter::open(t.path);
+  ASSERT_TRUE(w);
+  auto s = snap(100, 2ull << 30);
+  s.processes = {proc(7, 70, "big", 300 << 20)};
+  auto in = all_of(s);
+  in.process_provenance = [](const Process&) { return std::string(R"({"exe":"/first/sight"})"); };
+  ASSERT_TRUE((*w)->write_sample(in));
+  RecordedEvent e;
+  e.time = 105;
+  e.kind = "oom_kill";
+  e.dedupe_key = "boot:105:7";
+  e.pid = 7;
+  e.comm = "big";
+  RecordedVictim v;
+  v.seen_at = 104;
+  v.boot_time = s.boot_time;
+  v.process = proc(7, 70, "big", 400 << 20);
+  v.provenance = R"({"exe":"/later"})";
+  e.victim = v;
+  ASSERT_TRUE((*w)->write_events({e}));
+  auto h = History::open(t.path);
+  auto ev = (*h)->events({0, 200});
+  ASSERT_TRUE(ev && ev->size() == 1u && ev->front().victim);
+  EXPECT_EQ(ev->front().victim->provenance, R"({"exe":"/first/sight"})");
+  EXPECT_EQ(ev->front().victim->first_seen, 100);
+  EXPECT_EQ(ev->front().victim->process.rss_bytes, 400u << 20);  // the last reading's memory
+}
+
 TEST(Store, RetentionByAge) {
   TempDb t;
   WriterOptions o;
@@ -383,6 +486,7 @@ TEST(Store, MigratesV1DatabaseAndReadsItBeforeAndAfter) {
   ASSERT_EQ(sqlite3_open(t.path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "ALTER TABLE samples DROP COLUMN kubelet_config_id; DROP TABLE kubelet_configs; "
+                         "ALTER TABLE events DROP COLUMN process_id; ALTER TABLE events DROP COLUMN victim; "
                          "PRAGMA user_version=1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
