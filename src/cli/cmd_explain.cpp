@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -10,6 +11,7 @@
 #include "render/explain_json.hpp"
 #include "render/explain_text.hpp"
 #include "render/recorded_explain.hpp"
+#include "store/exited.hpp"
 #include "util/escape.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
@@ -45,6 +47,65 @@ void print_scheduled(const Context& ctx, const std::string& output, int& exit_co
   exit_code = 0;
 }
 
+// `explain PID --at T`: the process as stored at the sample; one gone by then (an OOM victim, or one
+// last stored earlier) as last recorded, with how it ended.
+void explain_recorded(const RecordedAt& recorded, int pid, const std::string& output, Context& ctx) {
+  const auto& m = recorded.moment;
+  auto idx = find_recorded_process(m, pid);
+  // A kill after the sample shown (and by the time asked for) is said first.
+  std::optional<store::RecordedExit> killed_since;
+  if (auto k = recorded.history->last_kill_of(pid, recorded.requested);
+      k && *k && (*k)->time >= m.sample.time && (!idx || (*k)->comm == m.snapshot.processes[*idx].comm))
+    killed_since = store::exit_of_kill(**k);
+  if (idx) {
+    if (output == "json") {
+      Json j = recorded_explain_to_json(m, *idx);
+      j["exit"] = killed_since ? exit_to_json(*killed_since) : Json(nullptr);
+      fmt::print("{}\n", dump_json(j));
+      return;
+    }
+    fmt::print("{}\n", describe_recorded(m));
+    if (killed_since) fmt::print("EXITED   {} (after this sample)\n", escape_terminal(describe_exit(*killed_since)));
+    fmt::print("{}", render_recorded_explain_text(m, *idx));
+    return;
+  }
+  auto gone = store::find_exited(*recorded.history, pid, recorded.requested);
+  if (!gone) {
+    fmt::print(stderr, "memsleuth explain: {}\n", escape_terminal(gone.error().describe()));
+    ctx.exit_code = 1;
+    return;
+  }
+  if (!*gone) {
+    fmt::print(stderr,
+               "memsleuth explain: pid {} was not stored in the sample at {}, nor in any before it (a regular sample "
+               "keeps the processes above the size floor and the top N; see `memsleuth history --at`)\n",
+               pid, rfc3339_utc(m.sample.time));
+    ctx.exit_code = 1;
+    return;
+  }
+  if (output == "json")
+    fmt::print("{}\n", dump_json(exited_to_json(**gone)));
+  else
+    fmt::print("{}", render_exited_text(**gone));
+}
+
+// A pid that is not running: where the recorder's database saw it last, if it has one.
+void point_to_recorded_exit(const std::string& db, int pid) {
+  if (::access(db.c_str(), R_OK) != 0) return;
+  auto h = store::History::open(db);
+  if (!h) return;
+  int64_t now = now_unix();
+  if (auto k = (*h)->last_kill_of(pid, now); k && *k) {
+    fmt::print(stderr,
+               "  the recorder saw it die: {}\n  its last recorded state: memsleuth explain {} --at @{} --db {}\n",
+               escape_terminal(describe_exit(store::exit_of_kill(**k))), pid, (*k)->time, escape_terminal(db));
+    return;
+  }
+  if (auto t = (*h)->last_stored_time(pid, now); t && *t)
+    fmt::print(stderr, "  the recorder last stored it at {}: memsleuth explain {} --at @{} --db {}\n", rfc3339_utc(**t),
+               pid, **t, escape_terminal(db));
+}
+
 }  // namespace
 
 void add_explain_command(CLI::App& app, Context& ctx) {
@@ -77,18 +138,7 @@ void add_explain_command(CLI::App& app, Context& ctx) {
     if (!o->at.at.empty()) {
       auto recorded = load_recorded_at(o->at, ctx, "explain", 1);
       if (!recorded) return;
-      const auto& m = recorded->moment;
-      auto idx = find_recorded_process(m, o->pid);
-      if (!idx) {
-        fmt::print(stderr,
-                   "memsleuth explain: pid {} was not stored in the sample at {} (a regular sample keeps the "
-                   "processes above the size floor and the top N; see `memsleuth history --at`)\n",
-                   o->pid, rfc3339_utc(m.sample.time));
-        ctx.exit_code = 1;
-        return;
-      }
-      if (o->output == "json") fmt::print("{}\n", dump_json(recorded_explain_to_json(m, *idx)));
-      else fmt::print("{}\n{}", describe_recorded(m), render_recorded_explain_text(m, *idx));
+      explain_recorded(*recorded, o->pid, o->output, ctx);
       return;
     }
     auto watch = parse_watch_duration(o->watch);
@@ -103,6 +153,7 @@ void add_explain_command(CLI::App& app, Context& ctx) {
     auto e = explain_process(ctx.paths, o->pid, eo);
     if (!e) {
       fmt::print(stderr, "memsleuth explain: {}\n", escape_terminal(e.error().describe()));
+      if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(o->at.db, o->pid);
       ctx.exit_code = 1;
       return;
     }

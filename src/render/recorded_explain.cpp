@@ -88,6 +88,47 @@ std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t 
   return out;
 }
 
+std::string describe_exit(const store::RecordedExit& e) {
+  std::string where;
+  if (e.memcg && e.scope != "global")
+    where = fmt::format(": {} at its limit{}{}", *e.memcg,
+                        e.limit_bytes ? " of " + human_bytes_u(*e.limit_bytes) : std::string(),
+                        e.usage_bytes ? fmt::format(" (usage {})", human_bytes_u(*e.usage_bytes)) : std::string());
+  else if (e.scope == "global")
+    where = ": the node ran out of memory";
+  return fmt::format("OOM-killed by the kernel at {} ({}{}){}", rfc3339_utc(e.time),
+                     e.reason.empty() ? "OOM kill" : e.reason, where,
+                     e.rss_bytes ? fmt::format(", holding {}", human_bytes(*e.rss_bytes)) : std::string());
+}
+
+std::string render_exited_text(const store::ExitedProcess& x) {
+  std::string out;
+  if (x.exit) out += "EXITED   " + esc(describe_exit(*x.exit)) + "\n";
+  out += fmt::format("         its last recorded state follows, as read at {}\n", rfc3339_utc(x.last_read));
+  return out + render_recorded_explain_text(x.moment, x.index);
+}
+
+Json exit_to_json(const store::RecordedExit& x) {
+  Json e;
+  e["time"] = rfc3339_utc(x.time);
+  e["killed_by"] = "oom-killer";
+  e["reason"] = jstr(x.reason);
+  e["scope"] = x.scope.empty() ? Json(nullptr) : Json(x.scope);
+  e["memory_cgroup"] = jstr_opt(x.memcg);
+  e["limit_bytes"] = jopt(x.limit_bytes);
+  e["usage_bytes"] = jopt(x.usage_bytes);
+  e["rss_bytes"] = jopt(x.rss_bytes);
+  e["summary"] = jstr(describe_exit(x));
+  return e;
+}
+
+Json exited_to_json(const store::ExitedProcess& x) {
+  Json j = recorded_explain_to_json(x.moment, x.index);
+  j["last_read"] = rfc3339_utc(x.last_read);
+  j["exit"] = x.exit ? exit_to_json(*x.exit) : Json(nullptr);
+  return j;
+}
+
 Json recorded_explain_to_json(const store::RecordedMoment& m, size_t i) {
   const Snapshot& s = m.snapshot;
   const Process& p = s.processes[i];
