@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "attribution/attribution.hpp"
 #include "attribution/effective_limit.hpp"
 #include "k8s/kubelet_view.hpp"
 #include "k8s/thresholds.hpp"
+#include "provenance/ancestry.hpp"
+#include "store/exited.hpp"
 #include "store/node_view.hpp"
-#include "rules/engine.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -19,6 +19,10 @@ namespace ms {
 namespace {
 
 constexpr int64_t kDefaultSpan = 24 * 3600;
+constexpr int64_t kFindingsAfterSeconds = 600;
+// An OOM kill triggers a full snapshot once the kill is read (held up to 5 s for its oom_reaper line);
+// a full sample this soon after the incident is its snapshot.
+constexpr int64_t kTriggerWithinSeconds = 60;
 
 struct NodeViews {
   std::optional<int64_t> kubelet, allocatable;
@@ -41,7 +45,7 @@ std::optional<int64_t> lowest_view(const NodeViews& v) {
 
 bool is_incident_event(const store::RecordedEvent& e) { return e.kind == "oom_kill" || e.kind == "eviction"; }
 
-std::string hhmm(int64_t t) { return rfc3339_utc(t).substr(11, 5); }
+std::string hhmmss(int64_t t) { return rfc3339_utc(t).substr(11, 8); }
 
 // "team-a/api-0/app (pod)"; the kind only once when the label is the kind ("unconfined", "kernel").
 std::string owner_cell(const Owner& o) {
@@ -105,11 +109,120 @@ std::string provenance_line(const std::string& prov, const Process& p) {
   return cmd.empty() ? "[" + p.comm + "]" : cmd;
 }
 
+// "python3 -c …  <- bash <- sshd": the command, then where it came from.
+std::string started_by(const std::string& prov, const Process& p) {
+  std::string cmd = command_line(p.cmdline, p.comm);
+  for (char& c : cmd)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';  // a `python3 -c` script on one line
+  if (cmd.size() > 160) cmd = cmd.substr(0, 160) + "…";
+  std::string from = provenance_line(prov, p);
+  return from == cmd ? cmd : fmt::format("{}, started by {}", cmd, from);
+}
+
 std::optional<double> as_double(std::optional<int64_t> v) {
   return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
 }
 std::optional<double> as_double(std::optional<uint64_t> v) {
   return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+}
+
+std::optional<std::string> detail_str(const nlohmann::json& d, const char* k) {
+  auto it = d.find(k);
+  if (it == d.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// The OOM kill at the heart of the report: who, which cgroup at which limit, why, what started it.
+void describe_kill(ReportIncident& inc, const store::RecordedEvent& e, store::History& h, const Snapshot& at_kill,
+                   const ClassifySources& names) {
+  store::RecordedExit x = store::exit_of_kill(e);
+  bool global = x.scope == "global";
+  inc.kind = "oom_kill";
+  inc.time = e.time;
+  inc.pid = e.pid;
+  inc.comm = e.comm;
+  inc.cgroup = e.cgroup;
+  std::string memcg = x.memcg.value_or(e.cgroup.value_or(""));
+  Owner owner = e.cgroup ? classify_cgroup(*e.cgroup, &names) : Owner{};
+  inc.owner = owner.label();
+  // The limit: as the kernel reported it at the kill, else the recorded effective limit of the cgroup.
+  inc.limit_bytes = x.limit_bytes;
+  std::string limit_source = "the kernel's report of the kill";
+  if (!inc.limit_bytes && !global && e.cgroup) {
+    EffectiveLimit lim = effective_limit(at_kill, *e.cgroup);
+    if (lim.bounded()) {
+      inc.limit_bytes = lim.limit_bytes;
+      memcg = lim.limiting_cgroup;
+      limit_source = "recorded with the sample";
+    }
+  }
+  inc.usage_bytes = x.usage_bytes;
+  std::string who = fmt::format("{} (pid {})", e.comm.value_or("?"), e.pid.value_or(0));
+  if (global)
+    inc.headline = fmt::format("{} was OOM-killed at {} UTC: the node ran out of memory.", who, hhmmss(e.time));
+  else
+    inc.headline = fmt::format("{} was OOM-killed at {} UTC: its memory cgroup {} hit its {}limit.", who,
+                               hhmmss(e.time), memcg.empty() ? "?" : memcg,
+                               inc.limit_bytes ? human_bytes_u(*inc.limit_bytes) + " " : std::string());
+  auto& f = inc.facts;
+  f.push_back({"Killed", fmt::format("{} at {}, holding {}", who, rfc3339_utc(e.time),
+                                     e.bytes ? human_bytes(*e.bytes) : std::string("? (RSS not in the record)"))});
+  f.push_back({"Owner", owner_cell(owner)});
+  f.push_back({"Memory cgroup", e.cgroup.value_or("? (not in the kernel's record)")});
+  if (!global)
+    f.push_back({"Limit", inc.limit_bytes
+                              ? fmt::format("{} on {} ({})", human_bytes_u(*inc.limit_bytes), memcg, limit_source)
+                              : std::string("unknown")});
+  if (inc.usage_bytes) f.push_back({"Usage at the kill", human_bytes_u(*inc.usage_bytes) + " (the memory cgroup's)"});
+  auto d = nlohmann::json::parse(e.detail, nullptr, false);
+  std::string constraint = d.is_object() ? detail_str(d, "constraint").value_or("") : "";
+  f.push_back({"Why", global
+                          ? fmt::format("The node ran out of memory{}: the kernel killed the process with the "
+                                        "highest OOM score, not necessarily the one that grew.",
+                                        constraint.empty() ? "" : " (" + constraint + ")")
+                          : fmt::format("{} reached its limit{}, so the kernel killed the largest process inside it; "
+                                        "the rest of the node was not short of memory.",
+                                        memcg.empty() ? "The memory cgroup" : "The memory cgroup " + memcg,
+                                        constraint.empty() ? "" : " (" + constraint + ")")});
+  // What started it: the victim as the recorder last read it, else as last stored.
+  std::string from;
+  if (e.victim) {
+    from = started_by(e.victim->provenance, e.victim->process);
+    if (e.victim->process.rss_bytes)
+      f.push_back({"Last read", fmt::format("{} RSS at {}", human_bytes_u(*e.victim->process.rss_bytes),
+                                            rfc3339_utc(e.victim->seen_at))});
+  } else if (e.pid) {
+    if (auto gone = store::find_exited(h, static_cast<int>(*e.pid), e.time);
+        gone && *gone && (*gone)->index < (*gone)->moment.snapshot.processes.size()) {
+      const auto& m = (*gone)->moment;
+      size_t i = (*gone)->index;
+      if (i < m.process_provenance.size()) from = started_by(m.process_provenance[i], m.snapshot.processes[i]);
+    }
+  }
+  f.push_back({"Started by", from.empty() ? "not known (the recorder never read this process)" : from});
+}
+
+void describe_eviction(ReportIncident& inc, const store::RecordedEvent& e) {
+  inc.kind = "eviction";
+  inc.time = e.time;
+  std::string pod = e.namespace_.value_or("?") + "/" + e.pod.value_or("?");
+  inc.pod = pod;
+  inc.owner = pod;
+  auto d = nlohmann::json::parse(e.detail, nullptr, false);
+  if (!d.is_object()) d = nlohmann::json::object();
+  auto signal = detail_str(d, "signal"), threshold = detail_str(d, "threshold"), observed = detail_str(d, "observed");
+  inc.headline = fmt::format(
+      "The kubelet evicted pod {} at {} UTC{}.", pod, hhmmss(e.time),
+      signal ? fmt::format(": its {} fell below {}", *signal, threshold.value_or("its threshold")) : std::string());
+  auto& f = inc.facts;
+  f.push_back({"Evicted", fmt::format("pod {}{} at {}", pod, e.container ? " (container " + *e.container + ")" : "",
+                                      rfc3339_utc(e.time))});
+  if (e.bytes) f.push_back({"Using", human_bytes(*e.bytes) + " (as the kubelet reported it)"});
+  if (signal)
+    f.push_back({"Why", fmt::format("The kubelet's {} was {}, below its eviction threshold {}: it evicts the "
+                                    "lowest-ranked pods, not necessarily the one that grew.",
+                                    *signal, observed.value_or("?"), threshold.value_or("?"))});
+  f.push_back({"Kubelet's words", e.message});
 }
 
 }  // namespace
@@ -152,6 +265,17 @@ Result<ReportWindow> choose_window(store::History& h, const ReportOptions& o) {
   return w;
 }
 
+Result<int64_t> findings_time(store::History& h, int64_t incident_time) {
+  auto after = h.samples({incident_time, incident_time + kFindingsAfterSeconds});
+  if (!after) return fail(after.error());
+  // The snapshot the kill triggered holds every process; a regular sample of the same second may
+  // even precede the kill.
+  for (const auto& s : *after)
+    if (s.full && s.time - incident_time <= kTriggerWithinSeconds) return s.time;
+  if (!after->empty()) return after->front().time;
+  return incident_time;  // the last sample before it (History::at)
+}
+
 Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   auto win = choose_window(h, o);
   if (!win) return fail(win.error());
@@ -163,16 +287,88 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   d.generated_at = o.now;
   d.worst_time = win->worst;
 
+  auto events = h.events(w);
+  if (!events) return fail(events.error());
+  const store::RecordedEvent* incident = nullptr;
+  for (const auto& e : *events)
+    if (is_incident_event(e) && (!incident || e.time >= incident->time)) incident = &e;
+
+  // --- the doctor's findings for the incident's moment: `memsleuth doctor --db DB --at @T` ---
+  int64_t t = win->worst.value_or(w.until);
+  if (incident) {
+    auto ft = findings_time(h, incident->time);
+    if (!ft) return fail(ft.error());
+    t = *ft;
+  }
+  auto moment = h.at(t);
+  if (!moment) return fail(moment.error());
+  std::optional<diagnosis::Diagnosis> diag;
+  if (*moment) {
+    auto dg = diagnosis::diagnose_recorded(o.paths, h, **moment, o.diagnosis);
+    if (!dg) return fail(dg.error());
+    diag = std::move(*dg);
+    d.findings = diag->report.findings;
+    d.findings_time = (*moment)->snapshot.time;
+    d.findings_command = fmt::format("memsleuth doctor --db {} --at @{}", o.diagnosis.db_path, t);
+    for (const auto& m : diag->report.node.missing)
+      if (m.rfind("live node:", 0) != 0) d.findings_missing.push_back(m);
+  }
+  bool kubelet_known = diag && diag->kubelet_known;
+  ClassifySources names = ClassifySources::load(o.paths);
+
+  // --- the incident ---
+  auto at_incident = h.at(incident ? incident->time : t);
+  if (!at_incident) return fail(at_incident.error());
+  Snapshot none;
+  const Snapshot& before = *at_incident ? (*at_incident)->snapshot : none;
+  if (incident && incident->kind == "oom_kill")
+    describe_kill(d.incident, *incident, h, before, names);
+  else if (incident)
+    describe_eviction(d.incident, *incident);
+  else
+    d.incident.headline = fmt::format(
+        "No OOM kill or eviction was recorded between {} and {}; the closest the node came "
+        "to running out was at {} UTC.",
+        rfc3339_utc(w.since), rfc3339_utc(w.until), hhmmss(t));
+
+  // --- the victim cgroup's usage against its limit ---
+  std::optional<std::string> victim_cg;
+  if (incident && incident->kind == "oom_kill") {
+    store::RecordedExit x = store::exit_of_kill(*incident);
+    victim_cg = x.scope == "global" ? incident->cgroup : x.memcg.has_value() ? x.memcg : incident->cgroup;
+  }
+  if (victim_cg && *victim_cg != "/") {
+    auto cs = h.cgroup_series(*victim_cg, w);
+    if (!cs) return fail(cs.error());
+    if (!cs->times.empty()) {
+      ReportChart c{"victim-cgroup", fmt::format("Memory cgroup {}: usage against its limit", *victim_cg),
+                    "bytes",         false,
+                    cs->times,       {}};
+      ReportSeries usage{"usage", {}, false}, limit{"limit", {}, true};
+      bool any_limit = false;
+      for (const auto& cg : cs->values) {
+        usage.values.push_back(as_double(cg.usage_bytes));
+        std::optional<uint64_t> l = cg.limit_bytes ? cg.limit_bytes : d.incident.limit_bytes;
+        limit.values.push_back(as_double(l));
+        any_limit = any_limit || l.has_value();
+      }
+      c.series.push_back(std::move(usage));
+      if (any_limit) c.series.push_back(std::move(limit));
+      d.charts.push_back(std::move(c));
+    } else {
+      d.incident.facts.push_back({"Chart", fmt::format("the recorder stored no reading of {} in this window (it stores "
+                                                       "cgroups above its floor, 4Mi by default)",
+                                                       *victim_cg)});
+    }
+  }
+
+  // --- the node: both views of available memory, with the thresholds as dashed lines ---
   auto nodes = h.node_series(w);
   if (!nodes) return fail(nodes.error());
-  auto moment = h.at(win->worst.value_or(w.until), INT64_MAX);
-  if (!moment) return fail(moment.error());
-  Snapshot shape = *moment ? (*moment)->snapshot : Snapshot{};
-
-  // --- timeline: both views of available memory, with the thresholds as dashed lines ---
   std::vector<int64_t> times;
   std::unordered_map<int64_t, size_t> index;
-  ReportSeries kubelet{"kubelet memory.available", {}, false}, kernel{"kernel MemAvailable", {}, false},
+  std::string kubelet_name = "kubelet memory.available";
+  ReportSeries kubelet{kubelet_name, {}, false}, kernel{"kernel MemAvailable", {}, false},
       memfree{"MemFree", {}, false}, alloc{"kubelet allocatableMemory.available", {}, false};
   ReportSeries sreclaim{"slab reclaimable", {}, false}, sunreclaim{"slab unreclaimable", {}, false},
       shmem{"Shmem (tmpfs, shm)", {}, false};
@@ -204,30 +400,21 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
     psi_full.values.push_back(np.psi && np.psi->full ? std::optional<double>(np.psi->full->avg10) : std::nullopt);
     any_psi = any_psi || np.psi.has_value();
   }
-  ReportChart avail{"available", "Available memory: the kubelet's view vs the kernel's", "bytes", false, times, {}};
-  avail.series = {kubelet, kernel, memfree};
-  if (any_alloc) avail.series.push_back(alloc);
-
-  // Thresholds resolved at the worst moment (percentages depend on capacity, which is constant), from
-  // the kubelet settings given on the command line, else those recorded with that sample.
+  // Without a kubelet, the kubelet's views are a formula nobody acts on: the kernel's view alone.
+  ReportChart avail{
+      "available", kubelet_known ? "Available memory: the kubelet's view vs the kernel's" : "Available memory (kernel)",
+      "bytes",     false,
+      times,       {}};
+  if (kubelet_known) avail.series.push_back(kubelet);
+  avail.series.push_back(kernel);
+  avail.series.push_back(memfree);
+  if (kubelet_known && any_alloc) avail.series.push_back(alloc);
   std::vector<k8s::ResolvedThreshold> thresholds;
-  std::optional<k8s::KubeletView> worst_view;
-  std::optional<k8s::KubeletConfig> kcfg = o.kubelet;
-  if (*moment) {
-    worst_view = k8s::compute_kubelet_view((*moment)->snapshot);
-    if (!kcfg && o.recorded_kubelet) {
-      const store::NodePoint* at = nullptr;
-      for (const auto& np : *nodes)
-        if (np.sample.time <= (*moment)->snapshot.time) at = &np;
-      if (at && at->kubelet_config_id) kcfg = h.kubelet_config(at->kubelet_config_id);
-    }
-    if (kcfg) thresholds = k8s::resolve_thresholds(*kcfg, *worst_view);
-  }
-  for (const auto& t : thresholds) {
-    if (t.signal != k8s::kSignalMemoryAvailable || !t.bytes) continue;
-    ReportSeries s{fmt::format("{} threshold memory.available<{}", t.kind, t.value),
-                   std::vector<std::optional<double>>(times.size(), static_cast<double>(*t.bytes)), true};
-    avail.series.push_back(std::move(s));
+  if (kubelet_known && o.kubelet_thresholds) thresholds = diag->thresholds;
+  for (const auto& th : thresholds) {
+    if (th.signal != k8s::kSignalMemoryAvailable || !th.bytes) continue;
+    avail.series.push_back({fmt::format("{} threshold memory.available<{}", th.kind, th.value),
+                            std::vector<std::optional<double>>(times.size(), static_cast<double>(*th.bytes)), true});
   }
   d.charts.push_back(std::move(avail));
 
@@ -262,33 +449,39 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   if (any_psi) d.charts.push_back({"psi", "Memory pressure (PSI)", "percent", false, times, {psi_some, psi_full}});
 
   // --- markers and the event table ---
-  auto events = h.events(w);
-  if (!events) return fail(events.error());
-  d.events = ReportTable{"OOM kills and evictions", {"TIME", "KIND", "PROCESS", "OWNER", "MEMORY", "DETAIL"}, {},
+  d.events = ReportTable{"OOM kills and evictions",
+                         {"TIME", "KIND", "PROCESS", "OWNER", "MEMORY", "DETAIL"},
+                         {},
                          "No OOM kill or eviction was recorded in this window."};
   size_t ooms = 0, memcg_ooms = 0, evictions = 0;
-  const store::RecordedEvent* latest = nullptr;
   for (const auto& e : *events) {
     if (!is_incident_event(e)) continue;
     d.markers.push_back({e.time, e.kind, e.comm.value_or(e.pod.value_or(e.kind))});
-    std::string owner = e.pod ? e.namespace_.value_or("?") + "/" + *e.pod + (e.container ? "/" + *e.container : "")
-                              : e.owner_kind.value_or(e.cgroup.value_or("?"));
+    std::string owner = e.pod
+                            ? e.namespace_.value_or("?") + "/" + *e.pod + (e.container ? "/" + *e.container : "")
+                            : (e.cgroup ? owner_cell(classify_cgroup(*e.cgroup, &names)) : e.owner_kind.value_or("?"));
+    std::string detail = e.message;
+    if (e.kind == "oom_kill") {
+      store::RecordedExit x = store::exit_of_kill(e);
+      if (x.memcg && x.scope != "global")
+        detail +=
+            fmt::format(": {} at its limit{}", *x.memcg, x.limit_bytes ? " of " + human_bytes_u(*x.limit_bytes) : "");
+    }
     d.events.rows.push_back({rfc3339_utc(e.time), e.kind,
                              e.comm ? fmt::format("{} ({})", *e.comm, e.pid.value_or(0)) : std::string("-"), owner,
-                             e.bytes ? human_bytes(*e.bytes) : "-", e.message});
+                             e.bytes ? human_bytes(*e.bytes) : "-", detail});
     if (e.kind == "oom_kill") {
       ++ooms;
-      if (e.cgroup && *e.cgroup != "/") ++memcg_ooms;
+      if (store::exit_of_kill(e).scope != "global") ++memcg_ooms;
     } else {
       ++evictions;
     }
-    latest = &e;
   }
   if (auto trig = h.triggers(w)) {
-    for (const auto& t : *trig) d.markers.push_back({t.time, "trigger", t.trigger});
+    for (const auto& tr : *trig) d.markers.push_back({tr.time, "trigger", tr.trigger});
   }
 
-  // --- the worst moment: top consumers with owner, limit and provenance ---
+  // --- top consumers at the findings' moment, with owner, limit and provenance ---
   d.top_consumers = ReportTable{"Top consumers",
                                 {"PID", "COMMAND", "RSS", "OWNER", "IN A POD", "EFFECTIVE LIMIT", "STARTED BY"},
                                 {},
@@ -304,92 +497,80 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
       if (auto r = m.snapshot.processes[i].rss_bytes) tops.push_back({i, *r});
     std::sort(tops.begin(), tops.end(), [](const Top& a, const Top& b) { return a.rss > b.rss; });
     if (tops.size() > o.top_n) tops.resize(o.top_n);
-    for (const auto& t : tops) {
-      const Process& p = m.snapshot.processes[t.i];
-      const Owner& ow = m.process_owners[t.i];
+    for (const auto& tp : tops) {
+      const Process& p = m.snapshot.processes[tp.i];
+      const Owner& ow = m.process_owners[tp.i];
       auto lim = effective_limit(m.snapshot, p.memory_cgroup.value_or("/"));
       d.top_consumers.rows.push_back(
-          {std::to_string(p.pid), p.comm, human_bytes_u(t.rss), owner_cell(ow),
-           ow.in_kubepods ? "yes" : "no", lim.bounded() ? human_bytes_opt(lim.limit_bytes) : "none",
-           provenance_line(m.process_provenance[t.i], p)});
-    }
-    // Doctor's findings for that moment: the recorded snapshot, attributed again (owners depend only
-    // on cgroup paths and the node's names), judged against the same thresholds.
-    DoctorInput in;
-    in.snap = &m.snapshot;
-    static const ClassifySources kNoNames;
-    Attribution attr = attribute(m.snapshot, o.sources ? *o.sources : kNoNames);
-    in.attribution = &attr;
-    std::optional<k8s::KubeletView> view = worst_view;
-    if (kcfg && view) {
-      in.kubelet = &*kcfg;
-      in.kubelet_view = &*view;
-      in.thresholds = thresholds;
-    }
-    for (const auto& f : run_doctor(in)) {
-      ReportFinding rf{to_string(f.severity), f.title, {}, f.why, {}};
-      for (const auto& e : f.evidence) rf.evidence.push_back(fmt::format("{}: {} ({})", e.what, e.value, e.source));
-      for (const auto& x : f.fix) rf.fix += x + "\n";
-      d.findings.push_back(std::move(rf));
+          {std::to_string(p.pid), p.comm, human_bytes_u(tp.rss), owner_cell(ow), ow.in_kubepods ? "yes" : "no",
+           lim.bounded() ? human_bytes_opt(lim.limit_bytes) : "none", provenance_line(m.process_provenance[tp.i], p)});
     }
   }
 
-  // --- the story, from the numbers above ---
-  if (win->worst && worst_view && worst_view->memory_available_bytes) {
-    std::string s = fmt::format("At {} UTC on {} ({}), the kubelet saw {} available while the kernel had {} "
-                                "(MemAvailable).",
-                                hhmm(*win->worst), rfc3339_utc(*win->worst).substr(0, 10), win->worst_reason,
-                                human_bytes(*worst_view->memory_available_bytes),
-                                human_bytes_opt(worst_view->mem_available_bytes));
-    for (const auto& t : thresholds) {
-      if (t.signal != k8s::kSignalMemoryAvailable || t.kind != "hard" || !t.bytes || !t.met) continue;
-      s += *t.met ? fmt::format(" The kubelet's view was below its hard eviction threshold of {}, so it should "
-                                "have been evicting pods.",
-                                human_bytes(*t.bytes))
-                  : fmt::format(" The kubelet's hard eviction threshold is {}, {} above it, so the kubelet saw no "
-                                "reason to evict anything.",
-                                human_bytes(*t.bytes), human_bytes(t.margin_bytes.value_or(0)));
-      break;
+  // --- the node, in plain language (only what exists: no kubelet sentence without a kubelet) ---
+  if (win->worst && *at_incident) {
+    k8s::KubeletView v = k8s::compute_kubelet_view((*at_incident)->snapshot);
+    std::string when = fmt::format("At {} UTC on {} ({})", hhmmss(*win->worst), rfc3339_utc(*win->worst).substr(0, 10),
+                                   win->worst_reason);
+    std::string s;
+    if (kubelet_known && v.memory_available_bytes) {
+      s = fmt::format("{}, the kubelet saw {} available while the kernel had {} (MemAvailable).", when,
+                      human_bytes(*v.memory_available_bytes), human_bytes_opt(v.mem_available_bytes));
+      for (const auto& th : thresholds) {
+        if (th.signal != k8s::kSignalMemoryAvailable || th.kind != "hard" || !th.bytes || !th.met) continue;
+        s += *th.met ? fmt::format(
+                           " The kubelet's view was below its hard eviction threshold of {}, so it should "
+                           "have been evicting pods.",
+                           human_bytes(*th.bytes))
+                     : fmt::format(
+                           " The kubelet's hard eviction threshold is {}, {} above it, so the kubelet saw no "
+                           "reason to evict anything.",
+                           human_bytes(*th.bytes), human_bytes(th.margin_bytes.value_or(0)));
+        break;
+      }
+    } else {
+      s = fmt::format("{}, the kernel had {} available (MemAvailable) of {}; no kubelet runs on this node.", when,
+                      human_bytes_opt(v.mem_available_bytes), human_bytes_opt(v.capacity_bytes));
     }
     d.summary.push_back(std::move(s));
   }
-  if (*moment && !tops.empty()) {
+  // The node's largest process matters for a node-wide shortage; for a cgroup at its own limit it is a
+  // bystander.
+  bool memcg_incident = d.incident.kind == "oom_kill" && d.incident.limit_bytes;
+  if (*moment && !tops.empty() && !memcg_incident) {
     const auto& m = **moment;
     const Process& p = m.snapshot.processes[tops[0].i];
     const Owner& ow = m.process_owners[tops[0].i];
     auto lim = effective_limit(m.snapshot, p.memory_cgroup.value_or("/"));
-    std::string prov = provenance_line(m.process_provenance[tops[0].i], p);
-    d.summary.push_back(fmt::format(
-        "The largest process then was `{}` (pid {}) holding {}, {}{}, {}. Started by: {}.", p.comm, p.pid,
-        human_bytes_u(tops[0].rss), owner_phrase(ow, p.memory_cgroup.value_or("")),
-        ow.in_kubepods || ow.kind == OwnerKind::kPod ? "" : ", outside any pod",
-        lim.bounded() ? fmt::format("bounded by a memory limit of {}", human_bytes_opt(lim.limit_bytes))
-                      : std::string("with no memory limit to stop it"),
-        prov));
+    d.summary.push_back(
+        fmt::format("The largest process then was {} (pid {}) holding {}, {}{}, {}. Started by: {}.", p.comm, p.pid,
+                    human_bytes_u(tops[0].rss), owner_phrase(ow, p.memory_cgroup.value_or("")),
+                    ow.in_kubepods || ow.kind == OwnerKind::kPod ? "" : ", outside any pod",
+                    lim.bounded() ? fmt::format("bounded by a memory limit of {}", human_bytes_opt(lim.limit_bytes))
+                                  : std::string("with no memory limit to stop it"),
+                    provenance_line(m.process_provenance[tops[0].i], p)));
   }
   if (ooms || evictions) {
     std::string s;
     if (ooms)
-      s += fmt::format("The kernel killed {} process{} for lack of memory in this window ({} inside a memory cgroup "
-                       "limit, {} node-wide).",
-                       ooms, ooms == 1 ? "" : "es", memcg_ooms, ooms - memcg_ooms);
-    if (evictions) s += fmt::format("{}The kubelet evicted {} pod{}.", s.empty() ? "" : " ", evictions, evictions == 1 ? "" : "s");
-    if (latest)
-      s += fmt::format(" The last one, at {} UTC, hit {}{}.", hhmm(latest->time),
-                       latest->comm.value_or(latest->pod.value_or("?")),
-                       latest->pod ? " in pod " + latest->namespace_.value_or("?") + "/" + *latest->pod
-                                   : (latest->cgroup ? " (memory cgroup " + *latest->cgroup + ")" : ""));
+      s += fmt::format(
+          "The kernel killed {} process{} for lack of memory in this window ({} inside a memory cgroup "
+          "limit, {} node-wide).",
+          ooms, ooms == 1 ? "" : "es", memcg_ooms, ooms - memcg_ooms);
+    if (evictions)
+      s += fmt::format("{}The kubelet evicted {} pod{}.", s.empty() ? "" : " ", evictions, evictions == 1 ? "" : "s");
     d.summary.push_back(std::move(s));
   } else {
     d.summary.push_back("No OOM kill or eviction was recorded in this window.");
   }
-  if (min_kernel && max_kernel && min_kubelet && max_kubelet)
-    d.summary.push_back(fmt::format("Over the window the kernel's MemAvailable ranged from {} to {}, the kubelet's "
-                                    "memory.available from {} to {}, over {} samples.",
-                                    human_bytes_u(*min_kernel), human_bytes_u(*max_kernel), human_bytes(*min_kubelet),
-                                    human_bytes(*max_kubelet), times.size()));
-  if (!d.findings.empty())
-    d.summary.push_back(fmt::format("The doctor's first finding for that moment: {}", d.findings.front().title));
+  if (min_kernel && max_kernel) {
+    std::string s = fmt::format("Over the window the kernel's MemAvailable ranged from {} to {}",
+                                human_bytes_u(*min_kernel), human_bytes_u(*max_kernel));
+    if (kubelet_known && min_kubelet && max_kubelet)
+      s += fmt::format(", the kubelet's memory.available from {} to {}", human_bytes(*min_kubelet),
+                       human_bytes(*max_kubelet));
+    d.summary.push_back(s + fmt::format(", over {} samples.", times.size()));
+  }
   return d;
 }
 

@@ -34,7 +34,8 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("-o,--output", o->out, "Where to write the HTML page")->capture_default_str();
   cmd->add_option("--kubelet-config", o->kubelet_config, "KubeletConfiguration file for the thresholds");
   cmd->add_option("--kubelet-flags", o->kubelet_flags, "Kubelet command-line flags for the thresholds");
-  cmd->add_flag("--no-kubelet", o->no_kubelet, "Draw and judge no kubelet thresholds (default: the settings recorded with the samples)");
+  cmd->add_flag("--no-kubelet", o->no_kubelet,
+                "Draw no kubelet thresholds on the charts (default: the settings recorded with the samples)");
   cmd->callback([o, &ctx] {
     ReportOptions ro;
     ro.now = now_unix();
@@ -49,17 +50,13 @@ void add_report_command(CLI::App& app, Context& ctx) {
       }
       *dst = *t / 1000000;
     }
-    ro.recorded_kubelet = !o->no_kubelet;
-    if (!o->no_kubelet && (!o->kubelet_config.empty() || !o->kubelet_flags.empty())) {
-      // Described on the command line: read through HostPaths, applied over the kubelet's defaults.
-      k8s::KubeletOverrides ov;
-      if (!o->kubelet_config.empty()) ov.config_file = o->kubelet_config;
-      if (!o->kubelet_flags.empty()) ov.flags = o->kubelet_flags;
-      Snapshot no_processes;
-      ro.kubelet = k8s::discover_kubelet_config(ctx.paths, no_processes, ov);
-    }
-    ClassifySources sources = ClassifySources::load(ctx.paths);
-    ro.sources = &sources;
+    // The findings are `doctor --db DB --at @T`'s: the same database, node files and kubelet settings.
+    ro.paths = ctx.paths;
+    ro.diagnosis.db_path = o->db;
+    ro.diagnosis.db_required = true;
+    if (!o->kubelet_config.empty()) ro.diagnosis.kubelet_config = o->kubelet_config;
+    if (!o->kubelet_flags.empty()) ro.diagnosis.kubelet_flags = o->kubelet_flags;
+    ro.kubelet_thresholds = !o->no_kubelet;
     auto hist = store::History::open(o->db);
     if (!hist) {
       fmt::print(stderr, "memsleuth report: cannot open {}: {}\n", o->db, hist.error().describe());

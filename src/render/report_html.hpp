@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "rules/finding.hpp"
+
 namespace ms {
 
 struct ReportSeries {
   std::string name;
   std::vector<std::optional<double>> values;  // one per ReportChart::times entry
-  bool dashed = false;                        // thresholds
+  bool dashed = false;                        // thresholds, limits
 };
 
 struct ReportChart {
@@ -37,23 +39,36 @@ struct ReportTable {
   std::string empty_text = "none";
 };
 
-struct ReportFinding {
-  std::string severity;  // critical | warning | info
-  std::string title;
-  std::vector<std::string> evidence;
-  std::string why;
-  std::string fix;
+struct ReportFact {
+  std::string label, value;
+};
+
+// What happened, first: the victim of the latest OOM kill or eviction (or, without one, the moment
+// the node came closest to running out), why, and what started it.
+struct ReportIncident {
+  std::string kind;      // "oom_kill" | "eviction" | "" (no kill or eviction in the window)
+  std::string headline;  // one sentence
+  std::vector<ReportFact> facts;
+  // The same, for scripts (data-* attributes and the JSON block).
+  std::optional<int64_t> time, pid;
+  std::optional<std::string> comm, owner, cgroup, pod;
+  std::optional<uint64_t> limit_bytes, usage_bytes;
 };
 
 struct ReportData {
   std::string node;
   int64_t since = 0, until = 0, generated_at = 0;
   std::optional<int64_t> worst_time;
-  std::vector<std::string> summary;  // plain-language paragraphs, generated from the data
-  std::vector<ReportChart> charts;
+  ReportIncident incident;
+  // The doctor's findings for the incident's moment (`findings_command` gives the same list).
+  std::vector<Finding> findings;
+  std::optional<int64_t> findings_time;
+  std::string findings_command;
+  std::vector<std::string> findings_missing;  // inputs the doctor lacked ("not checked: …")
+  std::vector<std::string> summary;           // the node, in plain language, generated from the data
+  std::vector<ReportChart> charts;            // the incident's cgroup first (id "victim-cgroup"), then the node's
   std::vector<ReportMarker> markers;
   ReportTable top_consumers;
-  std::vector<ReportFinding> findings;
   ReportTable events;
 };
 

@@ -66,3 +66,43 @@ TEST(ReportHtml, EmptyTableSaysSo) {
   std::string html = render_report_html(sample());
   EXPECT_NE(html.find("no OOM kills or evictions"), std::string::npos);
 }
+
+// Issue 16 item 3: the first thing on the page is the incident (its victim as data attributes for
+// scripts), then the doctor's findings of that moment, then the charts; names stay text.
+TEST(ReportHtml, IncidentAndItsFindingsComeBeforeTheCharts) {
+  ReportData d = sample();
+  d.incident.kind = "oom_kill";
+  d.incident.headline =
+      "python3 (pid 42) was OOM-killed at 03:12:00 UTC: its memory cgroup /uxtest hit its 200Mi limit.";
+  d.incident.pid = 42;
+  d.incident.comm = "\"><img src=x onerror=alert(3)>";
+  d.incident.cgroup = "/uxtest";
+  d.incident.limit_bytes = 200ull << 20;
+  d.incident.facts = {{"Memory cgroup", "/uxtest"}, {"Limit", "200Mi"}};
+  Finding f;
+  f.id = "recent-memcg-oom";
+  f.severity = Severity::kWarning;
+  f.title = "Memory-cgroup OOM kill 6s ago";
+  f.subject.pid = 42;
+  f.subject.cgroup = "/uxtest";
+  d.findings = {f};
+  d.findings_time = 1700001006;
+  d.findings_command = "memsleuth doctor --db /var/lib/memsleuth/history.db --at @1700001006";
+  std::string html = render_report_html(d);
+  size_t incident = html.find("<section id=\"incident\""), finding = html.find("data-id=\"recent-memcg-oom\""),
+         chart = html.find("id=\"chart-available\"");
+  ASSERT_NE(incident, std::string::npos);
+  ASSERT_NE(finding, std::string::npos);
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_LT(incident, finding);
+  EXPECT_LT(finding, chart);
+  EXPECT_NE(html.find("data-pid=\"42\""), std::string::npos);
+  EXPECT_NE(html.find("data-cgroup=\"/uxtest\""), std::string::npos);
+  EXPECT_NE(html.find("data-limit-bytes=\"209715200\""), std::string::npos);
+  EXPECT_NE(html.find("data-comm=\"&quot;&gt;&lt;img"), std::string::npos);
+  EXPECT_EQ(html.find("<img src=x onerror=alert(3)>"), std::string::npos);
+  EXPECT_NE(html.find("--at @1700001006"), std::string::npos);
+  // The JSON block carries the findings as `doctor -o json` writes them.
+  EXPECT_NE(html.find(R"("findings":[{)"), std::string::npos);
+  EXPECT_NE(html.find(R"("id":"recent-memcg-oom")"), std::string::npos);
+}
