@@ -301,6 +301,7 @@ struct Recorder::Impl {
           pending_oom = 0;
         }
         flush_events();
+        if (full) log_trigger_findings(*id, *trigger);
         if (auto r = writer->enforce_retention(snap->time); !r) log("retention: " + r.error().describe());
       } else {
         int rc = writer->last_sqlite_rc();
@@ -343,6 +344,32 @@ struct Recorder::Impl {
     last_metrics = std::move(mi);
     std::lock_guard lk(mu);
     metrics = std::move(text);
+  }
+
+  // A trigger snapshot is an incident in the making: say what the doctor finds in it, with the same
+  // code `doctor --at` and `report` use, read back from the store as they read it.
+  // On a thread of its own (it reads the node's cron, timer and name files and may take a second on a
+  // loaded node): sampling and event capture go on meanwhile. One at a time; the future's destructor
+  // waits for it when the recorder stops.
+  std::future<void> trigger_log;
+  void log_trigger_findings(int64_t sample_id, const std::string& trigger) {
+    if (opts.quiet) return;
+    if (trigger_log.valid() && trigger_log.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    trigger_log = std::async(std::launch::async, [p = paths, db = opts.db_path, sample_id, trigger] {
+      auto h = store::History::open(db);
+      if (!h) return;
+      auto m = (*h)->moment(sample_id);
+      if (!m) return;
+      diagnosis::Options o;
+      o.db_path = db;
+      auto d = diagnosis::diagnose_recorded(p, **h, *m, o);
+      if (!d) return;
+      const auto& f = d->report.findings;
+      fmt::print(stderr, "memsleuth record: trigger {} at {}: {} finding(s){}{}; memsleuth doctor --db {} --at @{}\n",
+                 escape_terminal(trigger), rfc3339_utc(m->sample.time), f.size(),
+                 f.empty() ? "" : ", first: ", f.empty() ? "" : escape_terminal(f.front().title), escape_terminal(db),
+                 m->sample.time);
+    });
   }
 
   // Between samples: event counters on /metrics move when an event is captured.
