@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "events/attribute.hpp"
@@ -14,6 +13,7 @@
 #include "probe/kmsg.hpp"
 #include "probe/log_tail.hpp"
 #include "util/escape.hpp"
+#include "util/json_text.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
 
@@ -56,10 +56,10 @@ store::RecordedEvent oom_to_recorded(const Event& e, std::optional<int64_t> boot
   r.message = e.oom.kill_reason.value_or("OOM kill");
   nlohmann::ordered_json d;
   d["scope"] = to_string(e.oom.scope());
-  if (auto l = e.oom.limit_memcg()) d["limit_memcg"] = utf8_sanitize(*l);
-  if (e.oom.constraint) d["constraint"] = utf8_sanitize(*e.oom.constraint);
-  if (e.oom.invoker_comm) d["invoker_comm"] = utf8_sanitize(*e.oom.invoker_comm);
-  if (e.owner) d["owner"] = utf8_sanitize(e.owner->label());
+  if (auto l = e.oom.limit_memcg()) put_text(d, "limit_memcg", *l);
+  if (e.oom.constraint) put_text(d, "constraint", *e.oom.constraint);
+  if (e.oom.invoker_comm) put_text(d, "invoker_comm", *e.oom.invoker_comm);
+  if (e.owner) put_text(d, "owner", e.owner->label());
   // The memory cgroup at the kill ("memory: usage ...kB, limit ...kB"): what the incident report shows.
   if (e.oom.memory.usage_kb) d["memcg_usage_bytes"] = *e.oom.memory.usage_kb * 1024;
   if (e.oom.memory.limit_kb) d["memcg_limit_bytes"] = *e.oom.memory.limit_kb * 1024;
@@ -98,17 +98,17 @@ std::optional<store::RecordedEvent> eviction_to_recorded(const Event& e, int64_t
                                        ev.resource ? " to reclaim " + *ev.resource : "");
   nlohmann::ordered_json d;
   d["stage"] = ev.stage;
-  if (ev.pod_uid) d["pod_uid"] = utf8_sanitize(*ev.pod_uid);
-  if (ev.resource) d["resource"] = utf8_sanitize(*ev.resource);
-  if (ev.signal) d["signal"] = utf8_sanitize(*ev.signal);
-  if (ev.threshold) d["threshold"] = utf8_sanitize(*ev.threshold);
-  if (ev.observed) d["observed"] = utf8_sanitize(*ev.observed);
+  if (ev.pod_uid) put_text(d, "pod_uid", *ev.pod_uid);
+  if (ev.resource) put_text(d, "resource", *ev.resource);
+  if (ev.signal) put_text(d, "signal", *ev.signal);
+  if (ev.threshold) put_text(d, "threshold", *ev.threshold);
+  if (ev.observed) put_text(d, "observed", *ev.observed);
   auto cs = nlohmann::ordered_json::array();
   for (const auto& c : ev.containers) {
     nlohmann::ordered_json cj;
-    cj["name"] = utf8_sanitize(c.name);
-    if (c.usage) cj["usage"] = utf8_sanitize(*c.usage);
-    if (c.request) cj["request"] = utf8_sanitize(*c.request);
+    put_text(cj, "name", c.name);
+    if (c.usage) put_text(cj, "usage", *c.usage);
+    if (c.request) put_text(cj, "request", *c.request);
     cs.push_back(std::move(cj));
   }
   if (!cs.empty()) d["containers"] = std::move(cs);

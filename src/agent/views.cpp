@@ -15,6 +15,7 @@
 #include "store/kubelet_config_json.hpp"
 #include "store/node_view.hpp"
 #include "util/escape.hpp"
+#include "util/json_text.hpp"
 
 namespace ms::agent {
 
@@ -297,9 +298,10 @@ std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
   auto cwd = gone ? p.cwd : read_link(paths_.proc(fmt::format("{}/cwd", p.pid))).value_or(std::string());
   if (exe && exe->empty()) exe.reset();
   if (cwd && cwd->empty()) cwd.reset();
-  if (exe) j["exe"] = utf8_sanitize(*exe);
+  // Stored as put_text writes it: the bytes survive (render escapes them when it prints).
+  if (exe) put_text(j, "exe", *exe);
   if (cwd) {
-    j["cwd"] = utf8_sanitize(*cwd);
+    put_text(j, "cwd", *cwd);
     if (auto uid = pod_uid_in_path(*cwd)) j["cwd_pod_uid"] = *uid;
   }
   AncestryOptions opts;
@@ -311,14 +313,13 @@ std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
     const Ancestor& a = anc.chain[i];
     nlohmann::ordered_json e;
     e["pid"] = a.pid;
-    e["comm"] = utf8_sanitize(a.comm);
+    put_text(e, "comm", a.comm);
     std::string cmd;
     for (size_t k = 0; k < a.cmdline.size() && k < 8; ++k) cmd += (k ? " " : "") + a.cmdline[k];
-    if (cmd.size() > 256) cmd.resize(256);
-    e["cmdline"] = utf8_sanitize(cmd);
+    put_text(e, "cmdline", utf8_prefix(cmd, 256));
     if (a.start_unix) e["start"] = *a.start_unix;
-    if (a.memory_cgroup) e["memory_cgroup"] = utf8_sanitize(*a.memory_cgroup);
-    e["owner"] = utf8_sanitize(a.owner.label());
+    if (a.memory_cgroup) put_text(e, "memory_cgroup", *a.memory_cgroup);
+    put_text(e, "owner", a.owner.label());
     if (a.reparented) e["reparented"] = true;
     chain.push_back(std::move(e));
   }

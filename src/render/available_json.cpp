@@ -7,7 +7,7 @@ namespace {
 Json observation_json(const std::optional<k8s::MemoryObservation>& o) {
   if (!o) return nullptr;
   Json j;
-  j["cgroup"] = jstr(o->cgroup);
+  put_text(j, "cgroup", o->cgroup);
   j["capacity_bytes"] = o->capacity_bytes;
   j["usage_bytes"] = o->usage_bytes;
   j["inactive_file_bytes"] = jopt(o->inactive_file_bytes);
@@ -18,7 +18,12 @@ Json observation_json(const std::optional<k8s::MemoryObservation>& o) {
 
 Json sourced_map_json(const k8s::SourcedMap& m) {
   Json j = Json::object();
-  for (const auto& [k, v] : m) j[jstr(k).get<std::string>()] = {{"value", jstr(v.value)}, {"source", k8s::to_string(v.source)}};
+  for (const auto& [k, v] : m) {
+    Json e;
+    put_text(e, "value", v.value);
+    e["source"] = k8s::to_string(v.source);
+    j[utf8_lossy(k)] = std::move(e);
+  }
   return j;
 }
 
@@ -33,7 +38,7 @@ Json kubelet_view_to_json(const k8s::KubeletView& v) {
   kub["allocatable_available_bytes"] = jopt(v.allocatable_available_bytes);
   kub["root_usage_rule"] = v.root_usage_rule.empty() ? Json(nullptr) : Json(v.root_usage_rule);
   kub["root"] = observation_json(v.node);
-  kub["kubepods_cgroup"] = jstr_opt(v.kubepods_cgroup);
+  put_text_opt(kub, "kubepods_cgroup", v.kubepods_cgroup);
   kub["allocatable"] = observation_json(v.allocatable);
   j["kubelet"] = kub;
   Json ker;
@@ -53,23 +58,21 @@ Json kubelet_view_to_json(const k8s::KubeletView& v) {
   for (const auto& l : v.ledger) ledger.push_back({{"name", l.name}, {"bytes", l.bytes}, {"explanation", l.explanation}});
   j["ledger"] = ledger;
   j["unexplained_bytes"] = jopt(v.unexplained_bytes);
-  Json notes = Json::array();
-  for (const auto& n : v.notes) notes.push_back(jstr(n));
-  j["notes"] = notes;
+  put_texts(j, "notes", v.notes);
   return j;
 }
 
 Json available_to_json(const k8s::KubeletView& v, const k8s::KubeletConfig& cfg,
                        const std::vector<k8s::ResolvedThreshold>& thresholds) {
-  Json j = kubelet_view_to_json(v);
+  Json j;
+  j["schema"] = "memsleuth.available/v1";
+  j.update(kubelet_view_to_json(v));
   j["kubelet_found"] = cfg.kubelet_found;
   j["kubelet_pid"] = jopt(cfg.pid);
-  Json src = Json::array();
-  for (const auto& s : cfg.config_sources) src.push_back(jstr(s));
-  j["config_sources"] = src;
-  Json errs = Json::array();
-  for (const auto& e : cfg.errors) errs.push_back(jstr(e.describe()));
-  j["config_errors"] = errs;
+  put_texts(j, "config_sources", cfg.config_sources);
+  std::vector<std::string> errs;
+  for (const auto& e : cfg.errors) errs.push_back(e.describe());
+  put_texts(j, "config_errors", errs);
   Json set;
   set["eviction_hard"] = sourced_map_json(cfg.eviction_hard);
   set["eviction_soft"] = sourced_map_json(cfg.eviction_soft);
@@ -86,22 +89,23 @@ Json available_to_json(const k8s::KubeletView& v, const k8s::KubeletConfig& cfg,
                                       {"source", k8s::to_string(cfg.kernel_memcg_notification.source)}};
   set["system_reserved"] = sourced_map_json(cfg.system_reserved);
   set["kube_reserved"] = sourced_map_json(cfg.kube_reserved);
-  Json ena = Json::array();
-  for (const auto& e : cfg.enforce_node_allocatable.value) ena.push_back(jstr(e));
-  set["enforce_node_allocatable"] = {{"value", ena}, {"source", k8s::to_string(cfg.enforce_node_allocatable.source)}};
-  set["pods_cgroup"] = jstr(cfg.pods_cgroup());
+  Json ena;
+  put_texts(ena, "value", cfg.enforce_node_allocatable.value);
+  ena["source"] = k8s::to_string(cfg.enforce_node_allocatable.source);
+  set["enforce_node_allocatable"] = std::move(ena);
+  put_text(set, "pods_cgroup", cfg.pods_cgroup());
   j["settings"] = set;
   Json th = Json::array();
   for (const auto& t : thresholds) {
     Json r;
     r["signal"] = t.signal;
     r["kind"] = t.kind;
-    r["value"] = jstr(t.value);
+    put_text(r, "value", t.value);
     r["bytes"] = jopt(t.bytes);
     r["grace_period_seconds"] = t.grace_period_seconds;
     r["source"] = t.source;
     r["derived"] = t.derived;
-    r["min_reclaim"] = jstr_opt(t.min_reclaim);
+    put_text_opt(r, "min_reclaim", t.min_reclaim);
     r["min_reclaim_bytes"] = jopt(t.min_reclaim_bytes);
     r["observed_available_bytes"] = jopt(t.observed_available_bytes);
     r["observed_capacity_bytes"] = jopt(t.observed_capacity_bytes);

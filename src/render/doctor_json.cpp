@@ -8,49 +8,45 @@ Json finding_to_json(const Finding& f) {
   Json ev = Json::array();
   for (const auto& e : f.evidence) {
     Json j;
-    j["what"] = jstr(e.what);
-    j["value"] = jstr(e.value);
+    put_text_capped(j, "what", e.what);
+    put_text_capped(j, "value", e.value);
     j["number"] = e.number ? Json(*e.number) : Json(nullptr);
     j["unit"] = e.unit;
-    j["source"] = jstr(e.source);
+    put_text_capped(j, "source", e.source);
     ev.push_back(std::move(j));
   }
   Json subject = Json::object();
   if (f.subject.pid) subject["pid"] = *f.subject.pid;
-  if (f.subject.comm) subject["comm"] = jstr(*f.subject.comm);
-  if (f.subject.cgroup) subject["cgroup"] = jstr(*f.subject.cgroup);
-  if (f.subject.owner) subject["owner"] = jstr(*f.subject.owner);
-  if (f.subject.owner_kind) subject["owner_kind"] = jstr(*f.subject.owner_kind);
-  if (f.subject.path) subject["path"] = jstr(*f.subject.path);
-  Json fix = Json::array();
-  for (const auto& l : f.fix) fix.push_back(jstr(l));
+  if (f.subject.comm) put_text(subject, "comm", *f.subject.comm);
+  if (f.subject.cgroup) put_text_capped(subject, "cgroup", *f.subject.cgroup);
+  if (f.subject.owner) put_text_capped(subject, "owner", *f.subject.owner);
+  if (f.subject.owner_kind) put_text(subject, "owner_kind", *f.subject.owner_kind);
+  if (f.subject.path) put_text_capped(subject, "path", *f.subject.path);
   Json j;
   j["id"] = f.id;
   j["rule"] = f.rule;
   j["severity"] = to_string(f.severity);
-  j["title"] = jstr(f.title);
+  put_text_capped(j, "title", f.title);
   j["bytes_at_stake"] = f.bytes_at_stake;
   j["subject"] = std::move(subject);
   j["evidence"] = std::move(ev);
-  j["why"] = jstr(f.why);
-  j["fix"] = std::move(fix);
+  put_text_capped(j, "why", f.why);
+  put_texts(j, "fix", f.fix);
   return j;
 }
 
 Json doctor_to_json(const DoctorReport& r) {
   Json node;
-  node["hostname"] = jstr(r.node.hostname);
+  put_text(node, "hostname", r.node.hostname);
   node["time"] = rfc3339_utc(r.node.time);
   node["cgroup_version"] = r.node.cgroup_version;
   node["mem_total_bytes"] = jopt(r.node.mem_total_bytes);
   node["mem_available_bytes"] = jopt(r.node.mem_available_bytes);
   node["kubelet_memory_available_bytes"] = jopt(r.node.kubelet_memory_available_bytes);
   node["inputs"] = r.node.inputs;
-  Json missing = Json::array();
-  for (const auto& m : r.node.missing) missing.push_back(jstr(m));
-  node["missing_inputs"] = std::move(missing);
+  put_texts(node, "missing_inputs", r.node.missing);
   node["rules_run"] = r.node.rules_run;
-  node["replayed"] = r.node.replayed ? jstr(*r.node.replayed) : Json(nullptr);
+  put_text_opt(node, "replayed", r.node.replayed);
   if (r.node.history) {
     const auto& h = *r.node.history;
     auto moment = [](const std::optional<TimedBytes>& t) {

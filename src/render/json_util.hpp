@@ -4,11 +4,14 @@
 #include <string>
 #include <string_view>
 
+#include "util/json_text.hpp"
+
 namespace ms {
 
 using Json = nlohmann::ordered_json;
 
-// Attacker-controlled text into JSON: always valid UTF-8 (invalid bytes shown as \xNN).
+// Text where no sibling field can carry its bytes (array elements, keys): valid UTF-8, each invalid
+// byte as U+FFFD. Fields of an object use put_text (util/json_text.hpp), which keeps the bytes.
 Json jstr(std::string_view s);
 Json jstr(const std::string& s);
 Json jstr(const char* s);

@@ -35,30 +35,28 @@ Json oom_event_to_json(const Event& e) {
   Json j;
   j["time"] = e.time_us ? Json(rfc3339_utc_us(*e.time_us)) : Json(nullptr);
   j["uptime_s"] = e.uptime_us ? Json(static_cast<double>(*e.uptime_us) / 1e6) : Json(nullptr);
-  j["host"] = jstr_opt(e.host);
+  put_text_opt(j, "host", e.host);
   if (e.kind == EventKind::kEviction) {
     const Eviction& v = e.eviction;
     j["kind"] = "eviction";
     j["stage"] = v.stage;
-    j["resource"] = jstr_opt(v.resource);
-    j["signal"] = jstr_opt(v.signal);
-    j["threshold"] = jstr_opt(v.threshold);
-    j["observed"] = jstr_opt(v.observed);
-    j["pod"] = jstr_opt(v.pod);
-    j["pod_uid"] = jstr_opt(v.pod_uid);
-    Json ranked = Json::array();
-    for (const auto& p : v.ranked) ranked.push_back(jstr(p));
-    j["ranked"] = ranked;
+    put_text_opt(j, "resource", v.resource);
+    put_text_opt(j, "signal", v.signal);
+    put_text_opt(j, "threshold", v.threshold);
+    put_text_opt(j, "observed", v.observed);
+    put_text_opt(j, "pod", v.pod);
+    put_text_opt(j, "pod_uid", v.pod_uid);
+    put_texts(j, "ranked", v.ranked);
     Json cs = Json::array();
     for (const auto& c : v.containers) {
       Json cj;
-      cj["name"] = jstr(c.name);
-      cj["usage"] = jstr_opt(c.usage);
-      cj["request"] = jstr_opt(c.request);
+      put_text(cj, "name", c.name);
+      put_text_opt(cj, "usage", c.usage);
+      put_text_opt(cj, "request", c.request);
       cs.push_back(cj);
     }
     j["containers"] = cs;
-    j["message"] = jstr_opt(v.message);
+    put_text_opt(j, "message", v.message);
     j["incomplete"] = false;
     return j;
   }
@@ -66,19 +64,19 @@ Json oom_event_to_json(const Event& e) {
   j["kind"] = "oom_kill";
   OomScope sc = k.scope();
   j["scope"] = sc == OomScope::kUnknown ? Json(nullptr) : Json(to_string(sc));
-  j["constraint"] = jstr_opt(k.constraint);
-  j["oom_memcg"] = jstr_opt(k.limit_memcg());
-  j["task_memcg"] = jstr_opt(k.victim_memcg());
+  put_text_opt(j, "constraint", k.constraint);
+  put_text_opt(j, "oom_memcg", k.limit_memcg());
+  put_text_opt(j, "task_memcg", k.victim_memcg());
   Json trig;
-  trig["comm"] = jstr_opt(k.invoker_comm);
+  put_text_opt(trig, "comm", k.invoker_comm);
   trig["pid"] = jopt(k.invoker_pid);
-  trig["gfp_mask"] = jstr_opt(k.gfp_mask);
+  put_text_opt(trig, "gfp_mask", k.gfp_mask);
   trig["order"] = jopt(k.order);
   trig["oom_score_adj"] = jopt(k.invoker_oom_score_adj);
   j["trigger"] = k.invoker_comm ? trig : Json(nullptr);
   Json v;
   v["pid"] = jopt(k.victim.pid);
-  v["comm"] = jstr_opt(k.victim.comm);
+  put_text_opt(v, "comm", k.victim.comm);
   v["uid"] = jopt(k.victim.uid);
   v["total_vm_bytes"] = kb_bytes(k.victim.total_vm_kb);
   v["anon_rss_bytes"] = kb_bytes(k.victim.anon_rss_kb);
@@ -91,13 +89,13 @@ Json oom_event_to_json(const Event& e) {
   if (k.selected_pid) {
     Json s;
     s["pid"] = *k.selected_pid;
-    s["comm"] = jstr_opt(k.selected_comm);
+    put_text_opt(s, "comm", k.selected_comm);
     s["score"] = jopt(k.selected_score);
     j["selected"] = s;
   } else {
     j["selected"] = nullptr;
   }
-  j["kill_reason"] = jstr_opt(k.kill_reason);
+  put_text_opt(j, "kill_reason", k.kill_reason);
   Json mc;
   mc["memory"] = counter_json(k.memory);
   mc["memory+swap"] = counter_json(k.memsw);
@@ -105,19 +103,17 @@ Json oom_event_to_json(const Event& e) {
   mc["swap"] = counter_json(k.swap);
   j["memcg"] = mc;
   j["owner"] = e.owner ? owner_json(*e.owner) : Json(nullptr);
-  j["owner_memcg"] = jstr_opt(e.owner_memcg);
+  put_text_opt(j, "owner_memcg", e.owner_memcg);
   Json tops = Json::array();
   for (const auto& t : e.top_consumers) {
     Json tj;
-    tj["group"] = jstr(t.group);
+    put_text(tj, "group", t.group);
     tj["owner"] = t.owner ? owner_json(*t.owner) : Json(nullptr);
     tj["owner_source"] = t.owner_source;
     tj["rss_bytes"] = t.rss_bytes;
     tj["processes"] = t.processes;
     tj["pids"] = t.pids;
-    Json comms = Json::array();
-    for (const auto& c : t.comms) comms.push_back(jstr(c));
-    tj["comms"] = comms;
+    put_texts(tj, "comms", t.comms);
     tops.push_back(tj);
   }
   j["top_consumers"] = tops;

@@ -18,10 +18,8 @@ Json process_to_json(const Process& p) {
   j["ppid"] = p.ppid;
   j["state"] = std::string(1, p.state);
   j["start_time"] = p.start_time;
-  j["comm"] = jstr(p.comm);
-  Json args = Json::array();
-  for (const auto& a : p.cmdline) args.push_back(jstr(a));
-  j["cmdline"] = std::move(args);
+  put_text(j, "comm", p.comm);
+  put_texts(j, "cmdline", p.cmdline);
   j["uid"] = jopt(p.uid);
   j["kernel_thread"] = p.kernel_thread;
   j["threads"] = p.threads;
@@ -32,15 +30,15 @@ Json process_to_json(const Process& p) {
   j["swap_bytes"] = jopt(p.swap_bytes);
   if (p.pss_bytes) j["pss_bytes"] = *p.pss_bytes;
   if (p.uss_bytes) j["uss_bytes"] = *p.uss_bytes;
-  j["memory_cgroup"] = jstr_opt(p.memory_cgroup);
-  j["exe"] = jstr_opt(p.exe);
-  j["cwd"] = jstr_opt(p.cwd);
+  put_text_opt(j, "memory_cgroup", p.memory_cgroup);
+  put_text_opt(j, "exe", p.exe);
+  put_text_opt(j, "cwd", p.cwd);
   return j;
 }
 
 Json cgroup_to_json(const Cgroup& c) {
   Json j;
-  j["path"] = jstr(c.path);
+  put_text(j, "path", c.path);
   j["inode"] = c.inode;
   j["usage_bytes"] = jopt(c.usage_bytes);
   if (c.usage_from_meminfo) j["usage_source"] = "meminfo";
@@ -60,7 +58,7 @@ Json snapshot_to_json(const Snapshot& s, const SnapshotOwners* owners) {
   j["cgroup_version"] = to_string(s.cgroup_version);
   j["memory_controller"] = s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1");
   j["boot_time"] = s.boot_time;
-  j["memory_root"] = jstr(s.memory_root_path);
+  put_text(j, "memory_root", s.memory_root_path);
   j["meminfo"] = keyvalues_to_json(s.meminfo);
   if (s.psi) {
     auto line = [](const PsiLine& l) {
@@ -75,8 +73,13 @@ Json snapshot_to_json(const Snapshot& s, const SnapshotOwners* owners) {
   }
   if (s.slab_readable) {
     Json slab = Json::array();
-    for (size_t i = 0; i < s.slab.size() && i < 20; ++i)
-      slab.push_back({{"name", jstr(s.slab[i].name)}, {"bytes", s.slab[i].bytes}, {"objects", s.slab[i].num_objs}});
+    for (size_t i = 0; i < s.slab.size() && i < 20; ++i) {
+      Json e;
+      put_text(e, "name", s.slab[i].name);
+      e["bytes"] = s.slab[i].bytes;
+      e["objects"] = s.slab[i].num_objs;
+      slab.push_back(std::move(e));
+    }
     j["slab_top"] = std::move(slab);
   } else {
     j["slab_top"] = nullptr;
@@ -95,16 +98,17 @@ Json snapshot_to_json(const Snapshot& s, const SnapshotOwners* owners) {
   j["cgroups"] = std::move(cgs);
   Json mounts = Json::array();
   for (const auto& m : s.mounts) {
-    Json mj{{"mount_point", jstr(m.mount_point)}, {"fs_type", jstr(m.fs_type)}, {"source", jstr(m.source)}};
+    Json mj;
+    put_text(mj, "mount_point", m.mount_point);
+    put_text(mj, "fs_type", m.fs_type);
+    put_text(mj, "source", m.source);
     if (m.size_bytes) mj["size_bytes"] = *m.size_bytes;
     if (m.used_bytes) mj["used_bytes"] = *m.used_bytes;
     mounts.push_back(std::move(mj));
   }
   j["mounts"] = std::move(mounts);
   j["skipped"] = s.skipped;
-  Json w = Json::array();
-  for (const auto& x : s.warnings) w.push_back(jstr(x));
-  j["warnings"] = std::move(w);
+  put_texts(j, "warnings", s.warnings);
   return j;
 }
 

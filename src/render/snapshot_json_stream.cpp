@@ -1,9 +1,12 @@
 #include "render/snapshot_json_stream.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
 
+#include <charconv>
+#include <nlohmann/json.hpp>
+
 #include "util/escape.hpp"
+#include "util/json_text.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -61,7 +64,41 @@ class Writer {
     if (v) u64(*v);
     else null();
   }
-  // Attacker-controlled text: valid UTF-8 (invalid bytes as \xNN text, like jstr), JSON-escaped.
+  // A text field from the node, as put_text writes it (util/json_text.hpp): the text, and the exact
+  // bytes in `<key>_b64` when they are not valid UTF-8.
+  void text(std::string_view k, std::string_view s) {
+    key(k);
+    str(s);
+    if (!ascii(s) && !valid_utf8(s)) {
+      key(std::string(k) + "_b64");
+      str(base64_encode(s));
+    }
+  }
+  void opt_text(std::string_view k, const std::optional<std::string>& s) {
+    if (s) return text(k, *s);
+    key(k);
+    null();
+  }
+  // An argv, as put_texts writes it (bounded, with `_b64`, `_truncated` and `_bytes` when needed).
+  void texts(std::string_view k, const std::vector<std::string>& v) {
+    bool plain = true;
+    for (const auto& a : v) plain = plain && ascii(a);
+    if (plain && joined_size(v) <= kMaxJsonTextBytes) {
+      key(k);
+      open('[');
+      for (const auto& a : v) str(a);
+      close(']');
+      return;
+    }
+    nlohmann::ordered_json j;
+    put_texts(j, std::string(k), v);
+    for (const auto& it : j.items()) {
+      key(it.key());
+      comma();
+      out_ += it.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  // Attacker-controlled text: valid UTF-8 (each invalid byte as U+FFFD), JSON-escaped.
   void str(std::string_view s) {
     comma();
     bool plain = true;
@@ -74,10 +111,10 @@ class Writer {
     if (plain) {
       out_ += s;
     } else {
-      bool ascii = true;
-      for (unsigned char c : s) ascii &= c < 0x80;
-      if (ascii) escape(s);
-      else escape(utf8_sanitize(s));
+      if (ascii(s))
+        escape(s);
+      else
+        escape(utf8_lossy(s));
     }
     out_ += '"';
   }
@@ -87,6 +124,11 @@ class Writer {
   }
 
  private:
+  static bool ascii(std::string_view s) {
+    for (unsigned char c : s)
+      if (c >= 0x80) return false;
+    return true;
+  }
   void comma() {
     if (!first_) out_ += ',';
     first_ = false;
@@ -130,21 +172,21 @@ void keyvalues(Writer& w, const KeyValues& kv) {
 void owner(Writer& w, const Owner& o) {
   w.open('{');
   w.key("kind"), w.str(to_string(o.kind));
-  w.key("label"), w.str(o.label());
-  w.key("namespace"), w.opt_str(o.namespace_);
-  w.key("pod"), w.opt_str(o.pod);
-  w.key("container"), w.opt_str(o.container);
+  w.text("label", o.label());
+  w.opt_text("namespace", o.namespace_);
+  w.opt_text("pod", o.pod);
+  w.opt_text("container", o.container);
   w.key("qos");
   if (o.qos == QosClass::kNone) w.null();
   else w.str(to_string(o.qos));
-  w.key("pod_uid"), w.opt_str(o.pod_uid);
-  w.key("container_id"), w.opt_str(o.container_id);
-  w.key("runtime"), w.opt_str(o.runtime);
-  w.key("unit"), w.opt_str(o.unit);
-  w.key("session"), w.opt_str(o.session);
-  w.key("user"), w.opt_str(o.user);
-  w.key("timer"), w.opt_str(o.timer);
-  w.key("cgroup"), w.opt_str(o.cgroup);
+  w.opt_text("pod_uid", o.pod_uid);
+  w.opt_text("container_id", o.container_id);
+  w.opt_text("runtime", o.runtime);
+  w.opt_text("unit", o.unit);
+  w.opt_text("session", o.session);
+  w.opt_text("user", o.user);
+  w.opt_text("timer", o.timer);
+  w.opt_text("cgroup", o.cgroup);
   w.key("sandbox"), w.boolean(o.sandbox);
   w.key("in_kubepods"), w.boolean(o.in_kubepods);
   w.close('}');
@@ -156,10 +198,8 @@ void process(Writer& w, const Process& p, const Owner* o) {
   w.key("ppid"), w.i64(p.ppid);
   w.key("state"), w.str(std::string_view(&p.state, 1));
   w.key("start_time"), w.u64(p.start_time);
-  w.key("comm"), w.str(p.comm);
-  w.key("cmdline"), w.open('[');
-  for (const auto& a : p.cmdline) w.str(a);
-  w.close(']');
+  w.text("comm", p.comm);
+  w.texts("cmdline", p.cmdline);
   w.key("uid"), w.opt_u64(p.uid);
   w.key("kernel_thread"), w.boolean(p.kernel_thread);
   w.key("threads"), w.i64(p.threads);
@@ -170,16 +210,16 @@ void process(Writer& w, const Process& p, const Owner* o) {
   w.key("swap_bytes"), w.opt_u64(p.swap_bytes);
   if (p.pss_bytes) w.key("pss_bytes"), w.u64(*p.pss_bytes);
   if (p.uss_bytes) w.key("uss_bytes"), w.u64(*p.uss_bytes);
-  w.key("memory_cgroup"), w.opt_str(p.memory_cgroup);
-  w.key("exe"), w.opt_str(p.exe);
-  w.key("cwd"), w.opt_str(p.cwd);
+  w.opt_text("memory_cgroup", p.memory_cgroup);
+  w.opt_text("exe", p.exe);
+  w.opt_text("cwd", p.cwd);
   if (o) w.key("owner"), owner(w, *o);
   w.close('}');
 }
 
 void cgroup(Writer& w, const Cgroup& c, const Owner* o) {
   w.open('{');
-  w.key("path"), w.str(c.path);
+  w.text("path", c.path);
   w.key("inode"), w.u64(c.inode);
   w.key("usage_bytes"), w.opt_u64(c.usage_bytes);
   if (c.usage_from_meminfo) w.key("usage_source"), w.str("meminfo");
@@ -228,7 +268,7 @@ void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwn
   w.key("cgroup_version"), w.str(to_string(s.cgroup_version));
   w.key("memory_controller"), w.str(s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1"));
   w.key("boot_time"), w.u64(s.boot_time);
-  w.key("memory_root"), w.str(s.memory_root_path);
+  w.text("memory_root", s.memory_root_path);
   w.key("meminfo"), keyvalues(w, s.meminfo);
   w.key("psi");
   if (s.psi) {
@@ -246,7 +286,7 @@ void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwn
     w.open('[');
     for (size_t i = 0; i < s.slab.size() && i < 20; ++i) {
       w.open('{');
-      w.key("name"), w.str(s.slab[i].name);
+      w.text("name", s.slab[i].name);
       w.key("bytes"), w.u64(s.slab[i].bytes);
       w.key("objects"), w.u64(s.slab[i].num_objs);
       w.close('}');
@@ -270,18 +310,16 @@ void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwn
   w.key("mounts"), w.open('[');
   for (const auto& m : s.mounts) {
     w.open('{');
-    w.key("mount_point"), w.str(m.mount_point);
-    w.key("fs_type"), w.str(m.fs_type);
-    w.key("source"), w.str(m.source);
+    w.text("mount_point", m.mount_point);
+    w.text("fs_type", m.fs_type);
+    w.text("source", m.source);
     if (m.size_bytes) w.key("size_bytes"), w.u64(*m.size_bytes);
     if (m.used_bytes) w.key("used_bytes"), w.u64(*m.used_bytes);
     w.close('}');
   }
   w.close(']');
   w.key("skipped"), w.u64(s.skipped);
-  w.key("warnings"), w.open('[');
-  for (const auto& x : s.warnings) w.str(x);
-  w.close(']');
+  w.texts("warnings", s.warnings);
   w.close('}');
 }
 

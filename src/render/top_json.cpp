@@ -18,13 +18,13 @@ Json residual_json(const ResidualMemory& r) {
   Json tmpfs = Json::array();
   for (const auto& m : r.tmpfs) {
     Json t = Json::object();
-    t["mount_point"] = jstr(m.mount_point);
-    t["fs_type"] = jstr(m.fs_type);
+    put_text(t, "mount_point", m.mount_point);
+    put_text(t, "fs_type", m.fs_type);
     t["used_bytes"] = jopt(m.used_bytes);
     t["size_bytes"] = jopt(m.size_bytes);
     t["dev_shm"] = m.dev_shm;
     t["owner"] = m.owner ? owner_json(*m.owner) : Json(nullptr);
-    t["volume"] = jstr_opt(m.volume);
+    put_text_opt(t, "volume", m.volume);
     tmpfs.push_back(std::move(t));
   }
   j["tmpfs"] = std::move(tmpfs);
@@ -34,7 +34,12 @@ Json residual_json(const ResidualMemory& r) {
   j["slab_reclaimable_bytes"] = jopt(r.slab_reclaimable_bytes);
   j["slab_unreclaimable_bytes"] = jopt(r.slab_unreclaimable_bytes);
   Json slab = Json::array();
-  for (const auto& c : r.top_slab) slab.push_back({{"name", jstr(c.name)}, {"bytes", c.bytes}});
+  for (const auto& c : r.top_slab) {
+    Json e;
+    put_text(e, "name", c.name);
+    e["bytes"] = c.bytes;
+    slab.push_back(std::move(e));
+  }
   j["top_slab"] = std::move(slab);
   j["page_cache_bytes"] = jopt(r.page_cache_bytes);
   j["page_cache_in_pods_bytes"] = jopt(r.page_cache_in_pods_bytes);
@@ -55,16 +60,14 @@ Json top_to_json(const TopResult& r, const ResidualMemory* residual) {
     Json j = Json::object();
     if (row.process) {
       j["pid"] = row.process->pid;
-      j["comm"] = jstr(row.process->comm);
-      j["memory_cgroup"] = jstr_opt(row.process->memory_cgroup);
-      Json argv = Json::array();
-      for (const auto& a : row.process->cmdline) argv.push_back(jstr(a));
-      j["cmdline"] = std::move(argv);
+      put_text(j, "comm", row.process->comm);
+      put_text_opt(j, "memory_cgroup", row.process->memory_cgroup);
+      put_texts(j, "cmdline", row.process->cmdline);
     } else if (!row.cgroup.empty()) {
-      j["cgroup"] = jstr(row.cgroup);
+      put_text(j, "cgroup", row.cgroup);
     }
     j["owner"] = owner_json(row.owner);
-    j["label"] = jstr(row.label);
+    put_text(j, "label", row.label);
     j["memory_bytes"] = jopt(row.memory_bytes);
     add_limit_json(j, row.limit);
     j["unbounded_outside_kubepods"] = row.unbounded_outside_kubepods;
@@ -75,7 +78,7 @@ Json top_to_json(const TopResult& r, const ResidualMemory* residual) {
       j["containers"] = row.containers;
       j["memory_emptydir_bytes"] = jopt(row.memory_tmpfs_bytes);
     }
-    if (!row.why.empty()) j["why"] = jstr(row.why);
+    if (!row.why.empty()) put_text(j, "why", row.why);
     rows.push_back(std::move(j));
   }
   doc["rows"] = std::move(rows);

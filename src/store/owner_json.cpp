@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/escape.hpp"
+#include "util/json_text.hpp"
 
 namespace ms::store {
 
@@ -10,11 +10,12 @@ namespace {
 
 using J = nlohmann::ordered_json;
 
+// The bytes of names are kept (util/json_text.hpp); renderers escape them.
 void put(J& j, const char* k, const std::optional<std::string>& v) {
-  if (v) j[k] = utf8_sanitize(*v);
+  if (v) put_text(j, k, *v);
 }
 void get(const J& j, const char* k, std::optional<std::string>& v) {
-  if (auto it = j.find(k); it != j.end() && it->is_string()) v = it->get<std::string>();
+  if (auto t = get_text(j, k)) v = std::move(*t);
 }
 
 QosClass qos_from(std::string_view s) {

@@ -105,7 +105,7 @@ Result<int64_t> StoreWriter::owner_id(const Owner& o) {
   if (auto it = owners_.find(json); it != owners_.end()) return it->second;
   auto ins = db_.prepare("INSERT OR IGNORE INTO owners(kind,label,json) VALUES(?,?,?)");
   if (!ins) return fail(ins.error());
-  std::string label = utf8_sanitize(o.label());
+  std::string label = o.label();  // raw bytes: SQLite TEXT keeps them, renderers escape them
   if (auto r = ins->bind(1, std::string_view(to_string(o.kind))).bind(2, std::string_view(label)).bind(3, std::string_view(json)).run();
       !r)
     return fail(db_.error("insert owner"));

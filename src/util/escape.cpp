@@ -62,7 +62,7 @@ std::string utf8_sanitize(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = utf8_seq_len(s, i);
     if (n == 0) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i]));
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
       ++i;
     } else {
       out.append(s.substr(i, n));

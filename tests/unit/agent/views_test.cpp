@@ -2,12 +2,17 @@
 // gives on the same snapshot, sample after sample, when processes exec, move, lose their parent.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "agent/views.hpp"
 #include "attribution/attribution.hpp"
 #include "probe/snapshot_reader.hpp"
+#include "util/json_text.hpp"
 #include "../../support/fixture_paths.hpp"
 
 using namespace ms;
@@ -149,4 +154,38 @@ TEST(ViewsCache, PidReuseIsANewProcess) {
       break;
     }
   expect_same(ctx, t, paths, "pid reused");
+}
+
+// The recorder stores provenance with its bytes (util/json_text.hpp), not an escaped copy that the
+// renderers would escape a second time (issue 18 item 9: `explain --at` showed \\xff).
+TEST(ViewsProvenance, KeepsTheBytesOfPathsAndNames) {
+  char tmpl[] = "/tmp/mst-prov-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string root = tmpl;
+  std::filesystem::create_directories(root + "/proc/4242");
+  const std::string cwd = "/srv/\xff\\xff", exe = "/usr/bin/upd\xfe";
+  std::filesystem::create_symlink(cwd, root + "/proc/4242/cwd");
+  std::filesystem::create_symlink(exe, root + "/proc/4242/exe");
+  HostPaths paths;
+  paths.procfs = root + "/proc";
+  paths.sysfs = root + "/sys";
+  paths.rootfs = root;
+  Snapshot s;
+  Process parent, child;
+  parent.pid = 100;
+  parent.ppid = 0;
+  parent.comm = "cron\xfe";
+  parent.cmdline = {"/usr/sbin/cron", "-f\xff"};
+  child.pid = 4242;
+  child.ppid = 100;
+  child.comm = "updatedb";
+  s.processes = {parent, child};
+  ViewContext ctx(paths);
+  auto j = nlohmann::ordered_json::parse(ctx.provenance(s, s.processes[1]));
+  EXPECT_EQ(get_text(j, "cwd"), cwd);
+  EXPECT_EQ(get_text(j, "exe"), exe);
+  ASSERT_TRUE(j["ancestry"].is_array() && !j["ancestry"].empty()) << j.dump();
+  EXPECT_EQ(get_text(j["ancestry"][0], "comm"), std::string("cron\xfe"));
+  EXPECT_EQ(get_text(j["ancestry"][0], "cmdline"), std::string("/usr/sbin/cron -f\xff"));
+  std::filesystem::remove_all(root);
 }

@@ -90,7 +90,9 @@ TEST(OomRender, JsonKeepsTheTextAndUsesTheSharedOwner) {
   EXPECT_EQ(back["schema"], "memsleuth.oom/v1");
   const Json& e = back["events"][0];
   EXPECT_EQ(e["victim"]["comm"].get<std::string>().rfind("vic\x1b]0;pwned\x07\x1b[31mX\n", 0), 0u);  // kept
-  EXPECT_NE(e["victim"]["comm"].get<std::string>().find("\\xff"), std::string::npos);
+  // Invalid bytes: U+FFFD in the text, the exact bytes in comm_b64 (docs/json.md).
+  EXPECT_NE(e["victim"]["comm"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
+  EXPECT_EQ(get_text(e["victim"], "comm"), "vic" + kEvil);
   EXPECT_EQ(e["victim"]["reaped"], true);
   EXPECT_EQ(e["victim"]["anon_rss_bytes"], 1024u * 1024);
   // The owner object is exactly owner_json (one writer for top, explain and oom), label included.

@@ -172,7 +172,7 @@ TEST(OwnerJson, RoundTrip) {
   EXPECT_EQ(back.kind, OwnerKind::kPod);
   EXPECT_EQ(back.qos, QosClass::kBurstable);
   EXPECT_EQ(back.namespace_, "ns");
-  EXPECT_EQ(back.pod, "web-\\xff");
+  EXPECT_EQ(back.pod, "web-\xff");  // the bytes, not an escaped copy (render escapes them)
   EXPECT_TRUE(back.in_kubepods);
   EXPECT_EQ(owner_from_json("garbage").kind, OwnerKind::kUnconfined);
 }
