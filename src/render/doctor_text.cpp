@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "render/table.hpp"
+#include "render/text_layout.hpp"
 #include "util/escape.hpp"
+#include "util/text.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -35,65 +37,102 @@ std::string sev_label(Severity s) {
 
 std::string subject_line(const Subject& s) {
   std::vector<std::string> parts;
-  if (s.pid) parts.push_back(fmt::format("pid {}{}", *s.pid, s.comm ? " (" + escape_terminal(*s.comm) + ")" : ""));
-  if (s.owner) parts.push_back("owner " + escape_terminal(*s.owner) + (s.owner_kind ? " [" + *s.owner_kind + "]" : ""));
-  if (s.cgroup) parts.push_back("cgroup " + escape_terminal(*s.cgroup));
-  if (s.path) parts.push_back(escape_terminal(*s.path));
+  if (s.pid) parts.push_back(fmt::format("pid {}{}", *s.pid, s.comm ? " (" + term_field(*s.comm) + ")" : ""));
+  if (s.owner) parts.push_back("owner " + term_field(*s.owner) + (s.owner_kind ? " [" + *s.owner_kind + "]" : ""));
+  if (s.cgroup) parts.push_back("cgroup " + term_field(*s.cgroup));
+  if (s.path) parts.push_back(term_field(*s.path));
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? " · " : "") + parts[i];
   return out;
 }
 
+// The evidence of a finding: a table when it fits the terminal, else one wrapped item per number
+// (a cut value would hide the very line that proves the finding).
+std::string render_evidence(const std::vector<Evidence>& evidence, const TextLayout& layout) {
+  Table t({"   EVIDENCE", "VALUE", "SOURCE"});
+  for (const auto& e : evidence) t.add({"   " + e.what, e.value, e.source});
+  TextLayout natural = layout;
+  natural.width = 0;
+  std::string table = t.render(natural);
+  bool fits = true;
+  for_each_line(table, [&](std::string_view line, int) { fits = fits && display_width(line) <= layout.width; });
+  if (layout.width == 0 || fits) return table;
+  std::string out;
+  for (const auto& e : evidence)
+    out += wrap_text(fmt::format("{}: {}  ({})", term_field(e.what), term_field(e.value), term_field(e.source)),
+                     layout.width, "   - ", "     ");
+  return out;
+}
+
 }  // namespace
 
-std::string render_doctor_text(const DoctorReport& r, bool colour) {
-  Style st{colour};
+std::string render_doctor_text(const DoctorReport& r, const TextLayout& layout) {
+  Style st{layout.colour};
+  const size_t w = layout.width;
   size_t counts[3] = {0, 0, 0};
   for (const auto& f : r.findings) ++counts[static_cast<int>(f.severity)];
   std::string out;
-  out += st.paint("1", fmt::format("memsleuth doctor: {} at {}", escape_terminal(r.node.hostname),
-                                   rfc3339_utc(r.node.time)));
-  out += fmt::format("\n  MemTotal {}  MemAvailable {}", human_bytes_opt(r.node.mem_total_bytes),
-                     human_bytes_opt(r.node.mem_available_bytes));
+  // Header lines: wrapped words, then painted (colour codes take no columns but must not be split).
+  std::string title = wrap_text(
+      fmt::format("memsleuth doctor: {} at {}", term_field(r.node.hostname), rfc3339_utc(r.node.time)), w, "", "  ");
+  out += st.paint("1", title.substr(0, title.size() - 1)) + "\n";
+  std::string mem = fmt::format("MemTotal {}  MemAvailable {}", human_bytes_opt(r.node.mem_total_bytes),
+                                human_bytes_opt(r.node.mem_available_bytes));
   if (r.node.kubelet_memory_available_bytes)
-    out += fmt::format("  kubelet memory.available {}", human_bytes(*r.node.kubelet_memory_available_bytes));
-  out += fmt::format("  cgroup {}\n", r.node.cgroup_version);
-  if (r.node.replayed) out += "  " + escape_terminal(*r.node.replayed) + "\n";
+    mem += fmt::format("  kubelet memory.available {}", human_bytes(*r.node.kubelet_memory_available_bytes));
+  mem += fmt::format("  cgroup {}", r.node.cgroup_version);
+  out += wrap_text(mem, w, "  ", "  ");
+  if (r.node.replayed) out += wrap_text(term_field(*r.node.replayed), w, "  ", "    ");
   if (r.node.history) {
     const auto& h = *r.node.history;
-    out += fmt::format("  history {} .. {}: {} samples", rfc3339_utc(h.since), rfc3339_utc(h.until), h.samples);
+    std::string hist =
+        fmt::format("history {} .. {}: {} samples", rfc3339_utc(h.since), rfc3339_utc(h.until), h.samples);
     if (h.lowest_kubelet_available)
-      out += fmt::format(", worst kubelet memory.available {} at {}", human_bytes_u(h.lowest_kubelet_available->bytes),
-                         rfc3339_utc(h.lowest_kubelet_available->time));
+      hist += fmt::format(", worst kubelet memory.available {} at {}", human_bytes_u(h.lowest_kubelet_available->bytes),
+                          rfc3339_utc(h.lowest_kubelet_available->time));
     else if (h.lowest_mem_available)
-      out += fmt::format(", worst MemAvailable {} at {}", human_bytes_u(h.lowest_mem_available->bytes),
-                         rfc3339_utc(h.lowest_mem_available->time));
+      hist += fmt::format(", worst MemAvailable {} at {}", human_bytes_u(h.lowest_mem_available->bytes),
+                          rfc3339_utc(h.lowest_mem_available->time));
     if (h.fastest_decline_bytes_per_s)
-      out += fmt::format(", fastest decline {}/s", human_bytes_u(static_cast<uint64_t>(*h.fastest_decline_bytes_per_s)));
-    out += "\n";
+      hist +=
+          fmt::format(", fastest decline {}/s", human_bytes_u(static_cast<uint64_t>(*h.fastest_decline_bytes_per_s)));
+    out += wrap_text(hist, w, "  ", "    ");
   }
-  out += fmt::format("  {} critical, {} warning, {} info from {} rules\n", counts[2], counts[1], counts[0],
-                     r.node.rules_run);
-  for (const auto& m : r.node.missing) out += "  not checked: " + escape_terminal(m) + "\n";
+  out += wrap_text(
+      fmt::format("{} critical, {} warning, {} info from {} rules", counts[2], counts[1], counts[0], r.node.rules_run),
+      w, "  ", "  ");
+  for (const auto& m : r.node.missing) out += wrap_text(term_field(m), w, "  not checked: ", "    ");
   if (r.findings.empty()) {
     out += "\n" + st.paint("1;32", "No problem found.") + "\n";
     return out;
   }
   int n = 0;
   for (const auto& f : r.findings) {
-    out += fmt::format("\n{}. {}  {}\n", ++n, st.paint(sev_colour(f.severity), sev_label(f.severity)),
-                       st.paint("1", escape_terminal(f.title)));
+    std::string label = sev_label(f.severity);
+    std::string head = fmt::format("{}. {}  ", ++n, label);
+    // Wrap the plain heading, then paint the label and the title on each line.
+    std::string lines = wrap_text(head + term_field(f.title), w, "", std::string(head.size(), ' '));
+    out += "\n";
+    bool first = true;
+    for_each_line(lines, [&](std::string_view line, int) {
+      if (line.empty() && !first) return;
+      std::string l(line);
+      if (first && l.size() >= head.size()) {
+        std::string num = fmt::format("{}. ", n);
+        out += num + st.paint(sev_colour(f.severity), label) + "  " + st.paint("1", l.substr(head.size())) + "\n";
+      } else {
+        size_t indent = std::min(head.size(), l.size());
+        out += l.substr(0, indent) + st.paint("1", l.substr(indent)) + "\n";
+      }
+      first = false;
+    });
     auto subj = subject_line(f.subject);
-    if (!subj.empty()) out += "   subject:  " + subj + "\n";
-    if (!f.evidence.empty()) {
-      Table t({"   EVIDENCE", "VALUE", "SOURCE"});
-      for (const auto& e : f.evidence) t.add({"   " + e.what, e.value, e.source});
-      out += t.render();
-    }
-    out += "   why:      " + escape_terminal(f.why) + "\n";
+    if (!subj.empty()) out += wrap_text(subj, w, "   subject:  ", "             ");
+    if (!f.evidence.empty()) out += render_evidence(f.evidence, layout);
+    out += wrap_text(term_field(f.why), w, "   why:      ", "             ");
     for (size_t i = 0; i < f.fix.size(); ++i)
-      out += std::string(i == 0 ? "   fix:      " : "             ") + escape_terminal(f.fix[i]) + "\n";
-    out += "   rule:     " + f.rule + " (" + f.id + ")\n";
+      out += wrap_text(term_field(f.fix[i]), w, i == 0 ? "   fix:      " : "             ", "               ");
+    out += wrap_text(f.rule + " (" + f.id + ")", w, "   rule:     ", "             ");
   }
   return out;
 }

@@ -24,16 +24,16 @@ Json event_json(const store::RecordedEvent& e) {
   Json j;
   j["time"] = rfc3339_utc(e.time);
   j["kind"] = e.kind;
-  j["source"] = jstr(e.source);
+  put_text(j, "source", e.source);
   j["pid"] = jopt(e.pid);
-  j["comm"] = jstr_opt(e.comm);
-  j["cgroup"] = jstr_opt(e.cgroup);
-  j["owner_kind"] = jstr_opt(e.owner_kind);
-  j["namespace"] = jstr_opt(e.namespace_);
-  j["pod"] = jstr_opt(e.pod);
-  j["container"] = jstr_opt(e.container);
+  put_text_opt(j, "comm", e.comm);
+  put_text_opt(j, "cgroup", e.cgroup);
+  put_text_opt(j, "owner_kind", e.owner_kind);
+  put_text_opt(j, "namespace", e.namespace_);
+  put_text_opt(j, "pod", e.pod);
+  put_text_opt(j, "container", e.container);
   j["bytes"] = jopt(e.bytes);
-  j["message"] = jstr(e.message);
+  put_text(j, "message", e.message);
   if (!e.detail.empty()) {
     auto d = Json::parse(e.detail, nullptr, false);
     if (d.is_object()) j["detail"] = std::move(d);
@@ -44,19 +44,16 @@ Json event_json(const store::RecordedEvent& e) {
 std::string event_line(const store::RecordedEvent& e) {
   if (e.kind == "eviction") {
     // The kubelet's own message says what it was low on and who used the most.
-    return escape_terminal(fmt::format("  {}  pod {}/{}{}  {}", when(e.time), e.namespace_.value_or("?"),
-                                       e.pod.value_or("?"), e.bytes ? " using " + human_bytes(*e.bytes) : "",
-                                       std::string(trim(e.message))));
+    return term_field(fmt::format("{}  pod {}/{}{}  {}", when(e.time), e.namespace_.value_or("?"), e.pod.value_or("?"),
+                                  e.bytes ? " using " + human_bytes(*e.bytes) : "", std::string(trim(e.message))));
   }
   std::string who = e.comm ? *e.comm : "?";
   if (e.pid) who += fmt::format(" (pid {})", *e.pid);
   std::string owner;
-  if (e.namespace_ || e.pod)
-    owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
-  else if (e.owner_kind && *e.owner_kind != "cgroup")
-    owner = " " + *e.owner_kind;  // a cgroup owner is its path, next
-  return escape_terminal(fmt::format("  {}  {}{}{}{}", when(e.time), who, owner, e.cgroup ? " cgroup " + *e.cgroup : "",
-                                     e.bytes ? " " + human_bytes(*e.bytes) : ""));
+  if (e.namespace_ || e.pod) owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
+  else if (e.owner_kind && *e.owner_kind != "cgroup") owner = " " + *e.owner_kind;  // a cgroup owner is its path, next
+  return term_field(fmt::format("{}  {}{}{}{}", when(e.time), who, owner, e.cgroup ? " cgroup " + *e.cgroup : "",
+                                e.bytes ? " " + human_bytes(*e.bytes) : ""));
 }
 
 }  // namespace
@@ -87,12 +84,16 @@ std::string sparkline(const std::vector<std::optional<int64_t>>& values, size_t 
   return out;
 }
 
-std::string render_timeline_text(const store::Timeline& t, size_t width) {
+std::string render_timeline_text(const store::Timeline& t, size_t width, const TextLayout& layout) {
+  const size_t w = layout.width;
+  constexpr size_t kLabel = 30;  // "{:<29} " before each sparkline
+  if (w > 0) width = std::min(width, w > kLabel + 8 ? w - kLabel : 8);
   std::string out;
-  out += fmt::format("History {} .. {}: {} samples, {} trigger snapshots\n", when(t.window.since),
-                     when(t.window.until), t.samples, t.triggers.size());
+  out += wrap_text(fmt::format("History {} .. {}: {} samples, {} trigger snapshots", when(t.window.since),
+                               when(t.window.until), t.samples, t.triggers.size()),
+                   w, "", "  ");
   if (t.samples == 0) {
-    out += "No samples recorded in this window (is `memsleuth record` running? see --db).\n";
+    out += wrap_text("No samples recorded in this window (is `memsleuth record` running? see --db).", w, "", "  ");
     return out;
   }
   if (t.capacity_bytes) out += fmt::format("Capacity (MemTotal): {}\n", human_bytes_u(*t.capacity_bytes));
@@ -122,36 +123,42 @@ std::string render_timeline_text(const store::Timeline& t, size_t width) {
     // The threshold in force at the lowest point (the kubelet's settings can change during the window).
     for (size_t i = 0; i < t.points.size() && i < r.thresholds.size(); ++i)
       if (t.points[i].time == (*r.low)->time && r.thresholds[i]) thr = ", hard eviction threshold " + human_bytes(*r.thresholds[i]);
-    out += fmt::format("{:<29} lowest {} at {}, last {}{}\n", "", human_bytes((*r.low)->value), when((*r.low)->time),
-                       hb(r.values.back()), thr);
+    out += wrap_text(fmt::format("lowest {} at {}, last {}{}", human_bytes((*r.low)->value), when((*r.low)->time),
+                                 hb(r.values.back()), thr),
+                     w, std::string(kLabel, ' '), std::string(kLabel + 2, ' '));
   }
   if (t.highest_psi_some_avg10)
-    out += fmt::format("{:<29} highest some avg10 {:.2f}% at {}\n", "memory PSI", t.highest_psi_some_avg10->second,
-                       when(t.highest_psi_some_avg10->first));
+    out += wrap_text(fmt::format("highest some avg10 {:.2f}% at {}", t.highest_psi_some_avg10->second,
+                                 when(t.highest_psi_some_avg10->first)),
+                     w, fmt::format("{:<29} ", "memory PSI"), std::string(kLabel + 2, ' '));
   if (!t.top_owners.empty()) {
     out += "\nLargest owners (peak working set):\n";
     Table tab({"OWNER", "KIND", "PEAK", "LAST", "TREND"});
+    tab.align_right(2);
+    tab.align_right(3);
     for (const auto& o : t.top_owners) {
       std::vector<std::optional<int64_t>> v;
       for (const auto& p : o.working_set) v.push_back(static_cast<int64_t>(p.value));
       tab.add({o.label, to_string(o.owner.kind), human_bytes_u(o.peak_working_set),
                    o.working_set.empty() ? "-" : human_bytes_u(o.working_set.back().value), sparkline(v, 24)});
     }
-    out += tab.render();
+    out += tab.render(layout);
   }
   out += fmt::format("\nOOM kills: {}\n", t.oom_kills.size());
-  for (const auto& e : t.oom_kills) out += event_line(e) + "\n";
+  for (const auto& e : t.oom_kills) out += wrap_text(event_line(e), w, "  ", "                        ");
   out += fmt::format("Evictions: {}\n", t.evictions.size());
-  for (const auto& e : t.evictions) out += event_line(e) + "\n";
+  for (const auto& e : t.evictions) out += wrap_text(event_line(e), w, "  ", "                        ");
   if (!t.triggers.empty()) {
     out += "Trigger snapshots (replay with --at):\n";
-    for (const auto& s : t.triggers) out += escape_terminal(fmt::format("  {}  {}", when(s.time), s.trigger)) + "\n";
+    for (const auto& s : t.triggers)
+      out += wrap_text(fmt::format("{}  {}", when(s.time), term_field(s.trigger)), w, "  ", "                        ");
   }
   return out;
 }
 
 Json timeline_to_json(const store::Timeline& t) {
   Json j;
+  j["schema"] = "memsleuth.history/v1";
   j["since"] = rfc3339_utc(t.window.since);
   j["until"] = rfc3339_utc(t.window.until);
   j["samples"] = t.samples;
@@ -179,7 +186,7 @@ Json timeline_to_json(const store::Timeline& t) {
   auto owners = Json::array();
   for (const auto& o : t.top_owners) {
     Json e;
-    e["label"] = jstr(o.label);
+    put_text(e, "label", o.label);
     e["kind"] = to_string(o.owner.kind);
     e["peak_working_set_bytes"] = o.peak_working_set;
     owners.push_back(std::move(e));
@@ -193,42 +200,58 @@ Json timeline_to_json(const store::Timeline& t) {
   j["oom_kills"] = evs(t.oom_kills);
   j["evictions"] = evs(t.evictions);
   auto trig = Json::array();
-  for (const auto& s : t.triggers) trig.push_back({{"time", rfc3339_utc(s.time)}, {"trigger", jstr(s.trigger)}});
+  for (const auto& s : t.triggers) {
+    Json x;
+    x["time"] = rfc3339_utc(s.time);
+    put_text(x, "trigger", s.trigger);
+    trig.push_back(std::move(x));
+  }
   j["triggers"] = std::move(trig);
   return j;
 }
 
-std::string render_moment_text(const store::RecordedMoment& m, size_t max_processes) {
+std::string render_moment_text(const store::RecordedMoment& m, size_t max_processes, const TextLayout& layout) {
   const Snapshot& s = m.snapshot;
-  std::string out = fmt::format("Recorded at {} ({} sample{}{})\n", when(s.time), m.sample.full ? "full" : "regular",
-                                m.sample.trigger.empty() ? "" : ", trigger ", escape_terminal(m.sample.trigger));
+  const size_t w = layout.width;
+  std::string out =
+      wrap_text(fmt::format("Recorded at {} ({} sample{}{})", when(s.time), m.sample.full ? "full" : "regular",
+                            m.sample.trigger.empty() ? "" : ", trigger ", term_field(m.sample.trigger)),
+                w, "", "  ");
   auto mi = [&](const char* k) { return human_bytes_opt(s.meminfo.get(k)); };
-  out += fmt::format("MemTotal {}  MemAvailable {}  MemFree {}  Cached {}  Shmem {}\n", mi("MemTotal"),
-                     mi("MemAvailable"), mi("MemFree"), mi("Cached"), mi("Shmem"));
-  out += fmt::format("Processes on the node: {} (stored: {}), cgroups: {} (stored: {})\n\n", m.sample.nr_processes,
-                     s.processes.size(), m.sample.nr_cgroups, s.cgroups.size());
+  out += wrap_text(fmt::format("MemTotal {}  MemAvailable {}  MemFree {}  Cached {}  Shmem {}", mi("MemTotal"),
+                               mi("MemAvailable"), mi("MemFree"), mi("Cached"), mi("Shmem")),
+                   w, "", "  ");
+  out += wrap_text(fmt::format("Processes on the node: {} (stored: {}), cgroups: {} (stored: {})",
+                               m.sample.nr_processes, s.processes.size(), m.sample.nr_cgroups, s.cgroups.size()),
+                   w, "", "  ");
+  out += "\n";
   std::vector<size_t> idx(s.processes.size());
   std::iota(idx.begin(), idx.end(), 0);
   std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
     return s.processes[a].rss_bytes.value_or(0) > s.processes[b].rss_bytes.value_or(0);
   });
   Table tab({"PID", "COMM", "RSS", "ANON", "OWNER", "CGROUP", "FIRST SEEN"});
+  for (size_t c : {0, 2, 3}) tab.align_right(c);
+  tab.elide_middle(5);
+  tab.keep(6);
+  tab.when_empty("No process was stored in this sample.");
   for (size_t k = 0; k < idx.size() && k < max_processes; ++k) {
     const Process& p = s.processes[idx[k]];
     tab.add({std::to_string(p.pid), p.comm, human_bytes_opt(p.rss_bytes), human_bytes_opt(p.rss_anon_bytes),
                  m.process_owners[idx[k]].label(), p.memory_cgroup.value_or("-"),
                  when(m.process_first_seen[idx[k]])});
   }
-  out += tab.render();
+  out += tab.render(layout);
   return out;
 }
 
 Json moment_to_json(const store::RecordedMoment& m) {
   const Snapshot& s = m.snapshot;
   Json j;
+  j["schema"] = "memsleuth.history-moment/v1";
   j["time"] = rfc3339_utc(s.time);
   j["full"] = m.sample.full;
-  j["trigger"] = jstr(m.sample.trigger);
+  put_text(j, "trigger", m.sample.trigger);
   Json mi = Json::object();
   for (const auto& [k, v] : s.meminfo.items) mi[k] = v;
   j["meminfo"] = std::move(mi);
@@ -239,19 +262,22 @@ Json moment_to_json(const store::RecordedMoment& m) {
     e["pid"] = p.pid;
     e["start_time"] = p.start_time;
     e["ppid"] = p.ppid;
-    e["comm"] = jstr(p.comm);
+    put_text(e, "comm", p.comm);
     std::string cmd;
     for (const auto& a : p.cmdline) cmd += (cmd.empty() ? "" : " ") + a;
-    e["cmdline"] = jstr(cmd);
-    e["exe"] = jstr_opt(p.exe);
-    e["cwd"] = jstr_opt(p.cwd);
-    e["memory_cgroup"] = jstr_opt(p.memory_cgroup);
+    put_text_capped(e, "cmdline", cmd);
+    put_text_opt(e, "exe", p.exe);
+    put_text_opt(e, "cwd", p.cwd);
+    put_text_opt(e, "memory_cgroup", p.memory_cgroup);
     e["rss_bytes"] = jopt(p.rss_bytes);
     e["rss_anon_bytes"] = jopt(p.rss_anon_bytes);
     e["rss_file_bytes"] = jopt(p.rss_file_bytes);
     e["rss_shmem_bytes"] = jopt(p.rss_shmem_bytes);
     e["swap_bytes"] = jopt(p.swap_bytes);
-    e["owner"] = {{"kind", to_string(m.process_owners[i].kind)}, {"label", jstr(m.process_owners[i].label())}};
+    Json po;
+    po["kind"] = to_string(m.process_owners[i].kind);
+    put_text(po, "label", m.process_owners[i].label());
+    e["owner"] = std::move(po);
     auto prov = Json::parse(m.process_provenance[i], nullptr, false);
     e["provenance"] = prov.is_discarded() ? Json(nullptr) : prov;
     e["first_seen"] = rfc3339_utc(m.process_first_seen[i]);
@@ -262,11 +288,14 @@ Json moment_to_json(const store::RecordedMoment& m) {
   for (size_t i = 0; i < s.cgroups.size(); ++i) {
     const Cgroup& c = s.cgroups[i];
     Json e;
-    e["path"] = jstr(c.path);
+    put_text(e, "path", c.path);
     e["usage_bytes"] = jopt(c.usage_bytes);
     e["working_set_bytes"] = jopt(store::working_set(c));
     e["limit_bytes"] = jopt(c.limit_bytes);
-    e["owner"] = {{"kind", to_string(m.cgroup_owners[i].kind)}, {"label", jstr(m.cgroup_owners[i].label())}};
+    Json co;
+    co["kind"] = to_string(m.cgroup_owners[i].kind);
+    put_text(co, "label", m.cgroup_owners[i].label());
+    e["owner"] = std::move(co);
     cgs.push_back(std::move(e));
   }
   j["cgroups"] = std::move(cgs);

@@ -21,10 +21,12 @@ std::string kb(const std::optional<uint64_t>& v) { return v ? human_bytes_u(*v *
 
 }  // namespace
 
-std::string render_oom_table(const std::vector<Event>& events) {
+std::string render_oom_table(const std::vector<Event>& events, const TextLayout& layout) {
   if (events.empty()) return "No OOM kills or evictions found.\n";
   Table t({"TIME", "KIND", "SCOPE", "VICTIM", "ANON-RSS", "OWNER", "DETAIL"});
   t.align_right(4);
+  t.keep(0);
+  t.elide_middle(5);
   for (const Event& e : events) {
     if (e.kind == EventKind::kEviction) {
       const Eviction& v = e.eviction;
@@ -47,18 +49,20 @@ std::string render_oom_table(const std::vector<Event>& events) {
     std::string owner = e.owner ? e.owner->label() : "-";
     t.add({when(e), "oom_kill", to_string(k.scope()), victim, kb(k.victim.anon_rss_kb), owner, detail});
   }
-  std::string out = t.render();
+  std::string out = t.render(layout);
   for (const Event& e : events) {
     if (e.kind != EventKind::kOomKill || e.top_consumers.empty()) continue;
-    out += fmt::format("\nTop consumers at the {} OOM kill of {} ({}), from the kernel's task table:\n", to_string(e.oom.scope()),
-                       e.oom.victim.pid ? std::to_string(*e.oom.victim.pid) : "?", when(e));
+    out += "\n" + wrap_text(fmt::format("Top consumers at the {} OOM kill of {} ({}), from the kernel's task table:",
+                                        to_string(e.oom.scope()),
+                                        e.oom.victim.pid ? std::to_string(*e.oom.victim.pid) : "?", when(e)),
+                            layout.width, "", "  ");
     Table tc({"OWNER", "RSS", "PROCS", "COMMS", "OWNER FROM"});
     tc.align_right(1);
     tc.align_right(2);
     for (const auto& g : e.top_consumers)
       tc.add({g.group, human_bytes_u(g.rss_bytes), std::to_string(g.processes), fmt::format("{}", fmt::join(g.comms, ",")),
               g.owner_source});
-    out += tc.render();
+    out += tc.render(layout);
   }
   return out;
 }

@@ -8,13 +8,16 @@
 #include "provenance/ancestry.hpp"
 #include "render/owner_json.hpp"
 #include "util/escape.hpp"
+#include "util/json_text.hpp"
 #include "util/units.hpp"
 
 namespace ms {
 
 namespace {
 
-std::string esc(std::string_view s) { return escape_terminal(s); }
+std::string esc(std::string_view s) {
+  return term_field(s);
+}
 
 std::optional<int64_t> start_unix(const Snapshot& s, const Process& p) {
   if (s.boot_time == 0 || s.clock_ticks <= 0) return std::nullopt;
@@ -28,11 +31,6 @@ nlohmann::json provenance_of(const store::RecordedMoment& m, size_t i) {
   return j.is_object() ? j : nlohmann::json::object();
 }
 
-std::string str_of(const nlohmann::json& j, const char* k) {
-  auto it = j.find(k);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 std::optional<size_t> find_recorded_process(const store::RecordedMoment& m, int pid) {
@@ -41,34 +39,42 @@ std::optional<size_t> find_recorded_process(const store::RecordedMoment& m, int 
   return std::nullopt;
 }
 
-std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t i) {
+std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t i, const TextLayout& layout) {
   const Snapshot& s = m.snapshot;
   const Process& p = s.processes[i];
   const Owner& owner = m.process_owners[i];
+  const size_t w = layout.width;
+  constexpr const char* kIndent = "         ";
   auto prov = provenance_of(m, i);
   std::string out;
-  out += fmt::format("PID {} ({})  {}\n", p.pid, esc(p.comm), esc(command_line(p.cmdline, p.comm)));
+  out += wrap_text(fmt::format("PID {} ({})  {}", p.pid, esc(p.comm), term_field(command_line(p.cmdline, p.comm), 512)),
+                   w, "", kIndent);
   auto st = start_unix(s, p);
-  out += fmt::format("         started {}   first recorded {}   RSS {} at {}\n\n", st ? rfc3339_utc(*st) : "?",
-                     rfc3339_utc(m.process_first_seen[i]), human_bytes_opt(p.rss_bytes), rfc3339_utc(s.time));
-  out += fmt::format("OWNER    {} [{}]{} (as classified at first sight)\n", esc(owner.label()), to_string(owner.kind),
-                     owner.in_kubepods ? ", in kubepods" : ", NOT in kubepods");
+  out += wrap_text(fmt::format("started {}   first recorded {}   RSS {} at {}", st ? rfc3339_utc(*st) : "?",
+                               rfc3339_utc(m.process_first_seen[i]), human_bytes_opt(p.rss_bytes), rfc3339_utc(s.time)),
+                   w, kIndent, kIndent);
+  out += "\n";
+  out += wrap_text(fmt::format("{} [{}]{} (as classified at first sight)", esc(owner.label()), to_string(owner.kind),
+                               owner.in_kubepods ? ", in kubepods" : ", NOT in kubepods"),
+                   w, "OWNER    ", kIndent);
   if (p.memory_cgroup) {
     EffectiveLimit lim = effective_limit(s, *p.memory_cgroup);
     std::string bound = !lim.known ? "unknown (cgroup not stored)"
                         : lim.limit_bytes
                             ? fmt::format("{} by {}", human_bytes_u(*lim.limit_bytes), esc(lim.limiting_cgroup))
                             : std::string("NONE: no limit on the cgroup or any ancestor");
-    out += fmt::format("BOUND    memory cgroup {}: effective limit {}\n", esc(*p.memory_cgroup), bound);
+    out += wrap_text(fmt::format("memory cgroup {}: effective limit {}", esc(*p.memory_cgroup), bound), w, "BOUND    ",
+                     kIndent);
   }
-  std::string exe = str_of(prov, "exe"), cwd = str_of(prov, "cwd"), cwd_pod = str_of(prov, "cwd_pod_uid");
-  if (!exe.empty()) out += fmt::format("EXE      {}\n", esc(exe));
-  if (!cwd.empty()) {
-    out += fmt::format("CWD      {}\n", esc(cwd));
-    if (!cwd_pod.empty() && !owner.in_kubepods)
-      out += fmt::format("         inside the directory of pod {}, yet the process is not in that pod: a node-wide "
-                         "walker passing through, not the pod's doing\n",
-                         esc(cwd_pod));
+  auto exe = get_text(prov, "exe"), cwd = get_text(prov, "cwd"), cwd_pod = get_text(prov, "cwd_pod_uid");
+  if (exe) out += wrap_text(esc(*exe), w, "EXE      ", kIndent);
+  if (cwd) {
+    out += wrap_text(esc(*cwd), w, "CWD      ", kIndent);
+    if (cwd_pod && !owner.in_kubepods)
+      out += wrap_text(fmt::format("inside the directory of pod {}, yet the process is not in that pod: a node-wide "
+                                   "walker passing through, not the pod's doing",
+                                   esc(*cwd_pod)),
+                       w, kIndent, kIndent);
   }
   out += "\nANCESTRY (at first sight)\n";
   auto anc = prov.find("ancestry");
@@ -79,9 +85,11 @@ std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t 
       if (!a.is_object()) continue;
       std::string started;
       if (auto it = a.find("start"); it != a.end() && it->is_number_integer()) started = rfc3339_utc(it->get<int64_t>());
-      out += fmt::format("  <- {} ({}) {}  owner {}{}{}\n", a.value("pid", 0), esc(str_of(a, "comm")),
-                         esc(str_of(a, "cmdline")), esc(str_of(a, "owner")),
-                         started.empty() ? "" : "  started " + started, a.value("reparented", false) ? "  (reparented)" : "");
+      out += wrap_text(fmt::format("{} ({}) {}  owner {}{}{}", a.value("pid", 0), esc(get_text(a, "comm").value_or("")),
+                                   esc(get_text(a, "cmdline").value_or("")), esc(get_text(a, "owner").value_or("")),
+                                   started.empty() ? "" : "  started " + started,
+                                   a.value("reparented", false) ? "  (reparented)" : ""),
+                       w, "  <- ", "       ");
     }
     if (prov.value("ancestry_complete", true) == false) out += "  (chain incomplete: an ancestor had exited)\n";
   }
@@ -136,18 +144,21 @@ Json recorded_explain_to_json(const store::RecordedMoment& m, size_t i) {
   j["schema"] = "memsleuth.explain-recorded/v1";
   j["recorded_at"] = rfc3339_utc(s.time);
   j["pid"] = p.pid;
-  j["comm"] = jstr(p.comm);
-  j["cmdline"] = jstr(command_line(p.cmdline, p.comm));
+  put_text(j, "comm", p.comm);
+  put_text_capped(j, "cmdline", command_line(p.cmdline, p.comm));
   j["start_time"] = jopt(start_unix(s, p));
   j["first_seen"] = rfc3339_utc(m.process_first_seen[i]);
   j["rss_bytes"] = jopt(p.rss_bytes);
-  j["memory_cgroup"] = jstr_opt(p.memory_cgroup);
+  put_text_opt(j, "memory_cgroup", p.memory_cgroup);
   j["owner"] = owner_json(m.process_owners[i]);
   if (p.memory_cgroup) {
     EffectiveLimit lim = effective_limit(s, *p.memory_cgroup);
     j["effective_limit_known"] = lim.known;
     j["effective_limit_bytes"] = jopt(lim.limit_bytes);
-    j["limiting_cgroup"] = lim.limiting_cgroup.empty() ? Json(nullptr) : jstr(lim.limiting_cgroup);
+    if (lim.limiting_cgroup.empty())
+      j["limiting_cgroup"] = nullptr;
+    else
+      put_text(j, "limiting_cgroup", lim.limiting_cgroup);
   }
   // Provenance as stored (its strings were sanitised to UTF-8 when written).
   auto prov = provenance_of(m, i);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "render/json_util.hpp"
+#include "render/text_layout.hpp"
 #include "store/records.hpp"
 
 namespace ms {
@@ -13,7 +14,7 @@ namespace ms {
 // The index of `pid` among the moment's stored processes, nullopt when it was not stored.
 std::optional<size_t> find_recorded_process(const store::RecordedMoment& m, int pid);
 
-std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t index);
+std::string render_recorded_explain_text(const store::RecordedMoment& m, size_t index, const TextLayout& layout = {});
 Json recorded_explain_to_json(const store::RecordedMoment& m, size_t index);
 
 // A process gone by the moment asked for: "EXITED at …, killed by …" (or when it was last stored),

@@ -1,26 +1,34 @@
 #pragma once
-// kubectl-like aligned tables. Cells are escaped for the terminal here, once.
+// kubectl-like aligned tables. Cells are bounded (render/text_layout.hpp) and escaped for the
+// terminal here, once. Rendered for a width, the table fits it: text columns are cut (with `…`),
+// the widest first, numbers never.
 #include <string>
 #include <vector>
+
+#include "render/text_layout.hpp"
 
 namespace ms {
 
 class Table {
  public:
   explicit Table(std::vector<std::string> headers);
-  // Right-align columns holding numbers/sizes.
+  // Right-align columns holding numbers/sizes; they are never cut.
   void align_right(size_t column);
+  // Cut this column in the middle rather than at the end (paths: both ends say something).
+  void elide_middle(size_t column);
+  // Cut this text column only when cutting every other one to its minimum is not enough (times).
+  void keep(size_t column);
+  // What render() prints instead of a lone header when there is no row ("no processes").
+  void when_empty(std::string message);
   void add(std::vector<std::string> row);
-  std::string render() const;
+  std::string render(const TextLayout& layout = {}) const;
   size_t rows() const { return rows_.size(); }
 
  private:
   std::vector<std::string> headers_;
-  std::vector<bool> right_;
+  std::vector<bool> right_, middle_, keep_;
   std::vector<std::vector<std::string>> rows_;
+  std::string empty_;
 };
-
-// Display width of an (already escaped) UTF-8 string: code points, not bytes.
-size_t display_width(const std::string& s);
 
 }  // namespace ms

@@ -24,6 +24,9 @@ std::string limit_cell(const TopRow& r) {
   return r.unbounded_outside_kubepods ? "NONE" : "none";
 }
 
+// -o wide shows what the process is, not all of a 100 KB argv (the JSON has the bounded whole).
+constexpr size_t kCmdlineBytes = 1024;
+
 std::string cmdline_of(const Process* p) {
   if (!p) return "";
   std::string s;
@@ -31,12 +34,22 @@ std::string cmdline_of(const Process* p) {
     if (!s.empty()) s += ' ';
     s += a;
   }
-  return s.empty() ? "[" + p->comm + "]" : s;
+  return s.empty() ? "[" + p->comm + "]" : bound_text(s, kCmdlineBytes);
+}
+
+std::string empty_message(const TopQuery& q) {
+  const char* what = q.by == TopBy::kProcess  ? "processes"
+                     : q.by == TopBy::kCgroup ? "memory cgroups"
+                     : q.by == TopBy::kPod    ? "pods"
+                                              : "owners";
+  if (q.owner) return fmt::format("No {} owned by a {}.", what, to_string(*q.owner));
+  if (q.by == TopBy::kPod) return "No pods: no kubepods cgroup with pod cgroups on this node.";
+  return fmt::format("No {} found.", what);
 }
 
 }  // namespace
 
-std::string render_top_table(const TopResult& r, bool wide) {
+std::string render_top_table(const TopResult& r, bool wide, const TextLayout& layout) {
   const TopQuery& q = r.query;
   std::vector<std::string> h;
   switch (q.by) {
@@ -60,6 +73,9 @@ std::string render_top_table(const TopResult& r, bool wide) {
     }
   }
   Table t(h);
+  t.when_empty(empty_message(q));
+  for (size_t i = 0; i < h.size(); ++i)
+    if (h[i] == "CGROUP" || h[i] == "LIMITED-BY") t.elide_middle(i);
   size_t first_num = 0;
   for (size_t i = 0; i < h.size(); ++i)
     if (h[i] == "PID" || h[i] == "PROCS" || h[i] == "CONTAINERS" || h[i] == "USAGE" || h[i] == mem_header(q.sort) ||
@@ -106,21 +122,25 @@ std::string render_top_table(const TopResult& r, bool wide) {
     }
     t.add(std::move(cells));
   }
-  std::string out = t.render();
+  std::string out = t.render(layout);
   if (r.total_rows > r.rows.size())
     out += fmt::format("({} of {} rows; -n 0 shows all)\n", r.rows.size(), r.total_rows);
   if (any_mark)
-    out += "! outside kubepods with no memory limit on its cgroup path: the kubelet does not see it and only "
-           "the kernel OOM killer bounds it\n";
+    out += wrap_text(
+        "! outside kubepods with no memory limit on its cgroup path: the kubelet does not see it and "
+        "only the kernel OOM killer bounds it",
+        layout.width, "", "  ");
   if (q.sort == TopSort::kPss && q.by != TopBy::kPod && q.by != TopBy::kCgroup)
-    out += "(PSS is read from smaps_rollup; processes above 4Gi RSS are skipped and show -)\n";
+    out += wrap_text("(PSS is read from smaps_rollup; processes above 4Gi RSS are skipped and show -)", layout.width,
+                     "", " ");
   return out;
 }
 
-std::string render_residual(const ResidualMemory& r) {
+std::string render_residual(const ResidualMemory& r, const TextLayout& layout) {
   std::string out = "\nMemory no process owns:\n";
   Table t({"WHAT", "SIZE", "DETAIL"});
   t.align_right(1);
+  t.keep(0);
   for (const auto& m : r.tmpfs) {
     if (!m.used_bytes || *m.used_bytes == 0) continue;
     std::string detail = m.mount_point;
@@ -136,7 +156,7 @@ std::string render_residual(const ResidualMemory& r) {
   t.add({"page cache outside pods", human_bytes_opt(r.page_cache_outside_pods_bytes),
          fmt::format("meminfo Cached {} minus pods' {}", human_bytes_opt(r.page_cache_bytes),
                      human_bytes_opt(r.page_cache_in_pods_bytes))});
-  return out + t.render();
+  return out + t.render(layout);
 }
 
 }  // namespace ms
