@@ -25,6 +25,7 @@ std::string ExplainSource::summary() const {
   if (kind == "timer") return fmt::format("timer {} → {}", timer.value_or("?"), unit.value_or("?"));
   if (kind == "systemd") return "systemd unit " + unit.value_or("?");
   if (kind == "pod") return fmt::format("pod {}/{}", namespace_.value_or("?"), pod.value_or(pod_uid.value_or("?")));
+  if (kind == "kernel") return "the kernel (a kernel thread)";
   if (kind == "session") return fmt::format("session {} of {}", session.value_or("?"), user.value_or("?"));
   return "unknown";
 }
@@ -45,6 +46,14 @@ std::optional<std::chrono::milliseconds> parse_watch_duration(std::string_view s
   auto v = parse_double(s);
   if (!v || *v < 0 || *v > 3600 * 1000 / mult * 1000) return std::nullopt;
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(*v * mult)));
+}
+
+bool is_kernel_thread(const Snapshot& s, const Process& p) {
+  if (p.kernel_thread) return true;
+  // kthreadd's children (PF_KTHREAD unread, e.g. stat vanished mid-scan); pid 2 is kthreadd only where
+  // it is a kernel thread itself (in a container's pid namespace it is an ordinary process).
+  const Process* k = p.ppid == 2 ? s.find_process(2) : nullptr;
+  return k && k->kernel_thread;
 }
 
 namespace {
@@ -144,6 +153,12 @@ Explanation build_explanation(const ExplainInputs& in, int pid, const ExplainOpt
   e.cgroups = p->cgroups;
   e.memory_cgroup = p->memory_cgroup;
   e.owner = classify_process(*p, snap, in.sources, &e.owner_why);
+  if (is_kernel_thread(snap, *p)) {
+    e.kernel_thread = true;
+    e.source.kind = "kernel";
+    e.source.how = "a kernel thread: started by the kernel (kthreadd), not by a unit, job, session or pod";
+    return e;
+  }
   if (e.memory_cgroup) {
     if (const Cgroup* c = snap.find_cgroup(*e.memory_cgroup)) e.memory_cgroup_info = *c;
     e.effective = effective_limit(snap, *e.memory_cgroup);
@@ -162,9 +177,14 @@ Explanation build_explanation(const ExplainInputs& in, int pid, const ExplainOpt
     e.siblings_file = in.cgroup_pids_file;
     for (int sp : *in.cgroup_pids) {
       if (sp == pid) continue;
+      const Process* q = snap.find_process(sp);
+      if (q && is_kernel_thread(snap, *q) && !opts.kernel_threads) {
+        ++e.siblings_kernel_threads;
+        continue;
+      }
       Sibling s;
       s.pid = sp;
-      if (const Process* q = snap.find_process(sp)) {
+      if (q) {
         s.comm = q->comm;
         s.cmdline = q->cmdline;
         s.rss_bytes = q->rss_bytes;
@@ -274,6 +294,9 @@ Result<Explanation> explain_process(const HostPaths& paths, int pid, const Expla
       in.cgroup_pids_file = dir + "/cgroup.procs";
       if (auto t = read_file(in.cgroup_pids_file)) in.cgroup_pids = parse_pid_list(*t);
     }
+
+  // A kernel thread has no cwd of its own to watch (build_explanation stops at "kernel thread").
+  if (is_kernel_thread(*snap, *p)) return build_explanation(in, pid, opts);
 
   int count = opts.samples > 0 ? opts.samples : std::max<int>(2, static_cast<int>(opts.watch.count() / 200) + 1);
   if (opts.watch.count() == 0) count = 1;

@@ -30,7 +30,7 @@ struct Sibling {
 
 // The thing a person must change to stop the process.
 struct ExplainSource {
-  std::string kind = "unknown";  // "cron" | "timer" | "systemd" | "pod" | "session" | "unknown"
+  std::string kind = "unknown";     // "cron" | "timer" | "systemd" | "pod" | "session" | "kernel" | "unknown"
   std::optional<std::string> file;  // crontab / anacrontab / unit file
   std::optional<int> line;
   std::optional<std::string> schedule, schedule_text, script, unit, unit_file, timer, timer_file, command;
@@ -59,7 +59,11 @@ struct Explanation {
   EffectiveLimit effective;
   std::vector<Sibling> siblings;  // other processes of the memory cgroup, by RSS
   std::string siblings_file;      // where they were read
-  size_t siblings_total = 0;      // before truncation
+  size_t siblings_total = 0;      // before truncation (kernel threads left out are not counted)
+  size_t siblings_kernel_threads = 0;  // kernel threads in the cgroup, left out unless asked
+  // A kernel thread (kthreadd or one of its children): it has no user memory, no source to change
+  // and no limit that applies; the explanation stops at that.
+  bool kernel_thread = false;
   Owner owner;
   std::string owner_why;
   ExplainSource source;
@@ -70,9 +74,10 @@ struct Explanation {
 };
 
 struct ExplainOptions {
-  std::chrono::milliseconds watch{2000};
+  std::chrono::milliseconds watch{500};  // cwd sampling window (`--sample`); 0: one reading
   int samples = 0;           // 0: one every 200 ms over the watch (at least 2)
   size_t max_siblings = 50;
+  bool kernel_threads = false;  // list kernel threads among the siblings (the root cgroup holds them all)
 };
 
 // Everything build_explanation needs, already read.
@@ -91,12 +96,15 @@ struct ExplainInputs {
   std::optional<std::string> timer_name;
 };
 
+// A kernel thread: PF_KTHREAD, or a child of a kthreadd (pid 2) that is one.
+bool is_kernel_thread(const Snapshot& s, const Process& p);
+
 Explanation build_explanation(const ExplainInputs& in, int pid, const ExplainOptions& opts = {});
 
 // kNotFound: no such process, or it exited while being explained (the message says which).
 Result<Explanation> explain_process(const HostPaths& paths, int pid, const ExplainOptions& opts = {});
 
-// Parses --watch: "2s", "500ms", "1m", "1.5s", "0".
+// Parses --sample (and its old name --watch): "2s", "500ms", "1m", "1.5s", "0".
 std::optional<std::chrono::milliseconds> parse_watch_duration(std::string_view s);
 
 }  // namespace ms

@@ -178,3 +178,55 @@ TEST(Explain, WatchDuration) {
   EXPECT_FALSE(parse_watch_duration("soon"));
   EXPECT_FALSE(parse_watch_duration("-1s"));
 }
+
+// issue 16 item 11: `explain 1` listed 50 kernel threads as siblings; a kernel thread got a SOURCE
+// and a limit analysis.
+Snapshot with_kernel_threads() {
+  Incident x;
+  Snapshot s = x.snap;
+  Process kthreadd = proc(2, 0, "kthreadd", {}, 2, "/");
+  kthreadd.kernel_thread = true;
+  kthreadd.rss_bytes.reset();
+  s.processes.push_back(kthreadd);
+  for (int pid : {10, 11, 12}) {
+    Process k = proc(pid, 2, "kworker/0:" + std::to_string(pid), {}, 3, "/");
+    k.kernel_thread = pid != 12;  // 12: flags unread, known by its parent
+    k.rss_bytes.reset();
+    s.processes.push_back(k);
+  }
+  s.processes.push_back(proc(900, 1, "sshd", {"/usr/sbin/sshd", "-D"}, 40, "/"));
+  std::sort(s.processes.begin(), s.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
+  return s;
+}
+
+TEST(Explain, SiblingsLeaveKernelThreadsOutUnlessAsked) {
+  Incident x;
+  x.snap = with_kernel_threads();
+  x.snap.processes[0].memory_cgroup = "/";  // pid 1 in the root cgroup, with every kernel thread
+  x.in.cgroup_pids = std::vector<int>{1, 2, 10, 11, 12, 900};
+  auto e = build_explanation(x.in, 1);
+  ASSERT_EQ(e.siblings.size(), 1u);
+  EXPECT_EQ(e.siblings[0].pid, 900);
+  EXPECT_EQ(e.siblings_kernel_threads, 4u);
+  EXPECT_NE(render_explain_text(e).find("4 kernel thread(s) not listed (--kernel-threads lists them)"),
+            std::string::npos);
+  ExplainOptions all;
+  all.kernel_threads = true;
+  EXPECT_EQ(build_explanation(x.in, 1, all).siblings.size(), 5u);
+}
+
+TEST(Explain, AKernelThreadGetsAShortAnswer) {
+  Incident x;
+  x.snap = with_kernel_threads();
+  for (int pid : {2, 12}) {
+    auto e = build_explanation(x.in, pid);
+    EXPECT_TRUE(e.kernel_thread) << pid;
+    EXPECT_EQ(e.source.kind, "kernel");
+    std::string t = render_explain_text(e);
+    EXPECT_NE(t.find("is a kernel thread"), std::string::npos) << t;
+    EXPECT_EQ(t.find("SOURCE"), std::string::npos) << t;
+    EXPECT_EQ(t.find("effective limit"), std::string::npos) << t;
+    EXPECT_EQ(explain_to_json(e)["kernel_thread"], true);
+  }
+  EXPECT_FALSE(build_explanation(x.in, 900).kernel_thread);
+}
