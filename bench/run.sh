@@ -144,9 +144,11 @@ for P in $SYN; do
   TREE=$(mktemp -d /tmp/memsleuth-bench-tree-XXXXXX)
   /usr/bin/python3 scripts/gen_fixture_tree.py "$TREE/t" --synthetic --procs "$P" --cgroups "$SYN_CG"
   T=$TREE/t
+  # No cgroups: a sysfs whose fs/cgroup is empty (a --sysfs that does not exist is an error).
+  mkdir -p "$TREE/nosys/fs/cgroup"
   /usr/bin/python3 bench/measure.py "$RUNS" "floor=$FLOOR $T/proc" \
     "snapshot=$BIN --procfs $T/proc --sysfs $T/sys --rootfs $T/root snapshot -o json" \
-    "snapshot_no_cgroups=$BIN --procfs $T/proc --sysfs /nonexistent --rootfs $T/root snapshot -o json" \
+    "snapshot_no_cgroups=$BIN --procfs $T/proc --sysfs $TREE/nosys --rootfs $T/root snapshot -o json" \
     > "$RES/syn-$P.json"
   rm -rf "$TREE"
   TREE=""

@@ -2,9 +2,11 @@
 
 #include <cstdio>
 
+#include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/terminal.hpp"
 #include "k8s/kubelet_config.hpp"
 #include "k8s/kubelet_view.hpp"
 #include "k8s/thresholds.hpp"
@@ -20,7 +22,7 @@ namespace ms::cli {
 // Exit code: 0, or 1 when the node cannot be read (config errors are reported, not fatal).
 void add_available_command(CLI::App& app, Context& ctx) {
   struct Opts {
-    std::string output = "table";
+    std::string output = "text";
     std::string v2_root_usage = "anon-file";
     std::optional<std::string> kubelet_config, kubelet_flags;
     std::optional<int> kubelet_pid;
@@ -29,7 +31,8 @@ void add_available_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
       "available", "Kubelet memory.available beside the kernel view, the difference itemised, thresholds");
-  add_output_option(*cmd, o->output, {"table", "json"});
+  add_output_option(*cmd, o->output, {"text", "json"});
+  add_no_headers_flag(*cmd, ctx);
   cmd->add_option("--v2-root-usage", o->v2_root_usage,
                   "cgroup v2 root usage rule: anon-file (kubelet >= 1.29, runc >= 1.1.9) or meminfo (older)")
       ->check(CLI::IsMember({"anon-file", "meminfo"}))
@@ -42,11 +45,12 @@ void add_available_command(CLI::App& app, Context& ctx) {
                   "The kubelet is this process (when several processes are named kubelet)");
   add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {
+    if (o->kubelet_config && !check_input_file(ctx, "available", "--kubelet-config", *o->kubelet_config)) return;
     // --at: the stored node readings of that moment and the kubelet settings recorded with them; the
     // views, differences and thresholds are recomputed from them by the same functions.
     std::optional<RecordedAt> recorded;
     if (!o->at.at.empty()) {
-      recorded = load_recorded_at(o->at, ctx, "available", 1);
+      recorded = load_recorded_at(o->at, ctx, "available");
       if (!recorded) return;
     }
     SnapshotOptions so;
@@ -86,8 +90,9 @@ void add_available_command(CLI::App& app, Context& ctx) {
       if (recorded) j["recorded_at"] = rfc3339_utc(recorded->moment.sample.time);
       fmt::print("{}\n", dump_json(j));
     } else {
-      std::string out = recorded ? describe_recorded(recorded->moment) + "\n" : std::string();
-      fmt::print("{}{}", out, render_available(view, cfg, thresholds, &na));
+      TextLayout layout = text_layout(ctx);
+      std::string out = recorded ? recorded_heading(recorded->moment, layout) : std::string();
+      fmt::print("{}{}", out, render_available(view, cfg, thresholds, &na, layout));
     }
   });
 }

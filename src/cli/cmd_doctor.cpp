@@ -3,10 +3,12 @@
 
 #include <cstdio>
 
+#include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
-#include "cli/kubelet_log_args.hpp"
 #include "cli/history_at.hpp"
+#include "cli/kubelet_log_args.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/terminal.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "render/doctor_json.hpp"
 #include "render/doctor_text.hpp"
@@ -38,7 +40,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   if (!o.at.at.empty()) {
     // --at: the node as the recorder stored it; nothing of the live node but its files under --rootfs.
     d.db_required = true;
-    auto recorded = load_recorded_at(o.at, ctx, "doctor", 3);
+    auto recorded = load_recorded_at(o.at, ctx, "doctor");
     if (!recorded) return;
     diag = diagnosis::diagnose_recorded(ctx.paths, *recorded->history, recorded->moment, d);
   } else {
@@ -46,15 +48,14 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     diag = diagnosis::diagnose_live(ctx.paths, d);
   }
   if (!diag) {
-    fmt::print(stderr, "memsleuth doctor: {}\n", diag.error().describe());
-    ctx.exit_code = 3;
+    ctx.unreadable("doctor", diag.error().describe());
     return;
   }
   const DoctorReport& report = diag->report;
   if (o.output == "json")
     fmt::print("{}\n", dump_json(doctor_to_json(report)));
   else
-    fmt::print("{}", render_doctor_text(report, ::isatty(STDOUT_FILENO) == 1));
+    fmt::print("{}", render_doctor_text(report, text_layout(ctx)));
   ctx.exit_code = report.exit_code;
 }
 
@@ -67,6 +68,7 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
       "Find what is taking the node down, ranked, with evidence and fix. Exit code: 0 healthy (info at most), "
       "1 warnings, 2 critical, 3 the node could not be read");
   add_output_option(*cmd, o->output, {"text", "json"});
+  add_no_headers_flag(*cmd, ctx);
   cmd->add_option("--sample", o->sample_seconds,
                   "Seconds to watch suspects' cwd and swap counters (0: one reading, no rates)")
       ->capture_default_str()
@@ -83,7 +85,9 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
   cmd->get_option("--db")->description(
       "History database: growth rates of the last hour (used when it exists) and the moment for --at");
   cmd->callback([o, &ctx, cmd] {
+    ctx.unreadable_exit = kDoctorExitUnreadable;
     o->db_given = cmd->get_option("--db")->count() > 0;
+    if (o->kubelet_config && !check_input_file(ctx, "doctor", "--kubelet-config", *o->kubelet_config)) return;
     run_doctor_command(ctx, *o);
   });
 }

@@ -3,8 +3,10 @@
 
 #include <cstdio>
 
+#include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
+#include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "provenance/explain.hpp"
 #include "provenance/scheduled.hpp"
@@ -33,17 +35,7 @@ void print_scheduled(const Context& ctx, const std::string& output, int& exit_co
     fmt::print("{}\n", dump_json(j));
     return;
   }
-  if (found.empty()) fmt::print("no scheduled culprits found under {}\n", escape_terminal(ctx.paths.rootfs));
-  for (const auto& s : found) {
-    fmt::print("{} {} ({}): {}\n", s.active ? "SCHEDULED" : "inactive ", s.culprit.rule, s.kind, s.title);
-    std::string where = s.line > 0 ? fmt::format("{}:{}", s.file, s.line) : s.file;
-    fmt::print("  from {}  {}\n", escape_terminal(where), escape_terminal(s.schedule_text));
-    if (s.script) fmt::print("  script {}:{}\n", escape_terminal(*s.script), s.script_line);
-    fmt::print("  runs {}\n", escape_terminal(s.command));
-    if (s.inactive_reason) fmt::print("  inactive: {}\n", escape_terminal(*s.inactive_reason));
-    for (const auto& ev : s.culprit.evidence) fmt::print("  - {}\n", escape_terminal(ev));
-    for (const auto& f : s.culprit.fixes) fmt::print("  * {}\n", escape_terminal(f));
-  }
+  fmt::print("{}", render_scheduled_text(found, ctx.paths.rootfs, text_layout(ctx)));
   exit_code = 0;
 }
 
@@ -64,25 +56,18 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
       fmt::print("{}\n", dump_json(j));
       return;
     }
-    fmt::print("{}\n", describe_recorded(m));
+    fmt::print("{}", recorded_heading(m, text_layout(ctx)));
     if (killed_since) fmt::print("EXITED   {} (after this sample)\n", escape_terminal(describe_exit(*killed_since)));
-    fmt::print("{}", render_recorded_explain_text(m, *idx));
+    fmt::print("{}", render_recorded_explain_text(m, *idx, text_layout(ctx)));
     return;
   }
   auto gone = store::find_exited(*recorded.history, pid, recorded.requested);
-  if (!gone) {
-    fmt::print(stderr, "memsleuth explain: {}\n", escape_terminal(gone.error().describe()));
-    ctx.exit_code = 1;
-    return;
-  }
-  if (!*gone) {
-    fmt::print(stderr,
-               "memsleuth explain: pid {} was not stored in the sample at {}, nor in any before it (a regular sample "
-               "keeps the processes above the size floor and the top N; see `memsleuth history --at`)\n",
-               pid, rfc3339_utc(m.sample.time));
-    ctx.exit_code = 1;
-    return;
-  }
+  if (!gone) return ctx.unreadable("explain", gone.error().describe());
+  if (!*gone)
+    return ctx.unreadable("explain", fmt::format("pid {} was not stored in the sample at {}, nor in any before it (a "
+                                                 "regular sample keeps the processes above the size floor and the top "
+                                                 "N; see `memsleuth history --at`)",
+                                                 pid, rfc3339_utc(m.sample.time)));
   if (output == "json")
     fmt::print("{}\n", dump_json(exited_to_json(**gone)));
   else
@@ -111,9 +96,9 @@ void point_to_recorded_exit(const std::string& db, int pid) {
 void add_explain_command(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string output = "text";
-    std::string watch = "2s";
+    std::string sample = "0.5s", watch;
     int pid = 0;
-    bool scheduled = false;
+    bool scheduled = false, kernel_threads = false;
     AtOptions at;
   };
   auto o = std::make_shared<Opts>();
@@ -121,44 +106,52 @@ void add_explain_command(CLI::App& app, Context& ctx) {
       "explain", "Where a process came from (ancestry, cron line, unit, timer, pod), what bounds it, whether its cwd lies");
   cmd->add_option("pid", o->pid, "Process id to explain");
   add_output_option(*cmd, o->output, {"text", "json"});
-  cmd->add_option("--watch", o->watch, "How long to sample the process's cwd (e.g. 2s, 500ms, 0)")->capture_default_str();
+  add_no_headers_flag(*cmd, ctx);
+  CLI::Validator sample_duration(
+      [](std::string& s) {
+        return parse_watch_duration(s) ? std::string()
+                                       : "not a duration: '" + s + "' (try 0.5s, 500ms, 2s, 1m; 0 = one reading)";
+      },
+      "DURATION");
+  cmd->add_option("--sample", o->sample, "How long to watch the process's cwd (e.g. 2s, 500ms; 0 = one reading)")
+      ->check(sample_duration)
+      ->capture_default_str();
+  // The old name, kept for scripts; not shown in --help (checked below: CLI11 names no hidden option).
+  cmd->add_option("--watch", o->watch)->group("");
+  cmd->add_flag("--kernel-threads", o->kernel_threads,
+                "List kernel threads among the other processes of the cgroup (left out by default)");
   cmd->add_flag("--scheduled", o->scheduled,
                 "Instead of a pid: list scheduled culprits (cron, cron.daily scripts, anacron, timers) and what they "
                 "would crawl");
   add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {
     if (o->scheduled) return print_scheduled(ctx, o->output, ctx.exit_code);
-    if (o->pid <= 0) {
-      fmt::print(stderr, "memsleuth explain: give a PID (or --scheduled)\n");
-      ctx.exit_code = 2;
-      return;
-    }
+    if (o->pid <= 0) return ctx.usage_error("explain", "give a PID (or --scheduled)");
     // --at: as recorded. The process may be long gone; its owner and provenance are the ones the
     // recorder stored when it first saw it.
     if (!o->at.at.empty()) {
-      auto recorded = load_recorded_at(o->at, ctx, "explain", 1);
+      auto recorded = load_recorded_at(o->at, ctx, "explain");
       if (!recorded) return;
       explain_recorded(*recorded, o->pid, o->output, ctx);
       return;
     }
-    auto watch = parse_watch_duration(o->watch);
-    if (!watch) {
-      fmt::print(stderr, "memsleuth explain: --watch '{}' is not a duration (2s, 500ms, 1m, 0)\n",
-                 escape_terminal(o->watch));
-      ctx.exit_code = 2;
-      return;
-    }
+    const bool old_name = !o->watch.empty();
+    auto watch = parse_watch_duration(old_name ? o->watch : o->sample);
+    if (!watch)
+      return ctx.usage_error("explain", fmt::format("{} '{}' is not a duration (try 0.5s, 500ms, 2s, 1m; 0 = one reading)",
+                                                    old_name ? "--watch" : "--sample", old_name ? o->watch : o->sample));
     ExplainOptions eo;
     eo.watch = *watch;
+    eo.kernel_threads = o->kernel_threads;
     auto e = explain_process(ctx.paths, o->pid, eo);
     if (!e) {
-      fmt::print(stderr, "memsleuth explain: {}\n", escape_terminal(e.error().describe()));
+      ctx.unreadable("explain", e.error().describe());
       if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(o->at.db, o->pid);
-      ctx.exit_code = 1;
       return;
     }
     if (o->output == "json") fmt::print("{}\n", dump_json(explain_to_json(*e)));
-    else fmt::print("{}", render_explain_text(*e));
+    else
+      fmt::print("{}", render_explain_text(*e, text_layout(ctx)));
   });
 }
 

@@ -9,16 +9,20 @@
 #include <map>
 
 #include "attribution/classify.hpp"
+#include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
 #include "cli/kubelet_log_args.hpp"
+#include "cli/terminal.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
+#include "events/log_line.hpp"
 #include "probe/fs.hpp"
 #include "probe/kmsg.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/oom_json.hpp"
 #include "render/oom_table.hpp"
 #include "util/escape.hpp"
+#include "util/text.hpp"
 #include "util/time_input.hpp"
 
 namespace ms::cli {
@@ -31,7 +35,7 @@ int64_t now_us() {
 }
 
 struct OomOpts {
-  std::string output = "table";
+  std::string output = "text";
   std::string file;
   std::string since, until;
   KubeletLogArgs kubelet;
@@ -65,6 +69,27 @@ class LiveProcesses {
   std::map<int64_t, std::optional<LiveProcessInfo>> cache_;
 };
 
+// Says on stderr that a --file held nothing this command reads: a wrong file (or an empty pipe) and
+// a quiet night both give an empty table, and only the first is a mistake.
+void note_nothing_recognised(const std::string& file, std::string_view text, const LineContext& ctx) {
+  size_t lines = 0, formatted = 0;
+  for_each_line(text, [&](std::string_view l, int) {
+    if (trim(l).empty()) return;
+    ++lines;
+    if (parse_log_line(l, ctx).format != LineFormat::kPlain) ++formatted;
+  });
+  std::string name = file == "-" ? "stdin" : file;
+  if (lines == 0) {
+    fmt::print(stderr, "memsleuth oom: {} is empty: no OOM kill or eviction to show\n", escape_terminal(name));
+    return;
+  }
+  fmt::print(stderr,
+             "memsleuth oom: no OOM kill or eviction recognised in {} ({} line{}, {} with a log prefix memsleuth "
+             "knows); it reads dmesg, dmesg -T, journalctl -k (short, short-iso, -o json), syslog, kubelet logs and "
+             "pod status messages\n",
+             escape_terminal(name), lines, lines == 1 ? "" : "s", formatted);
+}
+
 Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths, int64_t now, bool& live) {
   LineContext ctx;
   ctx.reference_us = now;
@@ -78,7 +103,9 @@ Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths,
       if (!t) return fail(t.error());
       text = std::move(*t);
     }
-    return parse_events(text, ctx);
+    auto events = parse_events(text, ctx);
+    if (events.empty()) note_nothing_recognised(o.file, text, ctx);
+    return events;
   }
   live = true;
   auto reader = KmsgReader::open(paths);
@@ -107,26 +134,26 @@ Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths,
 void add_oom_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<OomOpts>();
   auto* cmd = app.add_subcommand("oom", "Kernel OOM kills and kubelet evictions, tied to pods, units and jobs");
-  add_output_option(*cmd, o->output, {"table", "json"});
+  add_output_option(*cmd, o->output, {"text", "json"});
+  add_no_headers_flag(*cmd, ctx);
   cmd->add_option("--file", o->file,
                   "Read this log instead of the live node (/dev/kmsg and the kubelet's logs; '-' = stdin): dmesg, "
                   "dmesg -T, journalctl -k (short, short-iso, -o json), syslog, kubelet logs, pod status messages");
   add_kubelet_log_options(*cmd, o->kubelet);
-  cmd->add_option("--since", o->since, "Only events at or after this time (RFC 3339, \"YYYY-MM-DD HH:MM[:SS]\" local, -2h)");
-  cmd->add_option("--until", o->until, "Only events before this time (same forms as --since)");
+  cmd->add_option("--since", o->since,
+                  "Only events at or after this time (RFC 3339, \"YYYY-MM-DD HH:MM[:SS]\" local, -2h)")
+      ->check(time_arg());
+  cmd->add_option("--until", o->until, "Only events before this time (same forms as --since)")->check(time_arg());
   cmd->callback([o, &ctx] {
     int64_t now = now_us();
     std::optional<int64_t> since, until;
     for (auto [text, slot] : {std::pair{&o->since, &since}, std::pair{&o->until, &until}}) {
       if (text->empty()) continue;
       auto t = parse_time_input(*text, now);
-      if (!t) {
-        fmt::print(stderr, "memsleuth oom: {}\n", t.error().describe());
-        ctx.exit_code = 2;
-        return;
-      }
+      if (!t) return ctx.usage_error("oom", t.error().describe());
       *slot = *t;
     }
+    if (since && until && !check_window(ctx, "oom", o->since, *since, o->until, *until)) return;
     bool live = false;
     auto events = read_events(*o, ctx.paths, now, live);
     if (!events) {
@@ -159,7 +186,8 @@ void add_oom_command(CLI::App& app, Context& ctx) {
     }
     attribute_events(kept, ac);
     if (o->output == "json") fmt::print("{}\n", dump_json(oom_events_to_json(kept)));
-    else fmt::print("{}", render_oom_table(kept));
+    else
+      fmt::print("{}", render_oom_table(kept, text_layout(ctx)));
   });
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "agent/recorder.hpp"
+#include "cli/arg_checks.hpp"
 #include "cli/arg_units.hpp"
 #include "cli/context.hpp"
 
@@ -37,18 +38,28 @@ void add_record_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("record", "Flight recorder daemon: SQLite history, trigger snapshots, Prometheus /metrics");
   cmd->add_option("--db", o->db, "History database (SQLite, WAL)")->capture_default_str();
-  cmd->add_option("--interval", o->interval, "Time between samples")->capture_default_str();
-  cmd->add_option("--retain", o->retain, "Drop samples older than this")->capture_default_str();
+  cmd->add_option("--interval", o->interval, "Time between samples (at least 100ms)")
+      ->check(duration_arg())
+      ->capture_default_str();
+  cmd->add_option("--retain", o->retain, "Drop samples older than this")->check(duration_arg())->capture_default_str();
   cmd->add_option("--max-db-size", o->max_db_size, "Drop the oldest samples when the database grows past this")
+      ->check(size_arg())
       ->capture_default_str();
   cmd->add_option("--listen", o->listen, "HOST:PORT for /metrics and /healthz (port 0: any free port; off: none)")
       ->capture_default_str();
-  cmd->add_option("--process-floor", o->process_floor, "Store every process at or above this RSS")->capture_default_str();
-  cmd->add_option("--top", o->top, "Also store the N largest processes")->capture_default_str();
-  cmd->add_option("--cgroup-floor", o->cgroup_floor, "Store every cgroup at or above this usage")->capture_default_str();
-  cmd->add_option("--full-interval", o->full_interval, "Minimum time between pressure-triggered full snapshots")
+  cmd->add_option("--process-floor", o->process_floor, "Store every process at or above this RSS")
+      ->check(size_arg())
       ->capture_default_str();
-  cmd->add_option("--near-margin", o->near_margin, "Available memory this close to a threshold triggers a full snapshot")
+  cmd->add_option("--top", o->top, "Also store the N largest processes")->capture_default_str();
+  cmd->add_option("--cgroup-floor", o->cgroup_floor, "Store every cgroup at or above this usage")
+      ->check(size_arg())
+      ->capture_default_str();
+  cmd->add_option("--full-interval", o->full_interval, "Minimum time between pressure-triggered full snapshots")
+      ->check(duration_arg())
+      ->capture_default_str();
+  cmd->add_option("--near-margin", o->near_margin,
+                  "Available memory this close to a threshold triggers a full snapshot")
+      ->check(size_arg())
       ->capture_default_str();
   cmd->add_option("--psi-trigger", o->psi, "Memory PSI some avg10 (percent) that triggers a full snapshot")
       ->capture_default_str();
@@ -72,8 +83,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     agent::RecorderOptions r;
     auto check = [&](auto res, const char* what) {
       if (!res) {
-        fmt::print(stderr, "memsleuth record: {}: {}\n", what, res.error().describe());
-        ctx.exit_code = 2;
+        ctx.usage_error("record", fmt::format("{}: {}", what, res.error().describe()));
       }
       return res;
     };
@@ -85,11 +95,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     auto cfloor = check(parse_size_bytes(o->cgroup_floor), "--cgroup-floor");
     auto margin = check(parse_size_bytes(o->near_margin), "--near-margin");
     if (ctx.exit_code) return;
-    if (*interval < 100) {
-      fmt::print(stderr, "memsleuth record: --interval must be at least 100ms\n");
-      ctx.exit_code = 2;
-      return;
-    }
+    if (*interval < 100) return ctx.usage_error("record", "--interval must be at least 100ms");
     r.db_path = o->db;
     r.interval_ms = *interval;
     r.store.retain_seconds = *retain / 1000;
@@ -119,7 +125,8 @@ void add_record_command(CLI::App& app, Context& ctx) {
     sigaction(SIGINT, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
     agent::Recorder rec(ctx.paths, r);
-    ctx.exit_code = rec.run(g_stop);
+    // The recorder fails only when it cannot start (the listen address): an input it could not use.
+    ctx.exit_code = rec.run(g_stop) == 0 ? kExitOk : kExitUnreadable;
   });
 }
 

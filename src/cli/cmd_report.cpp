@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "agent/report_builder.hpp"
+#include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
 #include "probe/fs.hpp"
 #include "util/text.hpp"
@@ -22,16 +23,27 @@ std::string hostname(const HostPaths& paths) {
 void add_report_command(CLI::App& app, Context& ctx) {
   struct Opts {
     std::string db = store::kDefaultDbPath;
-    std::string since, until, out = "memsleuth-report.html";
+    std::string since, until, out = "memsleuth-report.html", format = "html";
     std::string kubelet_config, kubelet_flags;
     bool no_kubelet = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML incident report from recorded history");
   cmd->add_option("--db", o->db, "History database written by `memsleuth record`")->capture_default_str();
-  cmd->add_option("--since", o->since, "Start of the window (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' local, or -2h)");
-  cmd->add_option("--until", o->until, "End of the window (same forms); default: 24 h around the worst moment");
-  cmd->add_option("-o,--output", o->out, "Where to write the HTML page")->capture_default_str();
+  cmd->add_option("--since", o->since, "Start of the window (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' local, or -2h)")
+      ->check(time_arg());
+  cmd->add_option("--until", o->until, "End of the window (same forms); default: 24 h around the worst moment")
+      ->check(time_arg());
+  cmd->add_option("--out", o->out, "Where to write the HTML page")->capture_default_str();
+  // -o is the output format in every command; a path there is the old spelling of --out.
+  cmd->add_option("-o,--output", o->format, "Output format: html")
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            if (s == "html") return std::string();
+            return "'" + s + "' is not a format (html); the file to write is --out " + s;
+          },
+          "FORMAT"))
+      ->capture_default_str();
   cmd->add_option("--kubelet-config", o->kubelet_config, "KubeletConfiguration file for the thresholds");
   cmd->add_option("--kubelet-flags", o->kubelet_flags, "Kubelet command-line flags for the thresholds");
   cmd->add_flag("--no-kubelet", o->no_kubelet,
@@ -43,13 +55,15 @@ void add_report_command(CLI::App& app, Context& ctx) {
     for (auto [text, dst] : {std::pair{&o->since, &ro.since}, std::pair{&o->until, &ro.until}}) {
       if (text->empty()) continue;
       auto t = parse_time_input(*text, ro.now * 1000000);
-      if (!t) {
-        fmt::print(stderr, "memsleuth report: {}\n", t.error().describe());
-        ctx.exit_code = 2;
-        return;
-      }
+      if (!t) return ctx.usage_error("report", t.error().describe());
       *dst = *t / 1000000;
     }
+    if (ro.since && ro.until &&
+        !check_window(ctx, "report", o->since, *ro.since * 1000000, o->until, *ro.until * 1000000))
+      return;
+    if (!o->no_kubelet && !o->kubelet_config.empty() &&
+        !check_input_file(ctx, "report", "--kubelet-config", o->kubelet_config))
+      return;
     // The findings are `doctor --db DB --at @T`'s: the same database, node files and kubelet settings.
     ro.paths = ctx.paths;
     ro.diagnosis.db_path = o->db;

@@ -5,6 +5,7 @@
 #include "attribution/snapshot_owners.hpp"
 #include "cli/context.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/snapshot_json_stream.hpp"
 #include "render/snapshot_table.hpp"
@@ -13,13 +14,14 @@ namespace ms::cli {
 
 void add_snapshot_command(CLI::App& app, Context& ctx) {
   struct Opts {
-    std::string output = "table";
+    std::string output = "text";
     bool pss = false;
     bool no_processes = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("snapshot", "Read the node once: meminfo, cgroups, processes");
-  add_output_option(*cmd, o->output, {"table", "json"});
+  add_output_option(*cmd, o->output, {"text", "json"});
+  add_no_headers_flag(*cmd, ctx);
   cmd->add_flag("--pss", o->pss, "Also read PSS/USS from smaps_rollup (skipped for processes above 4Gi RSS)");
   cmd->add_flag("--no-processes", o->no_processes, "Skip the per-process scan");
   cmd->callback([o, &ctx] {
@@ -48,7 +50,7 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
       keep_until_exit(std::move(*snap));
       keep_until_exit(std::move(owners));
     } else {
-      out = render_snapshot_summary(*snap);
+      out = render_snapshot_summary(*snap, 10, text_layout(ctx));
       keep_until_exit(std::move(*snap));
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

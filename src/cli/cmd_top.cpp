@@ -7,6 +7,7 @@
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/top_render.hpp"
 
@@ -17,7 +18,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
     std::string by = "process";
     std::string sort = "rss";
     std::string owner;
-    std::string output = "table";
+    std::string output = "text";
     size_t n = 20;
     AtOptions at;
   };
@@ -35,7 +36,8 @@ void add_top_command(CLI::App& app, Context& ctx) {
                   "cgroup, unconfined")
       ->check(CLI::IsMember({"pod", "systemd-unit", "session", "node-agent", "cron", "timer", "runtime", "kernel",
                              "cgroup", "unconfined"}));
-  add_output_option(*cmd, o->output, {"table", "wide", "json"});
+  add_output_option(*cmd, o->output, {"text", "wide", "json"});
+  add_no_headers_flag(*cmd, ctx);
   add_at_options(*cmd, o->at);
   cmd->callback([o, &ctx] {
     TopQuery q;
@@ -48,7 +50,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
     // --at: the stored processes and cgroups of that moment; owners are recomputed from them.
     std::optional<RecordedAt> recorded;
     if (!o->at.at.empty()) {
-      recorded = load_recorded_at(o->at, ctx, "top", 1);
+      recorded = load_recorded_at(o->at, ctx, "top");
       if (!recorded) return;
     }
     if (!recorded) prepare_one_shot_heap();
@@ -64,9 +66,10 @@ void add_top_command(CLI::App& app, Context& ctx) {
     if (o->output == "json") {
       out = dump_json(top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr)) + "\n";
     } else {
-      out = recorded ? describe_recorded(recorded->moment) + "\n" : std::string();
-      out += render_top_table(r, o->output == "wide");
-      if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual);
+      TextLayout layout = text_layout(ctx, o->output == "wide");
+      out = recorded ? recorded_heading(recorded->moment, layout) : std::string();
+      out += render_top_table(r, o->output == "wide", layout);
+      if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual, layout);
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     keep_until_exit(std::move(r));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/arg_checks.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "util/escape.hpp"
 #include "util/time_input.hpp"
@@ -12,18 +13,21 @@ namespace ms::cli {
 void add_at_options(CLI::App& cmd, AtOptions& o) {
   cmd.add_option("--at", o.at,
                  "Replay: the node as `memsleuth record` stored it at this time (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' "
-                 "local, @UNIX-SECONDS, or relative like -2h)");
+                 "local, @UNIX-SECONDS, or relative like -2h)")
+      ->check(time_arg());
   cmd.add_option("--db", o.db, "History database for --at (written by `memsleuth record`)")->capture_default_str();
 }
 
-std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command, int error_exit) {
+std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command) {
   auto fail_with = [&](const std::string& msg) {
-    fmt::print(stderr, "memsleuth {}: {}\n", command, msg);
-    ctx.exit_code = error_exit;
+    ctx.unreadable(command, msg);
     return std::nullopt;
   };
   auto t = parse_time_input(o.at, now_unix() * 1'000'000);
-  if (!t) return fail_with("--at: " + t.error().describe());
+  if (!t) {
+    ctx.usage_error(command, "--at: " + t.error().describe());
+    return std::nullopt;
+  }
   auto h = store::History::open(o.db);
   if (!h) return fail_with(h.error().describe());
   int64_t ts = *t / 1'000'000;
@@ -41,6 +45,10 @@ std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, con
 
 std::string describe_recorded(const store::RecordedMoment& m) {
   return escape_terminal(diagnosis::describe_moment(m));
+}
+
+std::string recorded_heading(const store::RecordedMoment& m, const TextLayout& layout) {
+  return wrap_text(describe_recorded(m), layout.width, "", "  ");
 }
 
 }  // namespace ms::cli

@@ -8,6 +8,7 @@
 
 #include "cli/context.hpp"
 #include "k8s/kubelet_config.hpp"
+#include "render/text_layout.hpp"
 #include "store/history.hpp"
 
 namespace ms::cli {
@@ -28,11 +29,13 @@ struct RecordedAt {
   int64_t requested = 0;                    // the time asked for (unix seconds; the sample is at or before)
 };
 
-// Loads the moment; on failure prints why (prefixed with `command`), sets ctx.exit_code to
-// `error_exit` and returns nullopt.
-std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command, int error_exit);
+// Loads the moment; on failure prints why (prefixed with `command`), sets ctx.exit_code (a usage
+// error for a bad time, else the command's "could not be read" code) and returns nullopt.
+std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command);
 
 // One line for people: "as recorded at 2026-11-27T02:10:00Z (regular sample; 25 of 231 processes stored)".
 std::string describe_recorded(const store::RecordedMoment& m);
+// The same line wrapped to the output's width, with its newline.
+std::string recorded_heading(const store::RecordedMoment& m, const TextLayout& layout);
 
 }  // namespace ms::cli

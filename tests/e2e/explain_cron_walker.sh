@@ -85,7 +85,7 @@ done
 sleep 0.3
 
 # --- 1. the walker ---
-J=$("$MS" --rootfs "$ROOT" explain "$walker" --watch 2s -o json)
+J=$("$MS" --rootfs "$ROOT" explain "$walker" --sample 2s -o json)
 rc=$?
 [[ $rc -eq 0 ]] || fail "explain walker exited $rc"
 q() { jq -r "$1" <<<"$J"; }
@@ -109,7 +109,7 @@ q() { jq -r "$1" <<<"$J"; }
 [[ $(q '.ancestry|map(.comm)|index("cron")') != null ]] || fail "ancestry lacks cron: $(q '.ancestry|map(.comm)')"
 [[ $(q '.cgroups|map(select(.controllers=="memory"))|length') == 1 ]] || fail "cgroups: no memory line"
 
-T=$("$MS" --rootfs "$ROOT" explain "$walker" --watch 600ms)
+T=$("$MS" --rootfs "$ROOT" explain "$walker" --sample 600ms)
 grep -q "^OWNER    cron" <<<"$T" || fail "text: no OWNER line first: $(head -5 <<<"$T")"
 grep -q "^SOURCE   cron: /etc/crontab:3" <<<"$T" || fail "text: no SOURCE line"
 grep -q "^WARNING  cwd is NOT ownership" <<<"$T" || fail "text: no WARNING"
@@ -127,7 +127,7 @@ if [[ -z $upd ]]; then
   fail "updatedb.plocate never seen running"
 else
   kill -STOP "$upd"  # hold it still while we look (it is fast); CONT'd and killed in cleanup
-  U=$("$MS" --rootfs "$ROOT" explain "$upd" --watch 200ms -o json)
+  U=$("$MS" --rootfs "$ROOT" explain "$upd" --sample 200ms -o json)
   rc=$?
   [[ $rc -eq 0 ]] || fail "explain updatedb exited $rc: $U"
   u() { jq -r "$1" <<<"$U"; }

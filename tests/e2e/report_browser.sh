@@ -98,7 +98,7 @@ kill -TERM "$REC"; wait "$REC" 2>/dev/null
 [[ -s $DB ]] || { cat "$TMP/record.log"; fail "recorder wrote no database"; }
 
 OUT=$ARTIFACTS/report.html
-"$BIN" --rootfs "$ROOT" report --db "$DB" -o "$OUT" --kubelet-flags "--eviction-hard=memory.available<500Mi" \
+"$BIN" --rootfs "$ROOT" report --db "$DB" --out "$OUT" --kubelet-flags "--eviction-hard=memory.available<500Mi" \
   || fail "memsleuth report failed"
 grep -q '<img src=x' "$OUT" && fail "hostile cmdline reached the page as markup"
 grep -q '</script><img>' "$OUT" && fail "hostile comm reached the page as markup"
