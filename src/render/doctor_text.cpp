@@ -110,21 +110,15 @@ std::string render_doctor_text(const DoctorReport& r, const TextLayout& layout) 
   for (const auto& f : r.findings) {
     std::string label = sev_label(f.severity);
     std::string head = fmt::format("{}. {}  ", ++n, label);
-    // Wrap the plain heading, then paint the label and the title on each line.
-    std::string lines = wrap_text(head + term_field(f.title), w, "", std::string(head.size(), ' '));
+    // Wrap the plain title after the heading, then paint the label and the title on each line.
+    std::string lines = wrap_text(term_field(f.title), w, head, std::string(head.size(), ' '));
     out += "\n";
-    bool first = true;
-    for_each_line(lines, [&](std::string_view line, int) {
-      if (line.empty() && !first) return;
-      std::string l(line);
-      if (first && l.size() >= head.size()) {
-        std::string num = fmt::format("{}. ", n);
-        out += num + st.paint(sev_colour(f.severity), label) + "  " + st.paint("1", l.substr(head.size())) + "\n";
-      } else {
-        size_t indent = std::min(head.size(), l.size());
-        out += l.substr(0, indent) + st.paint("1", l.substr(indent)) + "\n";
-      }
-      first = false;
+    for_each_line(lines, [&](std::string_view line, int k) {
+      std::string rest(line.substr(std::min(head.size(), line.size())));
+      if (k == 1)
+        out += fmt::format("{}. {}  {}\n", n, st.paint(sev_colour(f.severity), label), st.paint("1", rest));
+      else
+        out += std::string(head.size(), ' ') + st.paint("1", rest) + "\n";
     });
     auto subj = subject_line(f.subject);
     if (!subj.empty()) out += wrap_text(subj, w, "   subject:  ", "             ");

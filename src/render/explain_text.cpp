@@ -140,6 +140,7 @@ std::string render_explain_text(const Explanation& e, const TextLayout& layout) 
   t.align_right(1);
   t.keep(2);
   t.elide_middle(5);
+  t.list_when_narrow();  // the chain is the evidence: every command line readable
   for (const auto& a : e.ancestry.chain)
     t.add({std::to_string(a.pid), std::to_string(a.ppid), when(a.start_unix),
            a.user.value_or(a.uid ? std::to_string(*a.uid) : "?"), a.comm, a.memory_cgroup.value_or("?"),

@@ -77,6 +77,19 @@ std::string Table::render(const TextLayout& layout) const {
     for (size_t i = 0; i < headers_.size(); ++i) width[i] = display_width(headers_[i]);
   for (const auto& r : rows_)
     for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], display_width(r[i]));
+  if (layout.width > 0 && list_when_narrow_ && total_width(width, kGap) > layout.width) {
+    std::string out;
+    for (const auto& r : rows_) {
+      std::string item;
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (r[i].empty()) continue;
+        if (!item.empty()) item += "  ";
+        item += headers_[i] + " " + r[i];
+      }
+      out += wrap_text(item, layout.width, "- ", "  ");
+    }
+    return out;
+  }
   size_t gap = kGap;
   if (layout.width > 0) {
     // Kept columns (times) are cut only if the others at their minimum still do not fit; a table of
@@ -94,7 +107,8 @@ std::string Table::render(const TextLayout& layout) const {
   auto emit = [&](const std::vector<std::string>& r) {
     std::string line;
     for (size_t i = 0; i < r.size(); ++i) {
-      std::string cell = middle_[i] ? ms::elide_middle(r[i], width[i]) : truncate_display(r[i], width[i]);
+      bool header = &r == &headers_;
+      std::string cell = middle_[i] && !header ? ms::elide_middle(r[i], width[i]) : truncate_display(r[i], width[i]);
       size_t cw = display_width(cell);
       size_t pad = width[i] > cw ? width[i] - cw : 0;
       bool last = i + 1 == r.size();

@@ -18,6 +18,9 @@ class Table {
   void elide_middle(size_t column);
   // Cut this text column only when cutting every other one to its minimum is not enough (times).
   void keep(size_t column);
+  // When the table does not fit the width, print each row as a wrapped list of "HEADER value" instead
+  // of cutting cells (rows whose every column matters, like an ancestry chain).
+  void list_when_narrow() { list_when_narrow_ = true; }
   // What render() prints instead of a lone header when there is no row ("no processes").
   void when_empty(std::string message);
   void add(std::vector<std::string> row);
@@ -29,6 +32,7 @@ class Table {
   std::vector<bool> right_, middle_, keep_;
   std::vector<std::vector<std::string>> rows_;
   std::string empty_;
+  bool list_when_narrow_ = false;
 };
 
 }  // namespace ms

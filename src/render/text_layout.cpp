@@ -136,18 +136,20 @@ std::string wrap_text(std::string_view text, size_t width, std::string_view firs
       ++i;
       continue;
     }
-    if (text[i] == ' ') {
-      ++i;
-      continue;
-    }
+    // The spaces before a word are kept as written ("MemTotal 1Gi  MemFree 2Gi") unless the line breaks there.
+    size_t word_at = text.find_first_not_of(' ', i);
+    if (word_at == std::string_view::npos) break;
+    size_t sep = word_at - i;
+    i = word_at;
+    if (text[i] == '\n') continue;
     size_t end = text.find_first_of(" \n", i);
     if (end == std::string_view::npos) end = text.size();
     std::string_view word = text.substr(i, end - i);
     i = end;
     size_t ww = display_width(word);
-    size_t sep = line_has_word ? 1 : 0;
+    if (!line_has_word) sep = 0;
     if (width == 0 || ww + sep <= room()) {
-      if (sep) line += ' ';
+      line.append(sep, ' ');
       line += word;
       line_w += ww + sep;
       line_has_word = true;

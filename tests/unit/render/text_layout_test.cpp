@@ -43,8 +43,11 @@ TEST(TextLayout, WrapFitsTheWidthAndKeepsEveryWord) {
   for_each_line(out, [&](std::string_view l, int) { joined += std::string(trim(l)) + " "; });
   EXPECT_NE(joined.find("hard threshold;"), std::string::npos);
   EXPECT_NE(out.find("/a/path"), std::string::npos);
-  // No width: one line, as given.
-  EXPECT_EQ(wrap_text("a b  c", 0, "> ", ""), "> a b c\n");
+  // No width: one line, as given; spaces between words stay as written, and go at a break.
+  EXPECT_EQ(wrap_text("a b  c", 0, "> ", ""), "> a b  c\n");
+  EXPECT_EQ(wrap_text("MemTotal 1Gi  MemFree 2Gi", 14, "", "  "), "MemTotal 1Gi\n  MemFree 2Gi\n");
+  // The first prefix is kept verbatim (doctor's "1. WARNING  " heading).
+  EXPECT_EQ(wrap_text("cc1plus holds 615Mi", 80, "1. WARNING  ", "   "), "1. WARNING  cc1plus holds 615Mi\n");
 }
 
 TEST(TextLayout, BoundTextSaysHowMuchWasLeftOut) {
@@ -86,6 +89,18 @@ TEST(Table, FitsTheWidthCuttingTextNotNumbers) {
   n.add({"1234567", "1234567", "1234567", "1234567", "1234567", "1234567", "1234567", "1234567"});
   l.width = 70;
   EXPECT_LE(widest_line(n.render(l)), 70u) << n.render(l);
+}
+
+TEST(Table, RowsBecomeAListWhenTheyDoNotFit) {
+  Table t({"PID", "COMMAND"});
+  t.list_when_narrow();
+  t.add({"600", "run-parts --report /etc/cron.daily"});
+  TextLayout l;
+  l.width = 30;
+  std::string out = t.render(l);
+  EXPECT_EQ(out, "- PID 600  COMMAND run-parts\n  --report /etc/cron.daily\n") << out;
+  l.width = 80;
+  EXPECT_EQ(t.render(l), "PID   COMMAND\n600   run-parts --report /etc/cron.daily\n");
 }
 
 TEST(Table, NoHeadersAndEmpty) {
