@@ -18,7 +18,7 @@ UserNames UserNames::parse(std::string_view text) {
 }
 
 UserNames UserNames::load(const HostPaths& paths) {
-  auto text = read_file(paths.root("/etc/passwd"));
+  auto text = read_file(paths.root("/etc/passwd"), FileKind::kAccounts);
   return text ? parse(*text) : UserNames{};
 }
 

@@ -110,7 +110,7 @@ void apply_drop_ins(const HostPaths& paths, UnitFile& u) {
   }
   std::sort(confs.begin(), confs.end());
   for (const auto& [name, p] : confs)
-    if (auto text = read_file(p))
+    if (auto text = read_file(p, FileKind::kConfig))
       if (auto d = parse_unit_file(*text, p)) u.merge(*d);
 }
 
@@ -119,7 +119,7 @@ void apply_drop_ins(const HostPaths& paths, UnitFile& u) {
 Result<UnitFile> load_unit_file(const HostPaths& paths, std::string_view name) {
   for (const auto& dir : unit_search_dirs()) {
     std::string p = paths.root(dir + "/" + std::string(name));
-    auto text = read_file(p);
+    auto text = read_file(p, FileKind::kConfig);
     if (!text) {
       if (text.error().kind == Error::Kind::kNotFound) continue;
       return fail(text.error());

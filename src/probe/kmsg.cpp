@@ -77,7 +77,7 @@ std::optional<int64_t> parse_btime(std::string_view proc_stat) {
 }
 
 std::optional<int64_t> read_boot_time(const HostPaths& paths) {
-  auto text = read_file(paths.proc("stat"));
+  auto text = read_file(paths.proc("stat"), FileKind::kKernel);
   if (!text) return std::nullopt;
   return parse_btime(*text);
 }
@@ -87,7 +87,7 @@ Result<KmsgReader> KmsgReader::open(const HostPaths& paths, Start start) {
 }
 
 Result<KmsgReader> KmsgReader::open_path(const std::string& path, Start start) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return fail(Error::from_errno(path, errno));
   // /dev/kmsg: SEEK_DATA = first record still in the ring (after `dmesg -c` clears), SEEK_END =
   // only records that arrive from now on. Regular files ignore this (the seek just fails).

@@ -27,7 +27,7 @@ std::string unescape_octal(std::string_view s) {
 }
 }  // namespace
 
-Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path) {
+Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path, std::vector<std::string>* warnings) {
   KeyValues kv;
   std::optional<Error> err;
   for_each_line(text, [&](std::string_view line, int n) {
@@ -50,16 +50,28 @@ Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path) {
     }
     uint64_t val = *v;
     if (fields.size() > 1) {
-      if (fields[1] == "kB") val *= 1024;
-      else {
+      if (fields[1] != "kB") {
         err = Error::malformed(P(path), n, fmt::format("unknown unit '{}' for '{}'", fields[1], key));
         return;
       }
+      auto bytes = kib_to_bytes(val);
+      if (!bytes) {
+        Error e =
+            Error::malformed(P(path), n, fmt::format("{} {} kB does not fit in 64 bits of bytes: left out", key, val));
+        if (!warnings)
+          err = e;
+        else
+          warnings->push_back(e.describe());
+        return;
+      }
+      val = *bytes;
     }
     kv.items.emplace_back(std::string(key), val);
   });
   if (err) return fail(*err);
-  if (!kv.get("MemTotal")) return fail(Error::malformed(P(path), 0, "no MemTotal field"));
+  auto total = kv.get("MemTotal");
+  if (!total) return fail(Error::malformed(P(path), 0, "no MemTotal field"));
+  if (*total == 0) return fail(Error::malformed(P(path), 0, "MemTotal is 0: not a node's memory"));
   return kv;
 }
 
@@ -174,11 +186,12 @@ Result<std::vector<SlabCache>> parse_slabinfo(std::string_view text, std::string
       return;
     }
     auto a = parse_u64(f[1]), num = parse_u64(f[2]), sz = parse_u64(f[3]);
-    if (!a || !num || !sz) {
+    auto bytes = num && sz ? checked_mul(*num, *sz) : std::nullopt;
+    if (!a || !bytes) {
       err = Error::malformed(P(path), n, fmt::format("bad numbers in '{}'", line));
       return;
     }
-    out.push_back(SlabCache{std::string(f[0]), *a, *num, *sz, *num * *sz});
+    out.push_back(SlabCache{std::string(f[0]), *a, *num, *sz, *bytes});
   });
   if (err) return fail(*err);
   std::stable_sort(out.begin(), out.end(), [](const SlabCache& x, const SlabCache& y) { return x.bytes > y.bytes; });
@@ -350,7 +363,12 @@ Result<ProcStatus> parse_proc_status(std::string_view text, std::string_view pat
     if (kb) {
       auto v = parse_u64(next_token(rest));
       if (!v) return fail(Error::malformed(P(path), n, fmt::format("bad value for {}", key)));
-      *kb = *v * 1024;
+      *kb = kib_to_bytes(*v);
+      if (!*kb)
+        st.warnings.push_back(
+            Error::malformed(P(path), n,
+                             fmt::format("{} {} kB does not fit in 64 bits of bytes: left unknown", key, *v))
+                .describe());
     }
   }
   return st;
@@ -389,11 +407,14 @@ Result<SmapsRollup> parse_smaps_rollup(std::string_view text, std::string_view p
     if (!dst) return;
     auto f = split_ws(line.substr(colon + 1));
     auto v = f.empty() ? std::nullopt : parse_u64(f[0]);
-    if (!v) {
-      err = Error::malformed(P(path), n, fmt::format("bad value for {}", key));
+    auto bytes = v ? kib_to_bytes(*v) : std::nullopt;
+    if (!bytes) {
+      err = Error::malformed(
+          P(path), n,
+          v ? fmt::format("{} {} kB does not fit in 64 bits of bytes", key, *v) : fmt::format("bad value for {}", key));
       return;
     }
-    *dst = *v * 1024;
+    *dst = *bytes;
     any = true;
   });
   if (err) return fail(*err);

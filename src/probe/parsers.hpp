@@ -9,7 +9,10 @@
 namespace ms {
 
 // /proc/meminfo: every field, "kB" values converted to bytes, unit-less counts (HugePages_*) kept.
-Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path = "/proc/meminfo");
+// A kB value too large for 64 bits of bytes is left out with a warning (an error without
+// `warnings`); no MemTotal, or MemTotal 0, is an error: nothing can be computed from such a file.
+Result<KeyValues> parse_meminfo(std::string_view text, std::string_view path = "/proc/meminfo",
+                                std::vector<std::string>* warnings = nullptr);
 // "key value" lines: /proc/vmstat, memory.stat, memory.events. Negative values become 0 (the
 // kernel can briefly report negative memcg stats; runc's fscommon.ParseUint does the same).
 Result<KeyValues> parse_flat_keyed(std::string_view text, std::string_view path);
@@ -47,6 +50,9 @@ struct ProcStatus {
   bool kthread = false;         // "Kthread: 1" (6.x) — older kernels: no VmSize and ppid 2
   bool has_vm_size = false;
   std::optional<int> threads;
+  // Values that could not be converted (a kB count too large for 64 bits of bytes): the field is
+  // left unknown and each is described here, naming file and line.
+  std::vector<std::string> warnings;
 };
 Result<ProcStatus> parse_proc_status(std::string_view text, std::string_view path = "status");
 

@@ -2,10 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/inotify.h>
-#include <sys/resource.h>
+#include <fmt/format.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -115,8 +116,9 @@ struct SampleReader::Impl {
   bool started = false;
   bool v2 = false;
   bool detail_all = false;  // the memory hierarchy is not visible from its root: hierarchical limits need every stat
-  ReadBuf buf;  // cgroup and process files
-  int own_ns = -1;  // procfs is our pid namespace's: -1 unknown
+  ReadBuf buf;              // cgroup and process files
+  bool proc_kfs = false, cg_kfs = false;  // procfs / the memory hierarchy are kernel filesystems (is_kernel_fs)
+  int own_ns = -1;                        // procfs is our pid namespace's: -1 unknown
   int f_loadavg = kNoFd;
   uint64_t last_pid = 0, tasks = 0;  // /proc/loadavg at the last sample
   bool counter_ok = false;           // ... and they were read and speak for this procfs
@@ -155,14 +157,17 @@ struct SampleReader::Impl {
   }
 
   // Opens name (relative to dirfd) to keep: kNoFd when over budget or on an error other than
-  // "missing" (then err says which), kAbsent when it does not exist.
-  int keep_at(int dirfd, const char* name, int flags = 0) {
+  // "missing" (then err says which), kAbsent when it does not exist. kfs: dirfd is on procfs or
+  // cgroupfs (no fstat needed to know the file is regular; probe/fs.hpp).
+  int keep_at(int dirfd, const char* name, bool kfs, int flags = 0) {
     if (kept >= budget) return kNoFd;
-    int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | flags);
+    int fd = open_kept(dirfd, name, kfs, flags);
     if (fd < 0) return errno == ENOENT ? kAbsent : kNoFd;
     ++kept;
     return fd;
   }
+  int keep_cg(int dirfd, const char* name) { return keep_at(dirfd, name, cg_kfs); }
+  int keep_proc(const char* name) { return keep_at(proc_fd, name, proc_kfs); }
   void drop(int& fd) {
     if (fd >= 0) {
       ::close(fd);
@@ -184,18 +189,30 @@ struct SampleReader::Impl {
     for (int* f : {&t.usage, &t.limit, &t.swap, &t.failcnt, &t.stat, &t.events, &t.procs, &t.dirfd}) drop(*f);
   }
 
-  // A node file through a kept fd (opened on first use), into nbuf. False when unreadable.
-  bool node_file(int& fd, const std::string& path, bool record) {
+  // A node file through a kept fd (opened on first use, fstat'ed then), into nbuf. False when
+  // unreadable; a file that is not regular (a fixture tree) or is cut at its cap is a warning.
+  bool node_file(int& fd, const std::string& path, bool record, FileKind kind = FileKind::kKernel) {
     int err = 0;
-    if (fd == kNoFd) {
-      if (kept < budget) {
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) ++kept;
-        else fd = kNoFd;
-      }
-      if (fd == kNoFd) return nbuf.read_at(AT_FDCWD, path.c_str(), err, mode_of(record));
+    bool ok;
+    if (fd == kNoFd && kept < budget) {
+      fd = open_kept(AT_FDCWD, path.c_str(), false);
+      if (fd >= 0)
+        ++kept;
+      else if (errno == kNotRegularFile)
+        err = kNotRegularFile;
+      else
+        fd = kNoFd;
+      if (fd < 0) fd = kNoFd;
     }
-    return nbuf.pread(fd, err, mode_of(record));
+    if (err)
+      ok = false;
+    else if (fd == kNoFd)
+      ok = nbuf.read_at(AT_FDCWD, path.c_str(), err, mode_of(record), nullptr, kind);
+    else
+      ok = nbuf.pread(fd, err, mode_of(record), kind);
+    if (!ok && err == kNotRegularFile) snap.warnings.push_back(Error::from_errno(path, err).describe());
+    if (ok && nbuf.truncated()) snap.warnings.push_back(truncation_warning(path, kind));
+    return ok;
   }
 
   // ---- cgroups ----
@@ -206,32 +223,40 @@ struct SampleReader::Impl {
       err = ENOENT;
       return false;
     }
-    if (fd >= 0) return buf.pread(fd, err, mode_of(record));
-    int dfd = t.dirfd;
-    std::string full;
-    if (dfd < 0) {
-      full = t.dir + "/" + name;
-      dfd = AT_FDCWD;
-      name = full.c_str();
+    FileKind kind = record ? FileKind::kCgroup : FileKind::kPidList;
+    bool ok;
+    if (fd >= 0) {
+      ok = buf.pread(fd, err, mode_of(record), kind);
+    } else {
+      int dfd = t.dirfd;
+      std::string full;
+      const char* at = name;
+      if (dfd < 0) {
+        full = t.dir + "/" + name;
+        dfd = AT_FDCWD;
+        at = full.c_str();
+      }
+      ok = buf.read_at(dfd, at, err, mode_of(record), nullptr, kind);
     }
-    return buf.read_at(dfd, name, err, mode_of(record));
+    if (ok && buf.truncated()) snap.warnings.push_back(truncation_warning(t.dir + "/" + name, kind));
+    return ok;
   }
 
   void open_hot(CgTrack& t) {
     if (t.dirfd < 0) return;
-    t.usage = keep_at(t.dirfd, v2 ? "memory.current" : "memory.usage_in_bytes");
-    t.limit = keep_at(t.dirfd, v2 ? "memory.max" : "memory.limit_in_bytes");
+    t.usage = keep_cg(t.dirfd, v2 ? "memory.current" : "memory.usage_in_bytes");
+    t.limit = keep_cg(t.dirfd, v2 ? "memory.max" : "memory.limit_in_bytes");
   }
   void open_detail(CgTrack& t) {
     if (t.detail_opened || t.dirfd < 0) return;
     t.detail_opened = true;
-    t.swap = keep_at(t.dirfd, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
-    if (!v2) t.failcnt = keep_at(t.dirfd, "memory.failcnt");
-    t.stat = keep_at(t.dirfd, "memory.stat");
-    if (v2) t.events = keep_at(t.dirfd, "memory.events");
+    t.swap = keep_cg(t.dirfd, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+    if (!v2) t.failcnt = keep_cg(t.dirfd, "memory.failcnt");
+    t.stat = keep_cg(t.dirfd, "memory.stat");
+    if (v2) t.events = keep_cg(t.dirfd, "memory.events");
     // v1 keeps a pidlist per open file for a second after each read: a kept fd could be served an
     // old list, so v1's cgroup.procs is opened for each read. v2 walks the tasks afresh at offset 0.
-    if (v2) t.procs = keep_at(t.dirfd, "cgroup.procs");
+    if (v2) t.procs = keep_cg(t.dirfd, "cgroup.procs");
   }
 
   // Usage. False when the cgroup is gone.
@@ -409,50 +434,82 @@ struct SampleReader::Impl {
     return out;
   }
 
-  // Adds the cgroup at (path, dir) and everything below it to `added`.
+  // Adds the cgroup at (path, dir) and everything below it to `added`, in the order a recursive walk
+  // would (parent, then children by name), with no depth limit: an explicit stack, not recursion.
+  // `seen`: inodes of the directories already tracked or added; one met again (a bind mount of an
+  // ancestor inside its own subtree) is a loop and is not entered.
   void add_subtree(int parent_fd, const std::string& name, const std::string& path, const std::string& dir,
-                   std::vector<std::pair<Cgroup, CgTrack>>& added, int depth) {
-    CgTrack t;
-    t.dir = dir;
-    struct stat st{};
-    if (name.empty()) {
-      if (kept < budget) {
-        t.dirfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (t.dirfd >= 0) ++kept;
-        else t.dirfd = kNoFd;
+                   std::vector<std::pair<Cgroup, CgTrack>>& added, std::unordered_set<uint64_t>& seen) {
+    struct Todo {
+      int parent_fd;
+      std::string name, path, dir;
+    };
+    std::vector<Todo> todo;
+    todo.push_back({parent_fd, name, path, dir});
+    while (!todo.empty()) {
+      Todo it = std::move(todo.back());
+      todo.pop_back();
+      CgTrack t;
+      t.dir = it.dir;
+      struct stat st {};
+      if (it.name.empty()) {
+        if (kept < budget) {
+          t.dirfd = ::open(it.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+          if (t.dirfd >= 0)
+            ++kept;
+          else
+            t.dirfd = kNoFd;
+        }
+        if (t.dirfd >= 0 && it.path == snap.memory_root_path) {
+          cg_kfs = is_kernel_fs(t.dirfd);  // the hierarchy's root: a cgroup filesystem or a fixture tree
+          buf.set_check_regular(!(proc_kfs && cg_kfs));
+        }
+      } else if (it.parent_fd >= 0) {
+        bool room = kept < budget;
+        t.dirfd = keep_at(it.parent_fd, it.name.c_str(), cg_kfs, O_DIRECTORY);
+        if (t.dirfd == kAbsent) continue;  // removed since the listing
+        if (t.dirfd == kNoFd && room && errno != ENOENT)
+          snap.warnings.push_back(
+              fmt::format("{}: cgroup directory unreadable ({}): read by path, its files may be unknown", it.dir,
+                          Error::from_errno("", errno).message));
       }
-    } else if (parent_fd >= 0) {
-      t.dirfd = keep_at(parent_fd, name.c_str(), O_DIRECTORY);
-      if (t.dirfd == kAbsent) return;  // removed since the listing
+      if ((t.dirfd >= 0 ? ::fstat(t.dirfd, &st) : ::stat(it.dir.c_str(), &st)) != 0 || !S_ISDIR(st.st_mode)) {
+        drop(t.dirfd);
+        continue;
+      }
+      if (!seen.insert(st.st_ino).second) {
+        snap.warnings.push_back(fmt::format(
+            "{}: the same directory as a cgroup already tracked (a bind mount loop?): not walked again", it.dir));
+        drop(t.dirfd);
+        continue;
+      }
+      Cgroup c;
+      c.path = it.path;
+      c.inode = st.st_ino;
+      t.nlink = st.st_nlink;
+      watch(t, it.path);  // before its children are listed: one made in between is still seen
+      t.always_detail = opts.always_detail && opts.always_detail(it.path);
+      // In turn as cgroups are found, not by inode: cgroupfs hands out inodes in steps of the number
+      // of files per directory (33 on v1), which put every pod (and every container) in the same slot.
+      t.slot = next_slot++;
+      open_hot(t);
+      if (!read_usage(c, t) || !read_limit(c, t)) {
+        close_cgroup(t);
+        continue;
+      }
+      int fd = t.dirfd;
+      added.emplace_back(std::move(c), std::move(t));
+      if (st.st_nlink == 2) continue;  // 2 links: no subdirectories (kernfs, tmpfs, ext4)
+      CgTrack probe;
+      probe.dirfd = fd;
+      probe.dir = it.dir;
+      auto kids = children_of(probe);
+      std::sort(kids.begin(), kids.end(), std::greater<>());  // popped in name order
+      for (auto& k : kids) {
+        std::string kp = join_rel(it.path, k), kd = join_rel(it.dir, k);
+        todo.push_back({fd, std::move(k), std::move(kp), std::move(kd)});
+      }
     }
-    if ((t.dirfd >= 0 ? ::fstat(t.dirfd, &st) : ::stat(dir.c_str(), &st)) != 0 || !S_ISDIR(st.st_mode)) {
-      drop(t.dirfd);
-      return;
-    }
-    Cgroup c;
-    c.path = path;
-    c.inode = st.st_ino;
-    t.nlink = st.st_nlink;
-    watch(t, path);  // before its children are listed: one made in between is still seen
-    t.always_detail = opts.always_detail && opts.always_detail(path);
-    // In turn as cgroups are found, not by inode: cgroupfs hands out inodes in steps of the number
-    // of files per directory (33 on v1), which put every pod (and every container) in the same slot.
-    t.slot = next_slot++;
-    open_hot(t);
-    if (!read_usage(c, t) || !read_limit(c, t)) {
-      close_cgroup(t);
-      return;
-    }
-    int fd = t.dirfd;
-    std::string d = dir;
-    added.emplace_back(std::move(c), std::move(t));
-    if (depth > 64 || st.st_nlink == 2) return;  // 2 links: no subdirectories (kernfs, tmpfs, ext4)
-    CgTrack probe;
-    probe.dirfd = fd;
-    probe.dir = d;
-    auto kids = children_of(probe);
-    std::sort(kids.begin(), kids.end());
-    for (const auto& k : kids) add_subtree(fd, k, join_rel(path, k), join_rel(d, k), added, depth + 1);
   }
 
   // A cgroup directory is watched (one inotify watch, no fd) so that a sample need not stat every
@@ -517,7 +574,8 @@ struct SampleReader::Impl {
   void read_cgroups() {
     std::vector<std::pair<Cgroup, CgTrack>> added;
     if (!started) {
-      if (!snap.memory_root.empty()) add_subtree(kNoFd, "", snap.memory_root_path, snap.memory_root, added, 0);
+      std::unordered_set<uint64_t> seen;
+      if (!snap.memory_root.empty()) add_subtree(kNoFd, "", snap.memory_root_path, snap.memory_root, added, seen);
     } else {
       CgroupChanges ch = drain_cgroup_events();
       std::unordered_set<std::string> relist = std::move(ch.relist);  // paths whose children may have changed
@@ -566,6 +624,9 @@ struct SampleReader::Impl {
         ctrack.resize(k);
         ++cg_gen;
       }
+      std::unordered_set<uint64_t> seen;
+      if (!relist.empty())
+        for (const auto& c : snap.cgroups) seen.insert(c.inode);
       for (const auto& p : relist) {
         size_t i = find(p);
         if (i == SIZE_MAX) continue;
@@ -574,7 +635,7 @@ struct SampleReader::Impl {
         for (const auto& k : kids) {
           std::string child = join_rel(p, k);
           if (find(child) != SIZE_MAX) continue;
-          add_subtree(ctrack[i].dirfd, k, child, join_rel(ctrack[i].dir, k), added, 1);
+          add_subtree(ctrack[i].dirfd, k, child, join_rel(ctrack[i].dir, k), added, seen);
         }
       }
     }
@@ -706,7 +767,7 @@ struct SampleReader::Impl {
       // A new program image has a new text size: its comm, cmdline and maybe uid are re-read.
       if (text != t.text_pages && exec_seen && t.seen_at != sample_no) *exec_seen = true;
       t.text_pages = text;
-      if (!p.kernel_thread) p.rss_bytes = rss_pages * static_cast<uint64_t>(snap.page_size);
+      if (!p.kernel_thread) p.rss_bytes = checked_mul(rss_pages, static_cast<uint64_t>(snap.page_size));
       return true;
     }
     if (t.fd >= 0) {
@@ -732,7 +793,7 @@ struct SampleReader::Impl {
         if (exec_seen) *exec_seen = true;
       }
     }
-    if (!p.kernel_thread) p.rss_bytes = rss_pages * static_cast<uint64_t>(snap.page_size);
+    if (!p.kernel_thread) p.rss_bytes = checked_mul(rss_pages, static_cast<uint64_t>(snap.page_size));
     return true;
   }
 
@@ -744,10 +805,10 @@ struct SampleReader::Impl {
     std::memcpy(end, "/statm", 7);
     // Opened before the identity is read: if the pid changes hands in between, the fd belongs to
     // the earlier holder and reads nothing below.
-    t.fd = keep_at(proc_fd, name);
+    t.fd = keep_proc(name);
     if (t.fd == kAbsent) {
       std::memcpy(end, "/stat", 6);
-      t.fd = keep_at(proc_fd, name);
+      t.fd = keep_proc(name);
       t.via_stat = true;
       if (t.fd == kAbsent) return false;  // gone
     }
@@ -776,11 +837,11 @@ struct SampleReader::Impl {
     auto [end, ec] = std::to_chars(name, name + 16, p.pid);
     if (t.stat_fd == kNoFd) {
       std::memcpy(end, "/stat", 6);
-      t.stat_fd = keep_at(proc_fd, name);
+      t.stat_fd = keep_proc(name);
     }
     if (t.status_fd == kNoFd) {
       std::memcpy(end, "/status", 8);
-      t.status_fd = keep_at(proc_fd, name);
+      t.status_fd = keep_proc(name);
     }
     if (t.stat_fd < 0 || t.status_fd < 0) {
       refresh(p, t);
@@ -983,7 +1044,7 @@ struct SampleReader::Impl {
     slab_at = sample_no;
     snap.slab.clear();
     snap.slab_readable = false;
-    if (node_file(f_slab, paths.proc("slabinfo"), false))
+    if (node_file(f_slab, paths.proc("slabinfo"), false, FileKind::kKernelTable))
       if (auto slab = parse_slabinfo(nbuf.view(), paths.proc("slabinfo"))) {
         snap.slab = std::move(*slab);
         snap.slab_readable = true;
@@ -1007,7 +1068,7 @@ struct SampleReader::Impl {
     if (!started) {
       snap.clock_ticks = ::sysconf(_SC_CLK_TCK);
       snap.page_size = ::sysconf(_SC_PAGESIZE);
-      if (auto t = read_file(paths.proc("stat"))) {
+      if (auto t = read_file(paths.proc("stat"), FileKind::kKernel)) {
         for_each_line(*t, [&](std::string_view line, int) {
           if (starts_with(line, "btime ")) snap.boot_time = parse_u64(trim(line.substr(6))).value_or(0);
         });
@@ -1015,9 +1076,12 @@ struct SampleReader::Impl {
       proc_fd = ::open(paths.procfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (proc_fd < 0) return fail(Error::from_errno(paths.procfs, errno));
       ++kept;
+      proc_kfs = is_kernel_fs(proc_fd);
+      nbuf.set_check_regular(!proc_kfs);
     }
-    if (!node_file(f_meminfo, paths.proc("meminfo"), true)) return fail(Error::from_errno(paths.proc("meminfo"), ENOENT));
-    auto mi = parse_meminfo(nbuf.view(), paths.proc("meminfo"));
+    if (!node_file(f_meminfo, paths.proc("meminfo"), true))
+      return fail(Error::from_errno(paths.proc("meminfo"), ENOENT));
+    auto mi = parse_meminfo(nbuf.view(), paths.proc("meminfo"), &snap.warnings);
     if (!mi) return fail(mi.error());
     snap.meminfo = std::move(*mi);
     if (!node_file(f_vmstat, paths.proc("vmstat"), false) || !parse_flat_keyed_into(nbuf.view(), paths.proc("vmstat"), snap.vmstat))
@@ -1031,14 +1095,14 @@ struct SampleReader::Impl {
     if (!started) {
       // PID 1's view is the host's mount namespace when we run with hostPID (as read_mounts).
       mountinfo_path = paths.proc("1/mountinfo");
-      if (!node_file(f_mountinfo, mountinfo_path, false)) {
+      if (!node_file(f_mountinfo, mountinfo_path, false, FileKind::kMounts)) {
         drop(f_mountinfo);
         mountinfo_path = paths.proc("self/mountinfo");
       }
     }
     if (mounts_due()) {
       snap.mounts.clear();
-      if (node_file(f_mountinfo, mountinfo_path, false))
+      if (node_file(f_mountinfo, mountinfo_path, false, FileKind::kMounts))
         if (auto m = parse_mountinfo(nbuf.view(), mountinfo_path)) snap.mounts = std::move(*m);
     }
     if (!started) {

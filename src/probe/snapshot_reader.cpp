@@ -8,6 +8,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <unordered_set>
 
 #include "probe/close_batch.hpp"
 #include "probe/fs.hpp"
@@ -37,8 +39,16 @@ bool is_gone(int err) { return err == ENOENT || err == ESRCH || err == ENODEV; }
 
 bool is_tmpfs_like(std::string_view fs) { return fs == "tmpfs" || fs == "ramfs" || fs == "shm"; }
 
+// Is dev the device mountinfo writes as "major:minor"?
+bool same_device(dev_t dev, std::string_view major_minor) {
+  size_t colon = major_minor.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto ma = parse_u64(major_minor.substr(0, colon)), mi = parse_u64(major_minor.substr(colon + 1));
+  return ma && mi && major(dev) == *ma && minor(dev) == *mi;
+}
+
 uint64_t read_btime(const HostPaths& paths) {
-  auto text = read_file(paths.proc("stat"));
+  auto text = read_file(paths.proc("stat"), FileKind::kKernel);
   if (!text) return 0;
   uint64_t bt = 0;
   for_each_line(*text, [&](std::string_view line, int) {
@@ -69,11 +79,11 @@ uint32_t count_lines(std::string_view s) {
 
 Result<std::vector<Mount>> read_mounts(const HostPaths& paths) {
   // PID 1's view is the host's mount namespace when we run with hostPID in a DaemonSet.
-  auto text = read_file(paths.proc("1/mountinfo"));
+  auto text = read_file(paths.proc("1/mountinfo"), FileKind::kMounts);
   std::string used = paths.proc("1/mountinfo");
   if (!text) {
     used = paths.proc("self/mountinfo");
-    text = read_file(used);
+    text = read_file(used, FileKind::kMounts);
   }
   if (!text) return fail(text.error());
   return parse_mountinfo(*text, used);
@@ -134,7 +144,7 @@ CgroupLayout detect_cgroup_layout(const std::vector<Mount>& mounts, const HostPa
   } else if (v2) {
     l.version = any_v1 ? CgroupVersion::kHybrid : CgroupVersion::kV2;
     // The memory controller may be bound to no hierarchy at all (v1 disabled, v2 without memory).
-    auto ctl = read_file(paths.host(v2->mount_point + "/cgroup.controllers"));
+    auto ctl = read_file(paths.host(v2->mount_point + "/cgroup.controllers"), FileKind::kCgroup);
     if (!ctl || word_in(*ctl, "memory")) {
       l.memory_on_v2 = true;
       l.memory_mount = v2->mount_point;
@@ -213,10 +223,25 @@ Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, st
   auto warn = [&](const Error& e) {
     if (warnings) warnings->push_back(e.describe());
   };
+  // Files that exist but cannot be read (EACCES, not a regular file, an I/O error) are named in the
+  // warnings, never left out silently; a missing file is a null field (no swap accounting, v2 root).
+  std::vector<std::pair<const char*, int>> unreadable;
+  int tried = 0;
+  auto read = [&](const char* file, ReadBuf::Mode mode = ReadBuf::Mode::kRecord, FileKind kind = FileKind::kCgroup) {
+    ++tried;
+    if (buf.read_at(fd, name(file), err, mode, ro.batch, kind)) {
+      if (buf.truncated() && warnings) warnings->push_back(truncation_warning(join_rel(dir, file), kind));
+      return true;
+    }
+    if (!is_gone(err)) unreadable.emplace_back(file, err);
+    return false;
+  };
   const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
-  if (buf.read_at(fd, name(usage_file), err, ReadBuf::Mode::kRecord, ro.batch)) {
-    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, usage_file)) c.usage_bytes = *v;
-    else warn(v.error());
+  if (read(usage_file)) {
+    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, usage_file))
+      c.usage_bytes = *v;
+    else
+      warn(v.error());
   } else if (vanished && !prefix.empty() && is_gone(err)) {
     // The file missing is a null field; the directory missing is a cgroup removed since listed.
     struct stat dst{};
@@ -227,7 +252,7 @@ Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, st
     }
   }
   const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
-  if (buf.read_at(fd, name(limit_file), err, ReadBuf::Mode::kRecord, ro.batch)) {
+  if (read(limit_file)) {
     if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, limit_file)) {
       c.limit_bytes = *v;
       c.limit_known = true;
@@ -238,24 +263,47 @@ Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, st
     c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
   }
   const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-  if (ro.swap_limit && buf.read_at(fd, name(swap_file), err, ReadBuf::Mode::kRecord, ro.batch)) {
-    if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, swap_file)) c.swap_limit_bytes = *v;
-    else warn(v.error());
+  if (ro.swap_limit && read(swap_file)) {
+    if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, swap_file))
+      c.swap_limit_bytes = *v;
+    else
+      warn(v.error());
   }
-  if (!v2 && buf.read_at(fd, name("memory.failcnt"), err, ReadBuf::Mode::kRecord, ro.batch)) {
-    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, "memory.failcnt")) c.failcnt = *v;
-    else warn(v.error());
+  if (!v2 && read("memory.failcnt")) {
+    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, "memory.failcnt"))
+      c.failcnt = *v;
+    else
+      warn(v.error());
   }
-  if (buf.read_at(fd, name("memory.stat"), err, ReadBuf::Mode::kRecord, ro.batch)) {
-    if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.stat")) c.stat = std::move(*kv);
-    else warn(kv.error());
+  if (read("memory.stat")) {
+    if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.stat"))
+      c.stat = std::move(*kv);
+    else
+      warn(kv.error());
   }
-  if (v2 && buf.read_at(fd, name("memory.events"), err, ReadBuf::Mode::kRecord, ro.batch)) {
-    if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.events")) c.events = std::move(*kv);
-    else warn(kv.error());
+  if (v2 && read("memory.events")) {
+    if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.events"))
+      c.events = std::move(*kv);
+    else
+      warn(kv.error());
   }
   auto procs_mode = ro.cgroupfs ? ReadBuf::Mode::kSeqShortIsEnd : ReadBuf::Mode::kSeq;
-  if (buf.read_at(fd, name("cgroup.procs"), err, procs_mode, ro.batch)) {
+  bool procs_read = read("cgroup.procs", procs_mode, FileKind::kPidList);
+  if (!unreadable.empty() && warnings) {
+    // Every file failing alike is the directory itself (no search permission): one warning for it.
+    bool all_alike = static_cast<int>(unreadable.size()) == tried && tried > 1 &&
+                     std::all_of(unreadable.begin(), unreadable.end(),
+                                 [&](const auto& u) { return u.second == unreadable[0].second; });
+    if (all_alike) {
+      warnings->push_back(fmt::format("{}: cgroup unreadable ({}): its usage, limit and statistics are unknown", dir,
+                                      Error::from_errno("", unreadable[0].second).message));
+    } else {
+      for (const auto& [file, e] : unreadable)
+        warnings->push_back(fmt::format("{}: unreadable ({}): left out of this cgroup", join_rel(dir, file),
+                                        Error::from_errno("", e).message));
+    }
+  }
+  if (procs_read) {
     if (ro.placements) {
       for_each_line(buf.view(), [&](std::string_view line, int) {
         int pid = 0;
@@ -307,24 +355,122 @@ struct CgroupWalk {
     return children;
   }
 
-  // fd is an open directory of the cgroup, st its stat; path its hierarchy path; dir its readable
-  // location.
-  void walk(int fd, const struct stat& st, const std::string& path, const std::string& dir, int depth) {
+  // The walk is iterative with no depth limit (a 3,000-deep chain is walked whole) and meets every
+  // directory once: a (device, inode) seen before is a loop (a bind mount of an ancestor inside its
+  // own subtree) and is not entered again. Directories deeper than kKeepFds levels give their fd up
+  // while a child is walked and reopen it through the child's "..", checked by inode, so a deep
+  // chain never holds more than kKeepFds fds.
+  static constexpr size_t kKeepFds = 128;
+  struct Frame {
+    int fd = -1;
+    bool owned = false;  // closed when the frame is done (not the caller's root fd)
+    dev_t dev = 0;
+    ino_t ino = 0;
+    std::string path;  // hierarchy path
+    std::vector<std::string> children;
+    size_t next = 0;
+  };
+  struct DevIno {
+    size_t operator()(const std::pair<dev_t, ino_t>& k) const { return std::hash<uint64_t>()(k.second * 31 + k.first); }
+  };
+  std::vector<Frame> stack;
+  std::unordered_set<std::pair<dev_t, ino_t>, DevIno> seen;
+  std::string root_path, root_dir;
+
+  // Where a hierarchy path is read (for the files' names in messages).
+  std::string dir_of(const std::string& path) const {
+    if (path == root_path) return root_dir;
+    std::string_view rel = std::string_view(path).substr(root_path == "/" ? 0 : root_path.size());
+    return join_rel(root_dir, rel.substr(rel.empty() || rel[0] != '/' ? 0 : 1));
+  }
+
+  void warn(std::string w) {
+    if (warnings) warnings->push_back(std::move(w));
+  }
+
+  void release(int fd) {
+    if (ro.batch)
+      ro.batch->close(fd);
+    else
+      ::close(fd);
+  }
+
+  // Reads the cgroup at fd and, unless it is a leaf, pushes it to be walked.
+  void enter(int fd, bool owned, const struct stat& st, std::string path) {
     ro.index = static_cast<uint32_t>(out.size());
-    out.push_back(read_cgroup_at(fd, "", &st, path, dir, v2, buf, warnings, ro));
+    out.push_back(read_cgroup_at(fd, "", &st, path, dir_of(path), v2, buf, warnings, ro));
     // A directory's link count is 2 + its subdirectories on cgroupfs (kernfs), tmpfs and ext4, so
     // 2 means a leaf: no getdents. Filesystems that report 1 or 0 for directories are listed.
-    if (depth > 64 || st.st_nlink == 2) return;
-    std::vector<std::string> children = subdirs(fd);
-    std::sort(children.begin(), children.end());
+    if (st.st_nlink == 2) {
+      if (owned) release(fd);
+      return;
+    }
+    Frame f;
+    f.fd = fd;
+    f.owned = owned;
+    f.dev = st.st_dev;
+    f.ino = st.st_ino;
+    f.path = std::move(path);
+    f.children = subdirs(fd);
+    std::sort(f.children.begin(), f.children.end());
+    if (stack.size() >= kKeepFds && !stack.empty() && stack.back().owned) {
+      release(stack.back().fd);  // reopened through this directory's ".." when it is done
+      stack.back().fd = -1;
+    }
+    stack.push_back(std::move(f));
+  }
+
+  // Pops the finished top frame; reopens its parent's fd through ".." if the parent gave it up.
+  void leave() {
+    Frame done = std::move(stack.back());
+    stack.pop_back();
+    if (!stack.empty() && stack.back().fd < 0) {
+      Frame& parent = stack.back();
+      int fd = done.fd >= 0 ? ::openat(done.fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK) : -1;
+      struct stat pst {};
+      if (fd >= 0 && ::fstat(fd, &pst) == 0 && pst.st_dev == parent.dev && pst.st_ino == parent.ino) {
+        parent.fd = fd;
+      } else {
+        if (fd >= 0) ::close(fd);
+        warn(fmt::format("{}: moved while it was walked: {} of its subdirectories not read", dir_of(parent.path),
+                         parent.children.size() - parent.next));
+        parent.next = parent.children.size();
+      }
+    }
+    if (done.owned && done.fd >= 0) release(done.fd);
+  }
+
+  // root_fd is an open directory of the cgroup (the caller keeps it), st its stat; path its
+  // hierarchy path; dir its readable location.
+  void walk(int root_fd, const struct stat& st, const std::string& path, const std::string& dir) {
+    root_path = path;
+    root_dir = dir;
+    seen.insert({st.st_dev, st.st_ino});
+    enter(root_fd, false, st, path);
     std::string prefix;
-    for (const auto& ch : children) {
-      struct stat cst{};
-      if (::fstatat(fd, ch.c_str(), &cst, 0) != 0) {
-        ++skipped;  // removed since readdir
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == f.children.size() || f.fd < 0) {
+        leave();
+        continue;
+      }
+      const std::string& ch = f.children[f.next++];
+      struct stat cst {};
+      if (::fstatat(f.fd, ch.c_str(), &cst, 0) != 0) {
+        if (is_gone(errno))
+          ++skipped;  // removed since readdir
+        else
+          warn(fmt::format("{}: cannot stat ({}): this cgroup and its subtree are not in the snapshot",
+                           join_rel(dir_of(f.path), ch), Error::from_errno("", errno).message));
         continue;
       }
       if (!S_ISDIR(cst.st_mode)) continue;  // a regular file reported as DT_UNKNOWN
+      std::string child_path = join_rel(f.path, ch);
+      if (!seen.insert({cst.st_dev, cst.st_ino}).second) {
+        warn(fmt::format("{}: the same directory as one already walked (a bind mount loop?): not walked again",
+                         dir_of(child_path)));
+        continue;
+      }
       if (cst.st_nlink == 2) {
         // A leaf (most cgroups): its files are read through this directory's fd as
         // "<child>/<file>", without an open and a close of its own directory.
@@ -332,19 +478,24 @@ struct CgroupWalk {
         prefix += '/';
         ro.index = static_cast<uint32_t>(out.size());
         bool vanished = false;
-        Cgroup c = read_cgroup_at(fd, prefix, &cst, join_rel(path, ch), join_rel(dir, ch), v2, buf, warnings, ro,
-                                  &vanished);
-        if (vanished) ++skipped;
-        else out.push_back(std::move(c));
+        Cgroup c = read_cgroup_at(f.fd, prefix, &cst, std::move(child_path), join_rel(dir_of(f.path), ch), v2, buf,
+                                  warnings, ro, &vanished);
+        if (vanished)
+          ++skipped;
+        else
+          out.push_back(std::move(c));
         continue;
       }
-      DirFd child = DirFd::open_at(fd, ch.c_str());
+      DirFd child = DirFd::open_at(f.fd, ch.c_str());
       if (!child.ok()) {
-        if (errno != ENOTDIR) ++skipped;
+        if (is_gone(errno))
+          ++skipped;
+        else if (errno != ENOTDIR)
+          warn(fmt::format("{}: cgroup directory unreadable ({}): it and its subtree are not in the snapshot",
+                           dir_of(child_path), Error::from_errno("", errno).message));
         continue;
       }
-      walk(child.get(), cst, join_rel(path, ch), join_rel(dir, ch), depth + 1);
-      if (ro.batch) ro.batch->close(child.release());
+      enter(child.release(), true, cst, std::move(child_path));  // f may dangle from here on
     }
   }
 };
@@ -357,12 +508,15 @@ std::optional<Cgroup> read_cgroup(const std::string& root_dir, const std::string
   DirFd fd = DirFd::open(dir);
   if (!fd.ok()) return std::nullopt;
   ReadBuf buf;
+  buf.set_check_regular(!is_kernel_fs(fd.get()));
   return read_cgroup_at(fd.get(), "", nullptr, rel, dir, v2, buf, warnings);
 }
 
 ProcessReader::ProcessReader(const HostPaths& paths, bool memory_on_v2, const SnapshotOptions& opts)
     : paths_(paths), memory_on_v2_(memory_on_v2), opts_(opts) {
   proc_fd_ = ::open(paths.procfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // A fixture tree (--procfs on a plain filesystem) can hold FIFOs: its files are fstat'ed.
+  buf_.set_check_regular(proc_fd_ < 0 || !is_kernel_fs(proc_fd_));
 }
 
 ProcessReader::~ProcessReader() {
@@ -416,11 +570,25 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
     if (warning) *warning = e.describe();
     return Outcome::kMalformed;
   };
+  // A file cut at its cap or refused (not a regular file) is a warning; the process is still read.
+  auto note = [&](const char* file, bool cut) {
+    if (!warning) return;
+    if (!warning->empty()) *warning += "; ";
+    *warning += cut ? truncation_warning(where(file),
+                                         file == std::string_view("cmdline") ? FileKind::kCmdline : FileKind::kProcess)
+                    : Error::from_errno(where(file), kNotRegularFile).describe();
+  };
   int err = 0;
+  if (warning) warning->clear();
   p = Process{};
   p.pid = pid;
-  if (!buf_.read_at(proc_fd_, at("stat"), err, ReadBuf::Mode::kRecord, batch_)) return Outcome::kGone;
+  if (!buf_.read_at(proc_fd_, at("stat"), err, ReadBuf::Mode::kRecord, batch_)) {
+    if (err != kNotRegularFile) return Outcome::kGone;
+    note("stat", false);
+    return Outcome::kMalformed;
+  }
   if (buf_.empty()) return Outcome::kGone;  // the task was reaped between open and read
+  if (buf_.truncated()) note("stat", true);
   // Parsed with a short name; the full path (an allocation) only for the message of a bad file.
   auto st = parse_proc_stat(buf_.view(), "stat");
   if (!st) return malformed(parse_proc_stat(buf_.view(), where("stat")).error());
@@ -432,8 +600,16 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   p.kernel_thread = (st->flags & kPfKthread) != 0;
 
   if (buf_.read_at(proc_fd_, at("status"), err, ReadBuf::Mode::kRecord, batch_)) {
+    if (buf_.truncated()) note("status", true);
     auto s = parse_proc_status(buf_.view(), "status");
     if (!s) return malformed(parse_proc_status(buf_.view(), where("status")).error());
+    if (!s->warnings.empty() && warning) {
+      auto named = parse_proc_status(buf_.view(), where("status"));  // again, for the full path
+      for (const auto& w : named->warnings) {
+        if (!warning->empty()) *warning += "; ";
+        *warning += w;
+      }
+    }
     p.uid = s->uid;
     if (s->kthread) p.kernel_thread = true;
     if (s->threads) p.threads = *s->threads;
@@ -453,9 +629,17 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
     }
   } else if (is_gone(err)) {
     return Outcome::kGone;
+  } else if (err == kNotRegularFile) {
+    note("status", false);
   }
-  if (buf_.read_at(proc_fd_, at("cmdline"), err, ReadBuf::Mode::kRecord, batch_)) p.cmdline = parse_cmdline(buf_.view());
-  else if (is_gone(err)) return Outcome::kGone;
+  if (buf_.read_at(proc_fd_, at("cmdline"), err, ReadBuf::Mode::kRecord, batch_, FileKind::kCmdline)) {
+    if (buf_.truncated()) note("cmdline", true);
+    p.cmdline = parse_cmdline(buf_.view());
+  } else if (is_gone(err)) {
+    return Outcome::kGone;
+  } else if (err == kNotRegularFile) {
+    note("cmdline", false);
+  }
   if (!skip_cgroup_file_) {
     if (Outcome o = read_cgroup_file(at, p, warning); o != Outcome::kRead) return o;
   }
@@ -528,8 +712,15 @@ ProcessReader::Outcome ProcessReader::read_cgroup_file(PidPath& at, Process& p, 
     }
     p.memory_cgroup = memory_cgroup_of(*cg, memory_on_v2_);
     if (keep_lines(p)) p.cgroups = std::move(*cg);
+    if (buf_.truncated() && warning) {
+      if (!warning->empty()) *warning += "; ";
+      *warning += truncation_warning(paths_.proc(std::string(at.pid()) + "/cgroup"), FileKind::kProcess);
+    }
   } else if (is_gone(err)) {
     return Outcome::kGone;
+  } else if (err == kNotRegularFile && warning) {
+    if (!warning->empty()) *warning += "; ";
+    *warning += Error::from_errno(paths_.proc(std::string(at.pid()) + "/cgroup"), err).describe();
   }
   return Outcome::kRead;
 }
@@ -556,22 +747,35 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
   s.page_size = ::sysconf(_SC_PAGESIZE);
   s.boot_time = read_btime(paths);
 
-  auto mi_text = read_file(paths.proc("meminfo"));
+  auto mi_text = read_file(paths.proc("meminfo"), FileKind::kKernel, &s.warnings);
   if (!mi_text) return fail(mi_text.error());
-  auto mi = parse_meminfo(*mi_text, paths.proc("meminfo"));
+  auto mi = parse_meminfo(*mi_text, paths.proc("meminfo"), &s.warnings);
   if (!mi) return fail(mi.error());
   s.meminfo = std::move(*mi);
 
-  if (auto t = read_file(paths.proc("vmstat"))) {
-    if (auto kv = parse_flat_keyed(*t, paths.proc("vmstat"))) s.vmstat = std::move(*kv);
-    else s.warnings.push_back(kv.error().describe());
+  // A node file that is missing is normal (no PSI, slabinfo needs root); one that exists but cannot
+  // be read (not a regular file, an I/O error) is a warning.
+  auto node_file = [&](const char* rel, FileKind kind) -> std::optional<std::string> {
+    auto t = read_file(paths.proc(rel), kind, &s.warnings);
+    if (t) return std::move(*t);
+    if (t.error().kind != Error::Kind::kNotFound && t.error().kind != Error::Kind::kPermission)
+      s.warnings.push_back(t.error().describe());
+    return std::nullopt;
+  };
+  if (auto t = node_file("vmstat", FileKind::kKernel)) {
+    if (auto kv = parse_flat_keyed(*t, paths.proc("vmstat")))
+      s.vmstat = std::move(*kv);
+    else
+      s.warnings.push_back(kv.error().describe());
   }
-  if (auto t = read_file(paths.proc("pressure/memory"))) {
-    if (auto psi = parse_psi(*t, paths.proc("pressure/memory"))) s.psi = *psi;
-    else s.warnings.push_back(psi.error().describe());
+  if (auto t = node_file("pressure/memory", FileKind::kKernel)) {
+    if (auto psi = parse_psi(*t, paths.proc("pressure/memory")))
+      s.psi = *psi;
+    else
+      s.warnings.push_back(psi.error().describe());
   }
   if (opts.slab) {
-    if (auto t = read_file(paths.proc("slabinfo"))) {
+    if (auto t = node_file("slabinfo", FileKind::kKernelTable)) {
       if (auto slab = parse_slabinfo(*t, paths.proc("slabinfo"))) {
         s.slab = std::move(*slab);
         s.slab_readable = true;
@@ -592,13 +796,33 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
   }
 
   if (opts.statvfs_tmpfs) {
+    // statvfs only where the path we can reach is that very filesystem (its device is the one
+    // mountinfo gives): under a fixture tree, or a --rootfs without the host's submounts, the path is
+    // a plain directory and statvfs would report whatever filesystem holds it.
+    std::vector<std::string> elsewhere;
     for (auto& m : s.mounts) {
       if (!is_tmpfs_like(m.fs_type)) continue;
-      struct statvfs vfs{};
-      if (::statvfs(paths.host(m.mount_point).c_str(), &vfs) == 0) {
+      std::string at = paths.host(m.mount_point);
+      struct stat st {};
+      if (::stat(at.c_str(), &st) != 0) continue;
+      if (!same_device(st.st_dev, m.major_minor)) {
+        elsewhere.push_back(m.mount_point);
+        continue;
+      }
+      struct statvfs vfs {};
+      if (::statvfs(at.c_str(), &vfs) == 0) {
         m.size_bytes = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
         m.used_bytes = static_cast<uint64_t>(vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize;
       }
+    }
+    if (!elsewhere.empty()) {
+      std::string list;
+      for (size_t i = 0; i < elsewhere.size() && i < 8; ++i) list += (i ? ", " : "") + elsewhere[i];
+      if (elsewhere.size() > 8) list += fmt::format(" and {} more", elsewhere.size() - 8);
+      s.warnings.push_back(fmt::format(
+          "usage of {} tmpfs-like mount(s) not read: under --rootfs/--sysfs their mount points are not those "
+          "filesystems (a fixture tree, or the host's submounts are not visible): {}",
+          elsewhere.size(), list));
     }
   }
 
@@ -642,7 +866,8 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
       size_t e = std::min(pids.size(), b + kChunk);
       for (size_t i = b; i < e; ++i) {
         outcome[i] = reader.read(pids[i], procs[i], &warning);
-        if (outcome[i] == ProcessReader::Outcome::kMalformed) warns.emplace_back(i, std::move(warning));
+        if (!warning.empty()) warns.emplace_back(i, std::move(warning));  // malformed, refused or cut files
+        warning.clear();
       }
     }
   };
@@ -661,7 +886,8 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     if (place) w.ro.placements = &placements;
     struct stat root_st{};
     if (::fstat(cg_root.get(), &root_st) != 0) return;
-    w.walk(cg_root.get(), root_st, s.memory_root_path, s.memory_root, 0);
+    w.buf.set_check_regular(!w.ro.cgroupfs);
+    w.walk(cg_root.get(), root_st, s.memory_root_path, s.memory_root);
   };
   unsigned workers = opts.threads ? opts.threads : std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
   bool helper = workers > 1 && cg_root.ok();

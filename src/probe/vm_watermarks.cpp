@@ -37,9 +37,9 @@ Result<ZoneWatermarks> parse_zoneinfo_watermarks(std::string_view text, std::str
 
 VmReserves read_vm_reserves(const HostPaths& paths) {
   VmReserves r;
-  if (auto t = read_file(paths.proc("sys/vm/min_free_kbytes")))
-    if (auto v = parse_u64(trim(*t))) r.min_free_bytes = *v * 1024;
-  if (auto t = read_file(paths.proc("zoneinfo")))
+  if (auto t = read_file(paths.proc("sys/vm/min_free_kbytes"), FileKind::kKernel))
+    if (auto v = parse_u64(trim(*t))) r.min_free_bytes = kib_to_bytes(*v);
+  if (auto t = read_file(paths.proc("zoneinfo"), FileKind::kKernelTable))
     if (auto z = parse_zoneinfo_watermarks(*t, paths.proc("zoneinfo"))) r.zones = *z;
   return r;
 }

@@ -21,7 +21,7 @@ std::optional<std::pair<std::string, std::string>> exec_script(const HostPaths& 
   std::string host = paths.root(words.front());
   struct stat st{};
   if (::stat(host.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 10)) return std::nullopt;
-  auto text = read_file(host);
+  auto text = read_file(host, FileKind::kConfig);
   if (!text || !starts_with(*text, "#!")) return std::nullopt;
   return std::make_pair(words.front(), std::move(*text));
 }

@@ -18,6 +18,8 @@ Error Error::malformed(std::string path, int line, std::string message) {
 }
 
 Error Error::from_errno(std::string path, int err) {
+  if (err == kNotRegularFile)
+    return Error{Kind::kIo, std::move(path), 0, "not a regular file (a FIFO, socket or device): not read"};
   Kind k = Kind::kIo;
   if (err == ENOENT || err == ESRCH || err == ENODEV) k = Kind::kNotFound;
   if (err == EACCES || err == EPERM) k = Kind::kPermission;

@@ -18,6 +18,10 @@ struct Error {
   static Error invalid(std::string message);
 };
 
+// An errno-like code (outside errno's range) for a file refused because it is not a regular file
+// (a FIFO, socket or device where memsleuth expects a file: reading it could block or never end).
+inline constexpr int kNotRegularFile = 0x10001;
+
 template <class T>
 using Result = tl::expected<T, Error>;
 

@@ -18,6 +18,17 @@ std::optional<uint64_t> parse_u64(std::string_view s);
 std::optional<int64_t> parse_i64(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
 
+// a * b, or nullopt when it does not fit in 64 bits (a kB or page count from a bad file must
+// never wrap into a plausible number).
+inline std::optional<uint64_t> checked_mul(uint64_t a, uint64_t b) {
+  uint64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+inline std::optional<uint64_t> kib_to_bytes(uint64_t kib) {
+  return checked_mul(kib, 1024);
+}
+
 // Splits on any run of spaces/tabs; empty fields are dropped.
 std::vector<std::string_view> split_ws(std::string_view s);
 // Splits on a single character, keeping empty fields.
