@@ -55,7 +55,7 @@ bool needs_reopen(int rc) {
 }
 
 uint64_t own_rss(const HostPaths& paths) {
-  auto t = read_file(paths.proc("self/statm"));
+  auto t = read_file(paths.proc("self/statm"), FileKind::kProcess);
   if (!t) return 0;
   auto f = split_ws(*t);
   if (f.size() < 2) return 0;
@@ -115,7 +115,9 @@ struct Recorder::Impl {
   } costs;
   int64_t started = 0;
 
-  Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p, opts.v2_root_usage) {}
+  Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p, opts.v2_root_usage) {
+    views.set_log([this](const std::string& m) { log(m); });
+  }
 
   void log(const std::string& msg) const {
     if (!opts.quiet) fmt::print(stderr, "memsleuth record: {}\n", msg);
@@ -228,6 +230,16 @@ struct Recorder::Impl {
     return *sample_reader;
   }
 
+  // The reader's warnings (files refused or cut, unreadable cgroups) are logged once each, not
+  // every sample.
+  std::unordered_set<std::string> warned;
+  void log_new_warnings(const Snapshot& snap) {
+    for (const auto& w : snap.warnings) {
+      if (warned.size() > 4096) warned.clear();
+      if (warned.insert(w).second) log("warning: " + escape_terminal(w));
+    }
+  }
+
   void sample_once() {
     double c0 = cpu_seconds(), w0 = wall_seconds();
     auto read = reader().read();
@@ -238,6 +250,7 @@ struct Recorder::Impl {
       return;
     }
     Snapshot* snap = *read;
+    log_new_warnings(*snap);
     // The processes a regular sample stores are read in full (status, identity) before the analyses,
     // so owners and stored values come from the same reading.
     reader().complete_processes(select_for_sample(*snap, opts.selection, false).processes);

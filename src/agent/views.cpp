@@ -45,6 +45,12 @@ const k8s::KubeletConfig& ViewContext::kubelet_config(const Snapshot& s) {
   if (!kubelet_config_ || now - kubelet_config_at_ > kSourcesRefresh) {
     kubelet_config_ = k8s::discover_kubelet_config(paths_, s);
     kubelet_config_json_ = store::kubelet_config_to_json(*kubelet_config_);
+    if (log_ && kubelet_config_->trust != logged_trust_) {
+      logged_trust_ = kubelet_config_->trust;
+      if (logged_trust_.empty())
+        log_("kubelet: no kubelet look-alike process; settings from defaults or the default config path");
+      for (const auto& t : logged_trust_) log_("kubelet: " + escape_terminal(t));
+    }
     kubelet_config_at_ = now;
   }
   return *kubelet_config_;

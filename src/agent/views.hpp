@@ -5,6 +5,7 @@
 // Computed by the analysis modules (k8s/, attribution/, provenance/); nothing derived is stored.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ class ViewContext {
   explicit ViewContext(HostPaths paths, k8s::V2RootUsage rule = k8s::V2RootUsage::kAnonFile)
       : paths_(std::move(paths)), rule_(rule) {}
   NodeViews compute(const Snapshot& s);
+  // Where the kubelet discovery says which process and files it chose or refused (the recorder's
+  // log); called when that changes.
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
   // Owner of one process / cgroup, for the store (called at first sight only).
   Owner process_owner(const Snapshot& s, const Process& p);
   Owner cgroup_owner(const Snapshot& s, const Cgroup& c);
@@ -68,6 +72,8 @@ class ViewContext {
   std::optional<k8s::KubeletConfig> kubelet_config_;
   std::string kubelet_config_json_;
   std::chrono::steady_clock::time_point kubelet_config_at_;
+  std::function<void(const std::string&)> log_;
+  std::vector<std::string> logged_trust_;  // what was last logged
 
   // Across samples (a steady-state sample classifies no process and parses no cgroup path again).
   // Valid for one ClassifySources: cleared when the sources reload.

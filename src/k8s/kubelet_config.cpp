@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <set>
 
+#include "k8s/kubelet_trust.hpp"
 #include "k8s/quantity.hpp"
 #include "probe/fs.hpp"
 #include "util/text.hpp"
@@ -116,6 +117,83 @@ std::optional<std::string> read_string(KubeletConfig& cfg, const YAML::Node& roo
   return n.Scalar();
 }
 
+// How the kubelet's decoder types a scalar: sigs.k8s.io/yaml turns the YAML into JSON (YAML 1.1
+// rules of goyaml.v2 for plain scalars), then decodes the JSON into the typed struct. "number" or
+// "boolean" for what cannot land in a string field; nullopt for a string.
+std::optional<std::string> yaml11_non_string(const YAML::Node& n) {
+  if (!n.IsScalar()) return std::nullopt;
+  const std::string& tag = n.Tag();
+  if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float") return "number";
+  if (tag == "tag:yaml.org,2002:bool") return "boolean";
+  if (tag != "?") return std::nullopt;  // quoted ("!") or explicitly tagged
+  const std::string& v = n.Scalar();
+  static const std::set<std::string> kBools = {"y",     "Y",     "yes",   "Yes", "YES", "true", "True", "TRUE",
+                                               "on",    "On",    "ON",    "n",   "N",   "no",   "No",   "NO",
+                                               "false", "False", "FALSE", "off", "Off", "OFF"};
+  static const std::set<std::string> kFloats = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",  ".INF",
+                                                "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"};
+  if (kBools.count(v)) return "boolean";
+  if (kFloats.count(v)) return "number";
+  if (v.empty()) return std::nullopt;
+  char c = v[0];
+  bool digit_hint = (c >= '0' && c <= '9') || c == '+' || c == '-';
+  if (!digit_hint && c != '.') return std::nullopt;
+  std::string plain;
+  for (char ch : v)
+    if (ch != '_' || !digit_hint) plain += ch;
+  // strconv.ParseInt/ParseUint(plain, 0, 64): sign, then 0x/0o/0b prefixes, a leading 0 (octal), digits.
+  auto go_int = [](std::string_view t) {
+    if (!t.empty() && (t[0] == '+' || t[0] == '-')) t.remove_prefix(1);
+    int base = 10;
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X'))
+      base = 16, t.remove_prefix(2);
+    else if (t.size() > 2 && t[0] == '0' && (t[1] == 'o' || t[1] == 'O'))
+      base = 8, t.remove_prefix(2);
+    else if (t.size() > 2 && t[0] == '0' && (t[1] == 'b' || t[1] == 'B'))
+      base = 2, t.remove_prefix(2);
+    else if (t.size() > 1 && t[0] == '0')
+      base = 8, t.remove_prefix(1);
+    if (t.empty()) return false;
+    for (char d : t) {
+      int x = d >= '0' && d <= '9'   ? d - '0'
+              : d >= 'a' && d <= 'f' ? d - 'a' + 10
+              : d >= 'A' && d <= 'F' ? d - 'A' + 10
+                                     : 99;
+      if (x >= base) return false;
+    }
+    return true;  // out-of-range values fall to ParseFloat in goyaml, a number all the same
+  };
+  if (digit_hint && go_int(plain)) return "number";
+  // yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ (and any ParseFloat for '.')
+  std::string_view f = plain;
+  if (!f.empty() && (f[0] == '+' || f[0] == '-')) f.remove_prefix(1);
+  size_t i = 0, digits = 0, frac = 0;
+  while (i < f.size() && f[i] >= '0' && f[i] <= '9') ++i, ++digits;
+  if (i < f.size() && f[i] == '.') {
+    ++i;
+    while (i < f.size() && f[i] >= '0' && f[i] <= '9') ++i, ++frac;
+  }
+  if (digits == 0 && frac == 0) return std::nullopt;
+  if (i < f.size() && (f[i] == 'e' || f[i] == 'E')) {
+    ++i;
+    if (i < f.size() && (f[i] == '+' || f[i] == '-')) ++i;
+    size_t e = 0;
+    while (i < f.size() && f[i] >= '0' && f[i] <= '9') ++i, ++e;
+    if (e == 0) return std::nullopt;
+  }
+  if (i == f.size()) return "number";
+  return std::nullopt;
+}
+
+// Eviction signals the kubelet knows (pkg/kubelet/eviction/api).
+bool eviction_signal_name(std::string_view k) {
+  static const std::set<std::string_view> kSignals = {
+      "memory.available",      "allocatableMemory.available", "nodefs.available",
+      "nodefs.inodesFree",     "imagefs.available",           "imagefs.inodesFree",
+      "containerfs.available", "containerfs.inodesFree",      "pid.available"};
+  return kSignals.count(k) > 0;
+}
+
 }  // namespace
 
 void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::string& name, bool dropin) {
@@ -162,8 +240,18 @@ void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::str
       for (const auto& kv : n) {
         std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "?";
         if (kv.second.IsNull()) {
-          if (dropin) dst.erase(k);
-          else dst[k] = {"", Source::kConfig};
+          if (dropin)
+            dst.erase(k);
+          else
+            dst[k] = {"", Source::kConfig};
+        } else if (auto type = yaml11_non_string(kv.second)) {
+          // The kubelet decodes these maps as map[string]string: a number or boolean there fails
+          // the whole file ("cannot unmarshal number into ... of type string").
+          cfg.errors.push_back(config_error(
+              name, kv.second,
+              fmt::format("{}.{}: {} is a YAML {}, but the kubelet reads {} as strings (map[string]string) and "
+                          "refuses the whole file; quote it: \"{}\"",
+                          key, k, kv.second.Scalar(), *type, key, kv.second.Scalar())));
         } else if (kv.second.IsScalar()) {
           dst[k] = {kv.second.Scalar(), Source::kConfig};
         } else {
@@ -176,6 +264,24 @@ void apply_config_text(KubeletConfig& cfg, std::string_view text, const std::str
         for (const auto& [dk, dv] : default_eviction_hard())
           if (!dst.count(dk)) dst[dk] = {dv, Source::kDefault};
     };
+    // Eviction signals at the top level: an evictionHard (or evictionSoft, ...) entry indented one
+    // level too shallow. The kubelet ignores unknown top-level fields.
+    std::vector<std::pair<int, std::string>> top;  // (line, key) of every top-level key
+    for (const auto& kv : root)
+      if (kv.first.IsScalar()) top.emplace_back(kv.first.Mark().line, kv.first.Scalar());
+    std::sort(top.begin(), top.end());
+    std::string last_map = "evictionHard";
+    for (const auto& [line, k] : top) {
+      if (k == "evictionHard" || k == "evictionSoft" || k == "evictionSoftGracePeriod" ||
+          k == "evictionMinimumReclaim") {
+        last_map = k;
+        continue;
+      }
+      if (!eviction_signal_name(k)) continue;
+      YAML::Node v = root[k];
+      cfg.misplaced_eviction_keys.push_back(
+          {k, v.IsScalar() ? v.Scalar() : "", name, line >= 0 ? line + 1 : 0, last_map});
+    }
     map_field("evictionHard", cfg.eviction_hard, true);
     map_field("evictionSoft", cfg.eviction_soft, false);
     map_field("evictionSoftGracePeriod", cfg.eviction_soft_grace_period, false);
@@ -361,37 +467,43 @@ std::optional<std::string> config_flag(const std::vector<std::string>& args) { r
 
 namespace {
 
-std::string_view basename_of(std::string_view p) {
-  size_t s = p.rfind('/');
-  return s == std::string_view::npos ? p : p.substr(s + 1);
-}
-
 bool names_kubelet(std::string_view path) {
-  auto b = basename_of(path);
+  size_t slash = path.rfind('/');
+  std::string_view b = slash == std::string_view::npos ? path : path.substr(slash + 1);
   if (ends_with(b, " (deleted)")) b.remove_suffix(10);
   return b == "kubelet";
 }
 
-}  // namespace
-
-const Process* find_kubelet_process(const Snapshot& snap) {
-  for (const auto& p : snap.processes) {  // sorted by pid: the lowest wins
-    if (p.kernel_thread) continue;
-    if (p.comm == "kubelet" || (p.exe && names_kubelet(*p.exe)) ||
-        (!p.cmdline.empty() && names_kubelet(p.cmdline[0])))
-      return &p;
+// Reads a kubelet file found on the node: trusted (StrictModes), then bounded and non-blocking.
+Result<std::string> read_node_file(const HostPaths& paths, const std::string& host_path, KubeletConfig& cfg,
+                                   std::string_view what) {
+  auto at = trusted_host_file(paths, host_path);
+  if (!at) {
+    if (at.error().kind != Error::Kind::kNotFound)
+      cfg.trust.push_back(fmt::format("refused {} {}: {}", what, host_path, at.error().message));
+    return fail(at.error());
   }
-  return nullptr;
+  auto text = read_file(*at, FileKind::kConfig);
+  if (text)
+    cfg.trust.push_back(fmt::format("read {} {} (root-owned, not writable by group or others)", what, host_path));
+  return text;
 }
+
+}  // namespace
 
 KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& snap, const KubeletOverrides& ov) {
   KubeletConfig cfg = default_kubelet_config();
   const Process* kp = nullptr;
   if (ov.pid) {
     kp = snap.find_process(*ov.pid);
-    if (!kp) cfg.errors.push_back(Error::invalid(fmt::format("--kubelet-pid {}: no such process", *ov.pid)));
+    if (!kp)
+      cfg.errors.push_back(Error::invalid(fmt::format("--kubelet-pid {}: no such process", *ov.pid)));
+    else
+      cfg.trust.push_back(fmt::format("took pid {} as the kubelet (--kubelet-pid)", kp->pid));
   } else {
-    kp = find_kubelet_process(snap);
+    KubeletChoice choice = choose_kubelet_process(paths, snap);
+    kp = choice.process;
+    cfg.trust = std::move(choice.notes);
   }
   if (kp) {
     cfg.kubelet_found = true;
@@ -438,7 +550,9 @@ KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& sn
 
   if (read_path) {
     cfg.config_file = host_name;
-    auto text = read_file(*read_path);
+    // --kubelet-config is the user's own file; one found on the node must be root's alone.
+    auto text = ov.config_file ? read_file(*read_path, FileKind::kConfig)
+                               : read_node_file(paths, *host_name, cfg, "kubelet config");
     if (!text) {
       Error e = text.error();
       e.message = fmt::format("kubelet config file {}{} unreadable: {}", *host_name, why, e.message);
@@ -468,11 +582,18 @@ KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& sn
         else if (ends_with(e, ".conf")) files.push_back(child);
       }
     };
-    walk(abs);
+    if (auto dir_ok = trusted_host_dir(paths, abs)) {
+      walk(abs);
+    } else {
+      cfg.trust.push_back(fmt::format("refused kubelet --config-dir {}: {}", abs, dir_ok.error().message));
+      cfg.errors.push_back(Error::invalid(fmt::format("kubelet --config-dir {}: {}", abs, dir_ok.error().message)));
+    }
     for (const auto& f : files) {
-      auto text = read_file(paths.root(f));
-      if (!text) cfg.errors.push_back(text.error());
-      else apply_config_text(cfg, *text, f, /*dropin=*/true);
+      auto text = read_node_file(paths, f, cfg, "kubelet config drop-in");
+      if (!text)
+        cfg.errors.push_back(text.error());
+      else
+        apply_config_text(cfg, *text, f, /*dropin=*/true);
     }
   }
   if (!flags_source.empty()) {

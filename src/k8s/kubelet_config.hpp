@@ -42,11 +42,14 @@ const std::map<std::string, std::string>& default_eviction_hard();
 struct KubeletConfig {
   // Where it came from.
   bool kubelet_found = false;
-  std::optional<int> pid;                  // the kubelet process, when discovered
-  std::vector<std::string> args;           // its command line without argv[0] (or --kubelet-flags)
-  std::optional<std::string> config_file;  // the file read, as the host names it
-  std::vector<std::string> config_sources; // human-readable, in the order applied
-  std::vector<Error> errors;               // malformed file/flag/value; the rest still resolves
+  std::optional<int> pid;                   // the kubelet process, when discovered
+  std::vector<std::string> args;            // its command line without argv[0] (or --kubelet-flags)
+  std::optional<std::string> config_file;   // the file read, as the host names it
+  std::vector<std::string> config_sources;  // human-readable, in the order applied
+  std::vector<Error> errors;                // malformed file/flag/value; the rest still resolves
+  // Which process was taken for the kubelet and which files were read or refused, and why
+  // (k8s/kubelet_trust.hpp): "chose pid 812 (...)", "refused pid 4242 (...): run by uid 65534".
+  std::vector<std::string> trust;
 
   // Eviction settings.
   SourcedMap eviction_hard;
@@ -58,6 +61,16 @@ struct KubeletConfig {
   Sourced<int> eviction_max_pod_grace_period;
   Sourced<bool> kernel_memcg_notification;
   Sourced<bool> experimental_allocatable_ignore_eviction;
+
+  // Eviction signals written as top-level keys of a config file (indented one level too shallow,
+  // e.g. "nodefs.available: 10%" under evictionHard's column): the kubelet ignores unknown
+  // top-level fields, so these thresholds are not in force.
+  struct MisplacedKey {
+    std::string key, value, file;
+    int line = 0;
+    std::string meant_for;  // the eviction map just above it in the file, else "evictionHard"
+  };
+  std::vector<MisplacedKey> misplaced_eviction_keys;
 
   // Node allocatable.
   SourcedMap system_reserved;
@@ -104,16 +117,16 @@ std::optional<std::string> config_flag(const std::vector<std::string>& args);
 // The value of any long flag in args (last occurrence wins), e.g. "config-dir".
 std::optional<std::string> flag_value(const std::vector<std::string>& args, std::string_view flag);
 
-// The kubelet process: comm "kubelet" or exe basename "kubelet" (lowest pid when several).
-const Process* find_kubelet_process(const Snapshot& snap);
-
 // --- discovery (reads the config file through HostPaths) ---
 
-// Finds the kubelet in the snapshot, reads its flags and its --config file under --rootfs
+// Finds the kubelet in the snapshot (k8s/kubelet_trust.hpp: a host process run by root, never a
+// look-alike a user or a pod started), reads its flags and its --config file under --rootfs
 // (relative paths resolved against the kubelet's cwd); with no kubelet process found, falls back
 // to /var/lib/kubelet/config.yaml when it exists. --config-dir drop-ins (*.conf, lexical order) are
-// merged over it before the flags. Overrides replace what discovery finds.
-// Never fails: problems land in KubeletConfig::errors.
+// merged over it before the flags. Files found on the node are read only when root alone can change
+// them (StrictModes); --kubelet-config is read as given. Every file is read bounded and
+// non-blocking. Overrides replace what discovery finds. KubeletConfig::trust says what was chosen
+// and refused. Never fails: problems land in KubeletConfig::errors.
 KubeletConfig discover_kubelet_config(const HostPaths& paths, const Snapshot& snap,
                                       const KubeletOverrides& overrides = {});
 

@@ -148,9 +148,11 @@ int64_t percentage_of(float p, int64_t capacity) {
 }
 
 Result<double> parse_go_duration(std::string_view in, std::string_view what) {
-  std::string_view s = trim(in);
+  // time.ParseDuration: no spaces, an optional sign, then number+unit pairs; errors name the whole
+  // value as given (not what is left of it when parsing stopped).
+  std::string_view s = in;
   auto bad = [&](std::string_view why) {
-    return fail(Error::invalid(fmt::format("{}: '{}' is not a valid duration ({})", what, s, why)));
+    return fail(Error::invalid(fmt::format("{}: '{}' is not a valid duration ({})", what, in, why)));
   };
   if (s.empty()) return bad("empty");
   bool neg = false;
@@ -187,6 +189,8 @@ Result<double> parse_go_duration(std::string_view in, std::string_view what) {
     else return bad(fmt::format("unknown unit '{}'", unit));
     total += *num * mult;
   }
+  // A Duration is an int64 of nanoseconds: about 2,562,047 hours at most.
+  if (total > 9223372036.854775807) return bad("out of range");
   return neg ? -total : total;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <map>
 #include <set>
 
 #include "util/text.hpp"
@@ -51,23 +52,52 @@ Result<std::optional<ThresholdValue>> parse_statement(const std::string& signal,
   return std::optional<ThresholdValue>{tv};
 }
 
-// parseMinimumReclaims: percentages must be > 0 (and <= 100%), quantities >= 0.
+// parseMinimumReclaims: percentages must be > 0 (no upper bound: the kubelet takes "150%"),
+// quantities >= 0.
 Result<ThresholdValue> parse_min_reclaim(const std::string& signal, const std::string& val, const std::string& ctx) {
   ThresholdValue tv;
   tv.text = val;
   if (ends_with(val, "%")) {
     auto p = parse_percentage(val, ctx + " " + signal);
     if (!p) return fail(p.error());
-    if (*p <= 0 || *p > 1)
-      return fail(Error::invalid(fmt::format("{}: min-reclaim {} must be in (0%, 100%]: {}", ctx, signal, val)));
+    if (*p <= 0)
+      return fail(Error::invalid(
+          fmt::format("{}: eviction percentage minimum reclaim {} must be positive: {}", ctx, signal, val)));
     tv.percentage = *p;
     return tv;
   }
   auto q = parse_quantity(val, ctx + " " + signal);
   if (!q) return fail(q.error());
-  if (q->value < 0) return fail(Error::invalid(fmt::format("{}: min-reclaim {} must be >= 0: {}", ctx, signal, val)));
+  if (q->value < 0)
+    return fail(
+        Error::invalid(fmt::format("{}: negative eviction minimum reclaim specified for {}: {}", ctx, signal, val)));
   tv.quantity = *q;
   return tv;
+}
+
+// parseGracePeriods: every entry is checked, whether or not a soft threshold uses it (the kubelet
+// refuses to start on any bad one): a known signal, a time.ParseDuration value, not negative.
+std::map<std::string, double> parse_grace_periods(const KubeletConfig& cfg, std::vector<Error>& errors) {
+  std::map<std::string, double> out;
+  for (const auto& [signal, sv] : cfg.eviction_soft_grace_period) {
+    auto ctx = where(cfg, sv.source, "eviction-soft-grace-period", "evictionSoftGracePeriod");
+    if (!valid_signal(signal)) {
+      errors.push_back(Error::invalid(fmt::format("{}: unsupported eviction signal '{}'", ctx, signal)));
+      continue;
+    }
+    auto d = parse_go_duration(sv.value, ctx + " " + signal);
+    if (!d) {
+      errors.push_back(d.error());
+      continue;
+    }
+    if (*d < 0) {
+      errors.push_back(Error::invalid(fmt::format(
+          "{}: invalid eviction grace period specified for {}: {}, must be a positive value", ctx, signal, sv.value)));
+      continue;
+    }
+    out[signal] = *d;
+  }
+  return out;
 }
 
 std::optional<int64_t> value_bytes(const ThresholdValue& v, std::optional<int64_t> capacity) {
@@ -88,6 +118,7 @@ std::vector<Threshold> parse_thresholds(const KubeletConfig& cfg, std::vector<Er
   std::vector<Error> sink;
   if (!errors) errors = &sink;
   std::vector<Threshold> out;
+  std::map<std::string, double> grace = parse_grace_periods(cfg, *errors);
   for (const auto& [signal, sv] : cfg.eviction_hard) {
     auto r = parse_statement(signal, sv.value, where(cfg, sv.source, "eviction-hard", "evictionHard"));
     if (!r) {
@@ -115,23 +146,14 @@ std::vector<Threshold> parse_thresholds(const KubeletConfig& cfg, std::vector<Er
     t.hard = false;
     t.value = **r;
     t.source = sv.source;
-    auto g = cfg.eviction_soft_grace_period.find(signal);
-    if (g == cfg.eviction_soft_grace_period.end()) {
+    if (!cfg.eviction_soft_grace_period.count(signal)) {
       errors->push_back(Error::invalid(
           fmt::format("{}: grace period must be specified for the soft eviction threshold {}", ctx, signal)));
       continue;
     }
-    auto gctx = where(cfg, g->second.source, "eviction-soft-grace-period", "evictionSoftGracePeriod");
-    auto d = parse_go_duration(g->second.value, gctx + " " + signal);
-    if (!d) {
-      errors->push_back(d.error());
-      continue;
-    }
-    if (*d < 0) {
-      errors->push_back(Error::invalid(fmt::format("{}: grace period for {} must be >= 0: {}", gctx, signal, g->second.value)));
-      continue;
-    }
-    t.grace_period_seconds = *d;
+    auto g = grace.find(signal);
+    if (g == grace.end()) continue;  // its grace period is invalid: reported above
+    t.grace_period_seconds = g->second;
     out.push_back(std::move(t));
   }
   for (const auto& [signal, sv] : cfg.eviction_minimum_reclaim) {

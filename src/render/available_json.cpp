@@ -70,6 +70,7 @@ Json available_to_json(const k8s::KubeletView& v, const k8s::KubeletConfig& cfg,
   j["kubelet_found"] = cfg.kubelet_found;
   j["kubelet_pid"] = jopt(cfg.pid);
   put_texts(j, "config_sources", cfg.config_sources);
+  put_texts(j, "kubelet_trust", cfg.trust);
   std::vector<std::string> errs;
   for (const auto& e : cfg.errors) errs.push_back(e.describe());
   put_texts(j, "config_errors", errs);

@@ -99,6 +99,7 @@ std::string render_available(const k8s::KubeletView& v, const k8s::KubeletConfig
     out += wrap_text(term_field(value), w, fmt::format("  {}: ", name), "      ");
   };
   for (const auto& s : cfg.config_sources) setting("source", s);
+  for (const auto& t : cfg.trust) setting("trust", t);
   setting("evictionHard", map_text(cfg.eviction_hard));
   setting("evictionSoft", map_text(cfg.eviction_soft));
   setting("evictionSoftGracePeriod", map_text(cfg.eviction_soft_grace_period));

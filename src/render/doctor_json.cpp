@@ -45,6 +45,7 @@ Json doctor_to_json(const DoctorReport& r) {
   node["kubelet_memory_available_bytes"] = jopt(r.node.kubelet_memory_available_bytes);
   node["inputs"] = r.node.inputs;
   put_texts(node, "missing_inputs", r.node.missing);
+  put_texts(node, "kubelet_trust", r.node.kubelet_trust);
   node["rules_run"] = r.node.rules_run;
   put_text_opt(node, "replayed", r.node.replayed);
   if (r.node.history) {

@@ -101,6 +101,7 @@ std::string render_doctor_text(const DoctorReport& r, const TextLayout& layout) 
   out += wrap_text(
       fmt::format("{} critical, {} warning, {} info from {} rules", counts[2], counts[1], counts[0], r.node.rules_run),
       w, "  ", "  ");
+  for (const auto& t : r.node.kubelet_trust) out += wrap_text(term_field(t), w, "  kubelet: ", "    ");
   for (const auto& m : r.node.missing) out += wrap_text(term_field(m), w, "  not checked: ", "    ");
   if (r.findings.empty()) {
     out += "\n" + st.paint("1;32", "No problem found.") + "\n";

@@ -38,6 +38,7 @@ DoctorReport make_doctor_report(const DoctorInput& in, std::string hostname) {
   if (in.watermarks.min_free_bytes) r.node.inputs.push_back("vm-watermarks");
   if (in.kubelet) {
     r.node.inputs.push_back("kubelet");
+    r.node.kubelet_trust = in.kubelet->trust;
     if (in.kubelet_view) r.node.kubelet_memory_available_bytes = in.kubelet_view->memory_available_bytes;
   }
   if (in.attribution) r.node.inputs.push_back("attribution");

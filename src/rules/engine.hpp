@@ -53,6 +53,8 @@ struct NodeSummary {
   std::optional<int64_t> kubelet_memory_available_bytes;
   std::vector<std::string> inputs;   // analyses that were available: "snapshot", "kubelet", ...
   std::vector<std::string> missing;  // and those that were not, with the reason
+  // Which process was taken for the kubelet and which files were read or refused (KubeletConfig::trust).
+  std::vector<std::string> kubelet_trust;
   size_t rules_run = 0;
   std::optional<std::string> replayed;  // --at: "as recorded at ... (sample kind)", the node is the past
   std::optional<HistorySummary> history;

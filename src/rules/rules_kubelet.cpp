@@ -47,6 +47,13 @@ std::string fmt_seconds(double s) {
   return fmt::format("{:g}s", s);
 }
 
+std::string map_entries(const k8s::SourcedMap& m) {
+  if (m.empty()) return "(empty)";
+  std::string s;
+  for (const auto& [k, v] : m) s += (s.empty() ? "" : ", ") + k + ": " + v.value;
+  return s;
+}
+
 }  // namespace
 
 std::optional<double> available_decline_rate(const DoctorInput& in) {
@@ -323,6 +330,32 @@ std::vector<Finding> eviction_config(const DoctorInput& in) {
     f.why = "On cgroup v1 the kubelet can arm a memcg threshold notifier that wakes the eviction manager the moment "
             "memory.available crosses a threshold; off, a fast allocation has up to 10 s before anyone looks.";
     f.fix = {"kernelMemcgNotification: true"};
+    out.push_back(std::move(f));
+  }
+  // Eviction signals indented one level too shallow: top-level keys the kubelet ignores.
+  if (!c.misplaced_eviction_keys.empty()) {
+    const auto& m = c.misplaced_eviction_keys;
+    std::string keys, map = m.front().meant_for;
+    for (const auto& k : m) keys += (keys.empty() ? "" : ", ") + k.key;
+    auto f = base("eviction-keys-misplaced", Severity::kWarning,
+                  fmt::format("These eviction keys sit at the top level, not under {}: {} (the kubelet ignores them)",
+                              map, keys));
+    for (const auto& k : m)
+      f.evidence.push_back(ev_text(k.key, k.value + " (top-level key)", fmt::format("{}:{}", k.file, k.line)));
+    f.evidence.push_back(
+        ev_text(map,
+                map_entries(m.front().meant_for == "evictionHard"              ? c.eviction_hard
+                            : m.front().meant_for == "evictionSoft"            ? c.eviction_soft
+                            : m.front().meant_for == "evictionSoftGracePeriod" ? c.eviction_soft_grace_period
+                                                                               : c.eviction_minimum_reclaim),
+                "what the kubelet has in force"));
+    f.why = fmt::format(
+        "In YAML a key's indentation says which map it belongs to. These lines are at column 0, so they are fields "
+        "of KubeletConfiguration itself, which has no such field: the kubelet ignores them, and {} holds only the "
+        "entries indented under it (a partial {} also drops every default it does not name).",
+        map, map);
+    for (const auto& k : m)
+      f.fix.push_back(fmt::format("{}:\n  {}: \"{}\"   # indent it under {}", map, k.key, k.value, map));
     out.push_back(std::move(f));
   }
   // Configuration the kubelet would reject.
