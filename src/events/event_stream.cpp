@@ -13,6 +13,32 @@
 
 namespace ms {
 
+namespace {
+
+// In /dev/kmsg the kernel writes every byte below ' ' as \xNN: the line ends of a multi-line
+// printk (v2 memcg stats before 6.5) and a newline inside a name it printed (a comm, a cgroup path)
+// alike. These records are one line by construction, so their newlines are part of a name: the
+// record stays whole (its comm keeps the newline, its anon-rss stays on the same line).
+bool one_line_record(std::string_view t) {
+  auto has = [&](std::string_view s) { return t.find(s) != std::string_view::npos; };
+  // "Memory cgroup stats for <path>:" is a record of its own, unless a kernel put the v2 stats in it.
+  if (starts_with(t, "Memory cgroup stats for ")) return !has(":\nanon ");
+  if (starts_with(t, "oom-kill:") || starts_with(t, "oom_reaper: reaped process ") || starts_with(t, "Task in ") ||
+      has(" invoked oom-killer: ") || has("Killed process ") || has("Kill process ") || has("kill process ") ||
+      (starts_with(t, "CPU: ") && has(" Comm: ")))
+    return true;
+  // A task dump line: "[    332]     0   332 ... memhog" (the name is the last field).
+  if (t.size() > 2 && t[0] == '[' && (t[1] == ' ' || (t[1] >= '0' && t[1] <= '9'))) {
+    size_t close = t.find(']');
+    size_t nl = t.find('\n');
+    return close != std::string_view::npos && close < nl &&
+           t.substr(1, close - 1).find_first_not_of(" 0123456789") == std::string_view::npos;
+  }
+  return false;
+}
+
+}  // namespace
+
 void EventStream::collect() {
   for (auto& [host, oom] : oom_by_host_)
     for (auto& e : oom.take()) done_.push_back(std::move(e));
@@ -33,7 +59,7 @@ void EventStream::feed_line(std::string_view raw) {
   // One printk may carry several lines (v2 memcg stats); /dev/kmsg escapes the newlines, and
   // journald keeps them in MESSAGE.
   if (line.format == LineFormat::kKmsg) line.text = kmsg_unescape(line.text);
-  if (line.text.find('\n') == std::string::npos) {
+  if (line.text.find('\n') == std::string::npos || one_line_record(line.text)) {
     dispatch(line);
     return;
   }
@@ -51,6 +77,11 @@ void EventStream::dispatch_kmsg_text(const KmsgRecord& rec, std::string_view tex
   line.level = rec.level;
   line.ident.emplace("kernel");
   if (ctx_.boot_time_s) line.wall_us = *ctx_.boot_time_s * 1000000 + static_cast<int64_t>(rec.usec);
+  if (one_line_record(text)) {
+    line.text.assign(text);
+    dispatch(line);
+    return;
+  }
   for_each_line(text, [&](std::string_view part, int) {
     line.text.assign(part);
     dispatch(line);
