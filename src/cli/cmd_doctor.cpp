@@ -87,6 +87,7 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
   cmd->callback([o, &ctx, cmd] {
     ctx.unreadable_exit = kDoctorExitUnreadable;
     o->db_given = cmd->get_option("--db")->count() > 0;
+    o->at.db = db_path(o->at.db, ctx);
     if (o->kubelet_config && !check_input_file(ctx, "doctor", "--kubelet-config", *o->kubelet_config)) return;
     run_doctor_command(ctx, *o);
   });

@@ -25,17 +25,22 @@ namespace {
 void print_scheduled(const Context& ctx, const std::string& output, int& exit_code) {
   std::vector<Mount> mounts;
   if (auto m = read_mounts(ctx.paths)) mounts = std::move(*m);
-  auto found = find_scheduled_culprits(ctx.paths, mounts);
+  std::vector<std::string> problems;
+  auto found = find_scheduled_culprits(ctx.paths, mounts, &problems);
   if (output == "json") {
     Json j;
     j["schema"] = "memsleuth.scheduled-culprits/v1";
     Json a = Json::array();
     for (const auto& s : found) a.push_back(scheduled_culprit_to_json(s));
     j["culprits"] = std::move(a);
+    Json w = Json::array();
+    for (const auto& p : problems) w.push_back(jstr("not read: " + p));
+    j["warnings"] = std::move(w);
     fmt::print("{}\n", dump_json(j));
     return;
   }
   fmt::print("{}", render_scheduled_text(found, ctx.paths.rootfs, text_layout(ctx)));
+  for (const auto& p : problems) fmt::print("{}", wrap_text(term_field(p), text_layout(ctx).width, "warning: not read: ", "  "));
   exit_code = 0;
 }
 
@@ -146,7 +151,7 @@ void add_explain_command(CLI::App& app, Context& ctx) {
     auto e = explain_process(ctx.paths, o->pid, eo);
     if (!e) {
       ctx.unreadable("explain", e.error().describe());
-      if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(o->at.db, o->pid);
+      if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(db_path(o->at.db, ctx), o->pid);
       return;
     }
     if (o->output == "json") fmt::print("{}\n", dump_json(explain_to_json(*e)));

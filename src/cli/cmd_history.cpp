@@ -4,6 +4,7 @@
 
 #include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
+#include "cli/history_at.hpp"
 #include "cli/terminal.hpp"
 #include "render/history_text.hpp"
 #include "store/history.hpp"
@@ -15,15 +16,18 @@ namespace ms::cli {
 
 void add_history_command(CLI::App& app, Context& ctx) {
   struct Opts {
-    std::string db = store::kDefaultDbPath;
+    std::string db;  // empty: the default under --rootfs
     std::string since = "-24h", until = "now", at;
     std::string output = "text";
     size_t width = 60, top = 5, processes = 25;
     std::string v2_root_usage = "anon-file";
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("history", "What the recorder saw: node timeline, peaks, OOM kills, evictions; --at replays a moment");
-  cmd->add_option("--db", o->db, "History database written by `memsleuth record`")->capture_default_str();
+  auto* cmd = app.add_subcommand(
+      "history", "What the recorder saw: node timeline, peaks, OOM kills, evictions; --at replays a moment");
+  cmd->add_option(
+      "--db", o->db,
+      fmt::format("History database written by `memsleuth record` (default {} under --rootfs)", store::kDefaultDbPath));
   cmd->add_option("--since", o->since, "Start: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (local) or relative (-2h)")
       ->check(time_arg())
       ->capture_default_str();
@@ -46,7 +50,8 @@ void add_history_command(CLI::App& app, Context& ctx) {
     auto until = parse_time_input(o->until, now_us);
     if (!since || !until) return ctx.usage_error("history", (!since ? since : until).error().describe());
     if (o->at.empty() && !check_window(ctx, "history", o->since, *since, o->until, *until)) return;
-    auto h = store::History::open(o->db);
+    const std::string db = db_path(o->db, ctx);
+    auto h = store::History::open(db);
     if (!h) return ctx.unreadable("history", h.error().describe());
     if (!o->at.empty()) {
       auto t = parse_time_input(o->at, now_us);
@@ -54,7 +59,7 @@ void add_history_command(CLI::App& app, Context& ctx) {
       auto m = (*h)->at(*t / 1'000'000);
       if (!m) return ctx.unreadable("history", m.error().describe());
       if (!*m)
-        return ctx.unreadable("history", fmt::format("nothing recorded in {} within an hour before {}", o->db,
+        return ctx.unreadable("history", fmt::format("nothing recorded in {} within an hour before {}", db,
                                                      rfc3339_utc(*t / 1'000'000)));
       if (o->output == "json") fmt::print("{}\n", dump_json(moment_to_json(**m)));
       else

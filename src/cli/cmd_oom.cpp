@@ -99,8 +99,10 @@ Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths,
     if (o.file == "-") {
       text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     } else {
-      auto t = read_file(o.file);
+      std::vector<std::string> cut;
+      auto t = read_file(o.file, FileKind::kLog, &cut);
       if (!t) return fail(t.error());
+      for (const auto& w : cut) fmt::print(stderr, "memsleuth oom: {}\n", escape_terminal(w));
       text = std::move(*t);
     }
     auto events = parse_events(text, ctx);

@@ -6,6 +6,7 @@
 #include "agent/report_builder.hpp"
 #include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
+#include "cli/history_at.hpp"
 #include "probe/fs.hpp"
 #include "util/text.hpp"
 #include "util/time_input.hpp"
@@ -15,21 +16,23 @@ namespace ms::cli {
 
 namespace {
 std::string hostname(const HostPaths& paths) {
-  auto h = read_file(paths.proc("sys/kernel/hostname"));
+  auto h = read_file(paths.proc("sys/kernel/hostname"), FileKind::kKernel);
   return h ? std::string(trim(*h)) : std::string("unknown-node");
 }
 }  // namespace
 
 void add_report_command(CLI::App& app, Context& ctx) {
   struct Opts {
-    std::string db = store::kDefaultDbPath;
+    std::string db;  // empty: the default under --rootfs
     std::string since, until, out = "memsleuth-report.html", format = "html";
     std::string kubelet_config, kubelet_flags;
     bool no_kubelet = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML incident report from recorded history");
-  cmd->add_option("--db", o->db, "History database written by `memsleuth record`")->capture_default_str();
+  cmd->add_option(
+      "--db", o->db,
+      fmt::format("History database written by `memsleuth record` (default {} under --rootfs)", store::kDefaultDbPath));
   cmd->add_option("--since", o->since, "Start of the window (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' local, or -2h)")
       ->check(time_arg());
   cmd->add_option("--until", o->until, "End of the window (same forms); default: 24 h around the worst moment")
@@ -66,14 +69,15 @@ void add_report_command(CLI::App& app, Context& ctx) {
       return;
     // The findings are `doctor --db DB --at @T`'s: the same database, node files and kubelet settings.
     ro.paths = ctx.paths;
-    ro.diagnosis.db_path = o->db;
+    std::string db = db_path(o->db, ctx);
+    ro.diagnosis.db_path = db;
     ro.diagnosis.db_required = true;
     if (!o->kubelet_config.empty()) ro.diagnosis.kubelet_config = o->kubelet_config;
     if (!o->kubelet_flags.empty()) ro.diagnosis.kubelet_flags = o->kubelet_flags;
     ro.kubelet_thresholds = !o->no_kubelet;
-    auto hist = store::History::open(o->db);
+    auto hist = store::History::open(db);
     if (!hist) {
-      fmt::print(stderr, "memsleuth report: cannot open {}: {}\n", o->db, hist.error().describe());
+      fmt::print(stderr, "memsleuth report: cannot open {}: {}\n", db, hist.error().describe());
       ctx.exit_code = 1;
       return;
     }

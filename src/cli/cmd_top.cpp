@@ -10,6 +10,7 @@
 #include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/top_render.hpp"
+#include "util/escape.hpp"
 
 namespace ms::cli {
 
@@ -63,13 +64,19 @@ void add_top_command(CLI::App& app, Context& ctx) {
     Attribution a = attribute(*snap, ctx.paths);
     TopResult r = select_top(a, q);
     std::string out;
+    // The snapshot's warnings (unreadable cgroups, malformed or refused files), as `snapshot` shows them.
     if (o->output == "json") {
-      out = dump_json(top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr)) + "\n";
+      Json j = top_to_json(r, q.by == TopBy::kOwner ? &a.residual : nullptr);
+      Json w = Json::array();
+      for (const auto& x : snap->warnings) w.push_back(jstr(x));
+      j["warnings"] = std::move(w);
+      out = dump_json(j) + "\n";
     } else {
       TextLayout layout = text_layout(ctx, o->output == "wide");
       out = recorded ? recorded_heading(recorded->moment, layout) : std::string();
       out += render_top_table(r, o->output == "wide", layout);
       if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual, layout);
+      for (const auto& w : snap->warnings) out += wrap_text(term_field(w), layout.width, "warning: ", "  ");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
     keep_until_exit(std::move(r));

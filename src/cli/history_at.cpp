@@ -15,7 +15,17 @@ void add_at_options(CLI::App& cmd, AtOptions& o) {
                  "Replay: the node as `memsleuth record` stored it at this time (RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' "
                  "local, @UNIX-SECONDS, or relative like -2h)")
       ->check(time_arg());
-  cmd.add_option("--db", o.db, "History database for --at (written by `memsleuth record`)")->capture_default_str();
+  cmd.add_option("--db", o.db,
+                 fmt::format("History database for --at (written by `memsleuth record`; default {} under --rootfs)",
+                             store::kDefaultDbPath));
+}
+
+std::string default_db_path(const Context& ctx) {
+  return ctx.paths.root(store::kDefaultDbPath);
+}
+
+std::string db_path(const std::string& db, const Context& ctx) {
+  return db.empty() ? default_db_path(ctx) : db;
 }
 
 std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, const char* command) {
@@ -28,12 +38,13 @@ std::optional<RecordedAt> load_recorded_at(const AtOptions& o, Context& ctx, con
     ctx.usage_error(command, "--at: " + t.error().describe());
     return std::nullopt;
   }
-  auto h = store::History::open(o.db);
+  std::string db = db_path(o.db, ctx);
+  auto h = store::History::open(db);
   if (!h) return fail_with(h.error().describe());
   int64_t ts = *t / 1'000'000;
   auto m = (*h)->at(ts);
   if (!m) return fail_with(m.error().describe());
-  if (!*m) return fail_with(fmt::format("nothing recorded in {} within an hour before {}", o.db, rfc3339_utc(ts)));
+  if (!*m) return fail_with(fmt::format("nothing recorded in {} within an hour before {}", db, rfc3339_utc(ts)));
   RecordedAt r{std::move(**m), std::nullopt, {}, nullptr};
   r.kubelet_config = (*h)->kubelet_config(r.moment.node.kubelet_config_id);
   auto next = (*h)->node_series({r.moment.sample.time + 1, r.moment.sample.time + 60});

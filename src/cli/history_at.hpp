@@ -15,8 +15,14 @@ namespace ms::cli {
 
 struct AtOptions {
   std::string at;
-  std::string db = store::kDefaultDbPath;
+  std::string db;  // empty: the default database under --rootfs (default_db_path)
 };
+
+// The recorder's default database as this invocation sees the node: under --rootfs, so a fixture
+// tree never reads the live host's /var/lib/memsleuth/history.db.
+std::string default_db_path(const Context& ctx);
+// `db` as given, or the default.
+std::string db_path(const std::string& db, const Context& ctx);
 
 // Adds --at and --db to a command.
 void add_at_options(CLI::App& cmd, AtOptions& o);

@@ -33,12 +33,12 @@ namespace ms::diagnosis {
 namespace {
 
 std::string read_hostname(const HostPaths& paths) {
-  if (auto t = read_file(paths.proc("sys/kernel/hostname"))) return std::string(trim(*t));
+  if (auto t = read_file(paths.proc("sys/kernel/hostname"), FileKind::kKernel)) return std::string(trim(*t));
   return "unknown";
 }
 
 std::optional<KeyValues> read_vmstat(const HostPaths& paths) {
-  if (auto t = read_file(paths.proc("vmstat")))
+  if (auto t = read_file(paths.proc("vmstat"), FileKind::kKernel))
     if (auto kv = parse_flat_keyed(*t, paths.proc("vmstat"))) return std::move(*kv);
   return std::nullopt;
 }
@@ -69,8 +69,20 @@ struct Work {
   ClassifySources sources;
   std::optional<Attribution> attribution;
   std::vector<Event> events;
+  std::vector<std::string> kubelet_trust;  // also when no kubelet was taken: what was refused, and why
   bool kubelet_known = false;
 };
+
+// What the snapshot could not read (unreadable cgroups, files refused or cut at their cap, malformed
+// process files): named, the first 10, then how many more.
+void add_snapshot_warnings(Work& w) {
+  constexpr size_t kNamed = 10;
+  const auto& warnings = w.snap->warnings;
+  for (size_t i = 0; i < warnings.size() && i < kNamed; ++i) w.missing.push_back("snapshot: " + warnings[i]);
+  if (warnings.size() > kNamed)
+    w.missing.push_back(fmt::format("snapshot: {} more warnings (memsleuth snapshot -o json lists them all)",
+                                    warnings.size() - kNamed));
+}
 
 void add_watermarks(Work& w, const HostPaths& paths) {
   auto reserves = read_vm_reserves(paths);
@@ -117,6 +129,7 @@ Result<void> add_history(Work& w, store::History* h, store::Window window, const
 // Kubelet: the recorded or discovered settings, or those described on the command line.
 void add_kubelet(Work& w, k8s::KubeletConfig cfg, bool described) {
   const Snapshot& s = *w.snap;
+  w.kubelet_trust = cfg.trust;
   w.kubelet_known = cfg.kubelet_found || described;
   std::optional<std::string> pods_cg;
   if (w.kubelet_known && s.find_cgroup(cfg.pods_cgroup())) pods_cg = cfg.pods_cgroup();
@@ -182,7 +195,9 @@ void add_suspects(Work& w, const HostPaths& paths, const Options& o, bool live) 
     }
     w.in.suspects.push_back(std::move(sp));
   }
-  w.in.scheduled = find_scheduled_culprits(paths, s.mounts);
+  std::vector<std::string> not_read;
+  w.in.scheduled = find_scheduled_culprits(paths, s.mounts, &not_read);
+  for (const auto& p : not_read) w.missing.push_back("not read: " + p);
 }
 
 // The snapshot's attribution and everything that hangs off it.
@@ -196,6 +211,7 @@ Diagnosis finish(Work& w, const HostPaths& paths) {
   Diagnosis d;
   d.report = make_doctor_report(w.in, read_hostname(paths));
   d.report.node.missing.insert(d.report.node.missing.begin(), w.missing.begin(), w.missing.end());
+  d.report.node.kubelet_trust = w.kubelet_trust;
   d.kubelet_known = w.kubelet_known;
   d.thresholds = w.in.thresholds;
   return d;
@@ -212,6 +228,7 @@ Result<Diagnosis> diagnose_live(const HostPaths& paths, const Options& o) {
   w.snap = &*snap;
   w.in.snap = w.snap;
   const Snapshot& s = *snap;
+  add_snapshot_warnings(w);
   if (auto r = add_history(w, nullptr, {s.time - store::kDoctorHistoryBeforeSeconds, s.time}, o); !r)
     return fail(r.error());
   add_watermarks(w, paths);

@@ -52,7 +52,7 @@ std::vector<std::string> sorted_entries(const std::string& dir) {
 
 void read_crontab(CronSources& s, const HostPaths& paths, const std::string& path, CronFileKind kind,
                   std::optional<std::string> user) {
-  auto text = read_file(paths.root(path));
+  auto text = read_file(paths.root(path), FileKind::kConfig);
   if (!text) {
     if (text.error().kind != Error::Kind::kNotFound) s.problems.push_back(text.error());
     return;
@@ -61,6 +61,13 @@ void read_crontab(CronSources& s, const HostPaths& paths, const std::string& pat
 }
 
 }  // namespace
+
+std::vector<std::string> CronSources::unreadable() const {
+  std::vector<std::string> out;
+  for (const auto& p : problems)
+    if (p.kind != Error::Kind::kMalformed) out.push_back(p.describe());
+  return out;
+}
 
 CronSources CronSources::load(const HostPaths& paths) {
   CronSources s;
@@ -81,13 +88,18 @@ CronSources CronSources::load(const HostPaths& paths) {
       sc.dir = dir;
       sc.path = dir + "/" + n;
       std::string host = paths.root(sc.path);
-      struct stat st{};
-      if (::stat(host.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      struct stat st {};
+      if (::stat(host.c_str(), &st) != 0) continue;
+      if (!S_ISREG(st.st_mode)) {
+        // run-parts runs regular files only; a FIFO or device here is named, never opened.
+        if (!S_ISDIR(st.st_mode)) s.problems.push_back(Error::from_errno(host, kNotRegularFile));
+        continue;
+      }
       sc.executable = (st.st_mode & 0111) != 0;
       sc.runnable_name = run_parts_name_ok(n);
       // Scripts are small; a binary or a huge file is not a script we can read meaningfully.
       if (st.st_size < (1 << 20)) {
-        if (auto t = read_file(host)) sc.text = std::move(*t);
+        if (auto t = read_file(host, FileKind::kConfig)) sc.text = std::move(*t);
       }
       s.scripts.push_back(std::move(sc));
     }

@@ -39,6 +39,8 @@ struct CronSources {
   bool systemd_running = false;    // /run/systemd/system exists (scripts that defer to timers exit)
 
   static CronSources load(const HostPaths& paths);
+  // The problems that are files which could not be read (not malformed lines), described.
+  std::vector<std::string> unreadable() const;
   // Pure constructor for tests: parses the given texts.
   void add_file(std::string path, CronFileKind kind, std::string_view text, std::optional<std::string> user = {});
 };

@@ -19,8 +19,9 @@ struct CulpritInputs {
   std::vector<Mount> mounts;           // the crawler's mount table
   std::optional<UpdatedbConf> updatedb_conf;
   std::string updatedb_conf_path = "/etc/updatedb.conf";
-  std::vector<std::string> k8s_dirs;   // Kubernetes state dirs that exist, as the crawler sees them
-  std::vector<std::string> disable;    // how to stop the source: "chmod -x /etc/cron.daily/plocate", ...
+  std::vector<std::string> k8s_dirs;  // Kubernetes state dirs that exist, as the crawler sees them
+  std::vector<std::string> disable;   // how to stop the source: "chmod -x /etc/cron.daily/plocate", ...
+  std::vector<std::string> problems;  // inputs that exist but could not be read (updatedb.conf a FIFO, ...)
 };
 
 struct Culprit {

@@ -169,8 +169,9 @@ Explanation build_explanation(const ExplainInputs& in, int pid, const ExplainOpt
   if (in.sources) ao.user_name = [&](uint32_t uid) { return in.sources->users.name(uid); };
   e.ancestry = build_ancestry(snap, pid, ao);
   if (!e.ancestry.complete && e.ancestry.missing_pid)
-    e.warnings.push_back(fmt::format("ancestor pid {} exited while reading: the chain stops there",
-                                     *e.ancestry.missing_pid));
+    e.warnings.push_back(
+        fmt::format("ancestor pid {} exited while reading: the chain stops there", *e.ancestry.missing_pid));
+  for (const auto& w : in.read_problems) e.warnings.push_back("not read: " + w);
 
   // Siblings: the other processes of the memory cgroup, with their memory.
   if (in.cgroup_pids) {
@@ -264,9 +265,11 @@ Result<Explanation> explain_process(const HostPaths& paths, int pid, const Expla
   in.sources = &sources;
   in.cron = &cron;
   in.rootfs = paths.rootfs;
-  if (auto t = read_file(paths.proc(std::to_string(pid) + "/mountinfo")))
+  if (auto t = read_file(paths.proc(std::to_string(pid) + "/mountinfo"), FileKind::kMounts))
     if (auto m = parse_mountinfo(*t, paths.proc(std::to_string(pid) + "/mountinfo"))) in.process_mounts = std::move(*m);
   in.culprit_base = load_culprit_inputs(paths, in.process_mounts.empty() ? snap->mounts : in.process_mounts);
+  in.read_problems = cron.unreadable();
+  in.read_problems.insert(in.read_problems.end(), in.culprit_base.problems.begin(), in.culprit_base.problems.end());
 
   // The unit of the process and the timer that activates it, read from their unit files.
   Owner owner = classify_process(*p, *snap, &sources, nullptr);
@@ -292,7 +295,7 @@ Result<Explanation> explain_process(const HostPaths& paths, int pid, const Expla
   if (p->memory_cgroup)
     if (std::string dir = snap->cgroup_dir(*p->memory_cgroup); !dir.empty()) {
       in.cgroup_pids_file = dir + "/cgroup.procs";
-      if (auto t = read_file(in.cgroup_pids_file)) in.cgroup_pids = parse_pid_list(*t);
+      if (auto t = read_file(in.cgroup_pids_file, FileKind::kPidList)) in.cgroup_pids = parse_pid_list(*t);
     }
 
   // A kernel thread has no cwd of its own to watch (build_explanation stops at "kernel thread").

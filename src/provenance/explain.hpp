@@ -94,6 +94,7 @@ struct ExplainInputs {
   std::optional<std::string> unit_file, timer_file;  // of the source unit, when found
   std::vector<std::string> timer_schedule;           // OnCalendar=/OnBootSec= of that timer
   std::optional<std::string> timer_name;
+  std::vector<std::string> read_problems;  // cron files and configs that exist but could not be read
 };
 
 // A kernel thread: PF_KTHREAD, or a child of a kthreadd (pid 2) that is one.

@@ -128,7 +128,10 @@ std::string describe_timer_schedule(const TimerJob& t) {
 CulpritInputs load_culprit_inputs(const HostPaths& paths, const std::vector<Mount>& mounts) {
   CulpritInputs in;
   in.mounts = mounts;
-  if (auto t = read_file(paths.root(in.updatedb_conf_path))) in.updatedb_conf = parse_updatedb_conf(*t, in.updatedb_conf_path);
+  if (auto t = read_file(paths.root(in.updatedb_conf_path), FileKind::kConfig))
+    in.updatedb_conf = parse_updatedb_conf(*t, in.updatedb_conf_path);
+  else if (t.error().kind != Error::Kind::kNotFound)
+    in.problems.push_back(t.error().describe());
   // Kubernetes state that exists on this node. A process that sees the node through the --rootfs
   // prefix (a chroot, a test tree) names it with the prefix, so both spellings are listed.
   bool prefixed = paths.rootfs != "/" && !paths.rootfs.empty();
@@ -147,8 +150,15 @@ ScheduledSources ScheduledSources::load(const HostPaths& paths) {
   return s;
 }
 
-std::vector<ScheduledCulprit> find_scheduled_culprits(const HostPaths& paths, const std::vector<Mount>& mounts) {
-  return find_scheduled_culprits(ScheduledSources::load(paths), load_culprit_inputs(paths, mounts));
+std::vector<ScheduledCulprit> find_scheduled_culprits(const HostPaths& paths, const std::vector<Mount>& mounts,
+                                                      std::vector<std::string>* problems) {
+  ScheduledSources src = ScheduledSources::load(paths);
+  CulpritInputs base = load_culprit_inputs(paths, mounts);
+  if (problems) {
+    for (auto& p : src.cron.unreadable()) problems->push_back(std::move(p));
+    problems->insert(problems->end(), base.problems.begin(), base.problems.end());
+  }
+  return find_scheduled_culprits(src, base);
 }
 
 std::vector<ScheduledCulprit> find_scheduled_culprits(const ScheduledSources& src, const CulpritInputs& base) {

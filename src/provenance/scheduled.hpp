@@ -48,8 +48,10 @@ struct ScheduledSources {
   static ScheduledSources load(const HostPaths& paths);
 };
 
-// Reads cron files, cron.* scripts, timers and <rootfs>/etc/updatedb.conf, then scans.
-std::vector<ScheduledCulprit> find_scheduled_culprits(const HostPaths& paths, const std::vector<Mount>& mounts);
+// Reads cron files, cron.* scripts, timers and <rootfs>/etc/updatedb.conf, then scans. `problems`:
+// the files that exist but could not be read (not a regular file, permissions, too large), named.
+std::vector<ScheduledCulprit> find_scheduled_culprits(const HostPaths& paths, const std::vector<Mount>& mounts,
+                                                      std::vector<std::string>* problems = nullptr);
 // Pure: `base` carries mounts, the updatedb config and the Kubernetes dirs that exist.
 std::vector<ScheduledCulprit> find_scheduled_culprits(const ScheduledSources& sources, const CulpritInputs& base);
 

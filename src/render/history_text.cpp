@@ -92,6 +92,14 @@ std::string render_timeline_text(const store::Timeline& t, size_t width, const T
   out += wrap_text(fmt::format("History {} .. {}: {} samples, {} trigger snapshots", when(t.window.since),
                                when(t.window.until), t.samples, t.triggers.size()),
                    w, "", "  ");
+  if (t.corrupt_samples > 0)
+    out += wrap_text(fmt::format("warning: {} stored sample(s) could not be decoded and are left out of the timeline",
+                                 t.corrupt_samples),
+                     w, "", "  ");
+  // Named (the first 20): which sample, which frame, why.
+  for (size_t i = 0; i < t.warnings.size() && i < 20; ++i) out += wrap_text(term_field(t.warnings[i]), w, "warning: ", "  ");
+  if (t.warnings.size() > 20)
+    out += fmt::format("warning: {} more unreadable frames (-o json lists them)\n", t.warnings.size() - 20);
   if (t.samples == 0) {
     out += wrap_text("No samples recorded in this window (is `memsleuth record` running? see --db).", w, "", "  ");
     return out;
@@ -162,6 +170,10 @@ Json timeline_to_json(const store::Timeline& t) {
   j["since"] = rfc3339_utc(t.window.since);
   j["until"] = rfc3339_utc(t.window.until);
   j["samples"] = t.samples;
+  j["corrupt_samples"] = t.corrupt_samples;
+  Json warns = Json::array();
+  for (const auto& w : t.warnings) warns.push_back(jstr(w));
+  j["warnings"] = std::move(warns);
   j["capacity_bytes"] = jopt(t.capacity_bytes);
   auto pts = Json::array();
   for (const auto& p : t.points) {

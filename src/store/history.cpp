@@ -1,6 +1,7 @@
 #include "store/history.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "store/owner_json.hpp"
 #include "store/schema.hpp"
 #include "util/text.hpp"
+#include "util/units.hpp"
 
 namespace ms::store {
 
@@ -62,6 +64,9 @@ std::optional<uint64_t> working_set(const Cgroup& c) {
 }
 
 Result<std::unique_ptr<History>> History::open(const std::string& path) {
+  // SQLite opens without O_NONBLOCK: a FIFO planted where the database should be would block.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return fail(Error::from_errno(path, kNotRegularFile));
   auto db = Db::open(path, true);
   if (!db) return fail(db.error());
   std::unique_ptr<History> h(new History());
@@ -76,6 +81,23 @@ Result<std::unique_ptr<History>> History::open(const std::string& path) {
   h->schema_ = *v;
   if (auto r = h->load_keys(); !r) return fail(r.error());
   return h;
+}
+
+void History::note_corrupt(int64_t time, std::string_view frame, const Error& e) {
+  if (corrupt_.size() < 100000) corrupt_.emplace(std::pair{time, std::string(frame)}, e.message);
+}
+
+size_t History::corrupt_count(std::string_view frame) const {
+  size_t n = 0;
+  for (const auto& [k, why] : corrupt_) n += k.second == frame;
+  return n;
+}
+
+std::vector<std::string> History::corrupt_samples() const {
+  std::vector<std::string> out;
+  for (const auto& [k, why] : corrupt_)
+    out.push_back(fmt::format("sample at {}: {} frame unreadable: {}", rfc3339_utc(k.first), k.second, why));
+  return out;
 }
 
 Result<void> History::load_keys() {
@@ -115,7 +137,10 @@ Result<std::vector<NodePoint>> History::node_series(Window w) {
   std::vector<NodePoint> out;
   while (st->step() == SQLITE_ROW) {
     auto n = decode_node(st->col_blob(13), names_);
-    if (!n) continue;  // a frame this version cannot read is skipped, not fatal
+    if (!n) {  // a frame this version cannot read is skipped, not fatal, and counted
+      note_corrupt(st->col_int(1), "node", n.error());
+      continue;
+    }
     n->sample = sample_from(*st);
     n->cgroup_version = static_cast<CgroupVersion>(st->col_int(10));
     n->memory_on_v2 = st->col_int(11) != 0;
@@ -243,7 +268,10 @@ Result<CgroupSeries> History::cgroup_series(const std::string& path, Window w) {
   st->bind(1, w.since).bind(2, w.until);
   while (st->step() == SQLITE_ROW) {
     auto d = decode_detail(st->col_blob(1), names_);
-    if (!d) continue;
+    if (!d) {
+      note_corrupt(st->col_int(0), "detail", d.error());
+      continue;
+    }
     for (auto& [id, c] : d->cgroups) {
       auto it = inode_of.find(id);
       if (it == inode_of.end()) continue;
@@ -300,7 +328,10 @@ Result<std::vector<OwnerSeries>> History::owner_series(Window w, size_t limit) {
   while (st->step() == SQLITE_ROW) {
     int64_t t = st->col_int(0);
     auto d = decode_detail(st->col_blob(1), names_);
-    if (!d) continue;
+    if (!d) {
+      note_corrupt(st->col_int(0), "detail", d.error());
+      continue;
+    }
     std::map<std::string, std::pair<uint64_t, uint64_t>> sums;
     for (auto& [id, c] : d->cgroups) {
       auto it = info.find(id);
@@ -344,7 +375,10 @@ Result<std::vector<std::pair<int64_t, Process>>> History::process_series(uint64_
   st->bind(1, narrowed.since).bind(2, narrowed.until);
   while (st->step() == SQLITE_ROW) {
     auto d = decode_detail(st->col_blob(1), names_);
-    if (!d) continue;
+    if (!d) {
+      note_corrupt(st->col_int(0), "detail", d.error());
+      continue;
+    }
     for (auto& [pid_id, p] : d->processes)
       if (pid_id == id) {
         p.pid = pid;

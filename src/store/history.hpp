@@ -75,8 +75,16 @@ class History {
   // First and last sample times (nullopt when the store is empty).
   Result<std::optional<std::pair<int64_t, int64_t>>> extent();
 
+  // Stored frames the readers above could not decode (corrupt, or written by a newer memsleuth) and
+  // left out: how many samples, and one line each naming the sample's time, the frame and why.
+  // Samples whose frame of this kind ("node": left out of node_series, "detail") was unreadable.
+  size_t corrupt_count(std::string_view frame) const;
+  std::vector<std::string> corrupt_samples() const;
+
  private:
   History() = default;
+  void note_corrupt(int64_t time, std::string_view frame, const Error& e);
+  std::map<std::pair<int64_t, std::string>, std::string> corrupt_;  // (time, frame) -> why
   Result<void> load_keys();
   Result<std::vector<RecordedEvent>> query_events(const std::string& sql, Window w, const std::string& kind);
   std::vector<RecordedEvent> read_events(Stmt& st);

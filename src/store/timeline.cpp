@@ -58,6 +58,8 @@ Result<Timeline> build_timeline(History& h, Window w, size_t top_owners, k8s::V2
   auto trig = h.triggers(w);
   if (!trig) return fail(trig.error());
   t.triggers = std::move(*trig);
+  t.corrupt_samples = h.corrupt_count("node");
+  t.warnings = h.corrupt_samples();
   return t;
 }
 

@@ -36,6 +36,9 @@ struct Timeline {
   std::vector<OwnerSeries> top_owners;      // by peak working set
   std::vector<RecordedEvent> oom_kills, evictions;
   std::vector<SampleInfo> triggers;
+  // Stored samples left out because a frame could not be decoded: how many, and each named.
+  size_t corrupt_samples = 0;
+  std::vector<std::string> warnings;
 };
 
 // Both views at one node reading (raw -> derived, the same k8s/ functions as the live commands).
