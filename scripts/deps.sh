@@ -10,7 +10,7 @@ PKGS=(
 # Test-only tools (live/e2e/vm/report tests). MEMSLEUTH_DEPS=build skips them.
 TEST_PKGS=(
   plocate qemu-system-x86 busybox-static cpio smem atop prometheus chromium python3-yaml time
-  systemd-journal-remote
+  systemd-journal-remote strace
   # make image (buildah) and the container e2e tests: podman with runc (crun refuses the hybrid cgroup
   # hierarchy of the build machines), its bridge network, and containerd as the pods' runtime.
   podman buildah runc containernetworking-plugins containerd

@@ -48,4 +48,36 @@ jq -e '.cgroups[] | select(.path == "/system.slice/cron.service") | .usage_bytes
   { echo "FAIL: unreadable cgroup files must give null: $(jq -c '.cgroups[] | select(.path == "/system.slice/cron.service")' "$WORK/fx.json")"; exit 1; }
 jq -e '.processes[] | select(.pid == 1010) | .rss_bytes == 204800000' "$WORK/fx.json" >/dev/null ||
   { echo "FAIL: readable neighbours lost"; exit 1; }
+# ... and each unreadable file is named in the warnings, never left out in silence.
+for f in memory.stat memory.usage_in_bytes cgroup.procs; do
+  jq -e --arg f "$CG/$f" '.warnings | any(contains($f) and contains("Permission denied"))' "$WORK/fx.json" >/dev/null ||
+    { echo "FAIL: unreadable $CG/$f not named: $(jq -c .warnings "$WORK/fx.json")"; exit 1; }
+done
+
+# 3. Live memory cgroups of our own that nobody cannot read: a directory (mode 700) and a memory.stat
+# (mode 000). Each is named in the warnings of snapshot, top and doctor.
+MEM=/sys/fs/cgroup/memory
+if [[ -w $MEM && -f $MEM/memory.stat ]]; then
+  CGT=$MEM/mst-unread-$$
+  trap 'rmdir "$CGT/secret/inner" "$CGT/secret" "$CGT/open" "$CGT" 2>/dev/null; cleanup' EXIT INT TERM
+  mkdir -p "$CGT/secret/inner" "$CGT/open"
+  chmod 700 "$CGT/secret"
+  chmod 000 "$CGT/open/memory.stat"
+  as_nobody "$BIN" snapshot -o json > "$WORK/cg.json"
+  jq -e --arg d "$CGT/secret" '.warnings | any(contains($d) and contains("unreadable") and contains("Permission denied"))' \
+    "$WORK/cg.json" >/dev/null || { echo "FAIL: unreadable cgroup directory not named: $(jq -c .warnings "$WORK/cg.json")"; exit 1; }
+  jq -e --arg f "$CGT/open/memory.stat" '.warnings | any(contains($f))' "$WORK/cg.json" >/dev/null ||
+    { echo "FAIL: unreadable memory.stat not named"; exit 1; }
+  jq -e --arg p "/mst-unread-$$/open" '.cgroups | any(.path == $p and .usage_bytes != null)' "$WORK/cg.json" >/dev/null ||
+    { echo "FAIL: the cgroup with the unreadable memory.stat is gone"; exit 1; }
+  as_nobody "$BIN" top -o json > "$WORK/top.json"
+  jq -e --arg d "$CGT/secret" '.warnings | any(contains($d))' "$WORK/top.json" >/dev/null ||
+    { echo "FAIL: top does not show the snapshot's warnings"; exit 1; }
+  as_nobody "$BIN" top > "$WORK/top.txt"
+  grep -qF "warning: $CGT/secret" "$WORK/top.txt" || { echo "FAIL: top (table) does not show the warning"; exit 1; }
+  as_nobody "$BIN" doctor --sample 0 --no-kernel-log --kubelet-log off --kubelet-unit off -o json > "$WORK/doctor.json" || true
+  jq -e --arg d "$CGT/secret" '.node.missing_inputs | any(startswith("snapshot: ") and contains($d))' "$WORK/doctor.json" \
+    >/dev/null || jq -e '.node.missing_inputs | any(contains("more warnings"))' "$WORK/doctor.json" >/dev/null ||
+    { echo "FAIL: doctor does not list the unreadable cgroup under not checked"; exit 1; }
+fi
 echo PASS

@@ -12,7 +12,7 @@ using namespace ms;
 namespace {
 
 std::string shared(const std::string& rel) {
-  auto t = read_file(std::string(MEMSLEUTH_TEST_DATA) + "/" + rel);
+  auto t = read_file(std::string(MEMSLEUTH_TEST_DATA) + "/" + rel, FileKind::kLog);
   EXPECT_TRUE(t) << rel << ": " << (t ? "" : t.error().describe());
   return t ? *t : std::string();
 }

@@ -23,7 +23,7 @@ std::string tree(const std::string& kernel) {
 // scenario.env: the VM scenario's KEY=value lines (pids, cgroup paths, limits, awk results).
 std::map<std::string, std::string> scenario(const std::string& dir) {
   std::map<std::string, std::string> m;
-  auto text = read_file(dir + "/scenario.env");
+  auto text = read_file(dir + "/scenario.env", FileKind::kConfig);
   if (!text) return m;
   for_each_line(*text, [&](std::string_view line, int) {
     auto eq = line.find('=');
@@ -33,13 +33,13 @@ std::map<std::string, std::string> scenario(const std::string& dir) {
 }
 
 uint64_t file_u64(const std::string& path) {
-  auto t = read_file(path);
+  auto t = read_file(path, FileKind::kLog);
   if (!t) return 0;
   return parse_u64(trim(*t)).value_or(0);
 }
 
 std::optional<uint64_t> stat_key(const std::string& path, std::string_view key) {
-  auto t = read_file(path);
+  auto t = read_file(path, FileKind::kLog);
   if (!t) return std::nullopt;
   auto kv = parse_flat_keyed(*t, path);
   if (!kv) return std::nullopt;
@@ -133,7 +133,7 @@ TEST_P(VmTree, MeminfoMatchesTheScenarioAwk) {
 }
 
 TEST_P(VmTree, KmsgHoldsTheMemcgOomRecord) {
-  auto kmsg = read_file(dir + "/root/dev/kmsg");
+  auto kmsg = read_file(dir + "/root/dev/kmsg", FileKind::kLog);
   ASSERT_TRUE(kmsg);
   EXPECT_NE(kmsg->find(";Memory cgroup out of memory: Killed process"), std::string::npos);
   EXPECT_NE(kmsg->find(",oom_memcg=/" + env.at("OOM_CTR") + ","), std::string::npos);
