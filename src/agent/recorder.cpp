@@ -1,7 +1,6 @@
 #include "agent/recorder.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <poll.h>
 #include <sqlite3.h>
 #include <time.h>
@@ -17,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/event_capture.hpp"
+#include "agent/http_server.hpp"
 #include "agent/last_readings.hpp"
 #include "agent/metrics.hpp"
 #include "agent/views.hpp"
@@ -79,13 +79,12 @@ struct Recorder::Impl {
   const Snapshot* last_snap = nullptr;               // the reader's snapshot (updated in place by each read)
 
   mutable std::mutex mu;  // guards the fields below (read by the HTTP thread)
-  std::string metrics;
+  std::shared_ptr<const std::string> metrics = std::make_shared<const std::string>();
   AgentStatus status;
   EventCounts events;
   std::map<std::string, uint64_t> triggers;
 
-  std::unique_ptr<httplib::Server> http;
-  std::thread http_thread;
+  std::unique_ptr<HttpServer> http;
 
   // OOM kills (/dev/kmsg) and evictions (kubelet logs), captured by the recorder itself and polled
   // between samples too (journald can drop them under pressure).
@@ -219,6 +218,8 @@ struct Recorder::Impl {
     if (!sample_reader) {
       SampleReaderOptions ro;
       ro.detail_floor_bytes = opts.selection.cgroup_floor_bytes;
+      // Descriptors kept for reading leave room for every HTTP connection the server allows.
+      ro.fd_reserve = std::max(ro.fd_reserve, HttpLimits{}.max_connections + 128);
       ro.always_detail = [](const std::string& path) {
         if (path == "/") return true;
         KubeCgroup k = parse_kube_cgroup_path(path);
@@ -353,7 +354,7 @@ struct Recorder::Impl {
     mi.psi = snap->psi;
     mi.rss_bytes = own_rss(paths);
     mi.pod_limit = opts.pod_metrics_limit;
-    std::string text = render_prometheus(build_metrics(mi));
+    auto text = std::make_shared<const std::string>(render_prometheus(build_metrics(mi)));
     last_metrics = std::move(mi);
     std::lock_guard lk(mu);
     metrics = std::move(text);
@@ -393,7 +394,7 @@ struct Recorder::Impl {
       last_metrics->events = events;
       last_metrics->status.kmsg_lost = status.kmsg_lost;
     }
-    std::string text = render_prometheus(build_metrics(*last_metrics));
+    auto text = std::make_shared<const std::string>(render_prometheus(build_metrics(*last_metrics)));
     std::lock_guard lk(mu);
     metrics = std::move(text);
   }
@@ -434,34 +435,49 @@ struct Recorder::Impl {
       log("bad port in --listen " + opts.listen);
       return false;
     }
-    http = std::make_unique<httplib::Server>();
-    // Two workers: scrapes are rare and cheap (the text is rendered once per sample).
-    http->new_task_queue = [] { return new httplib::ThreadPool(2); };
-    http->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lk(mu);
-      res.set_content(metrics, "text/plain; version=0.0.4; charset=utf-8");
-    });
-    http->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lk(mu);
-      res.status = status.store_ok ? 200 : 503;
-      res.set_content(status.store_ok ? "ok\n" : "store: " + status.store_error + "\n", "text/plain");
-    });
-    int p = *port == 0 ? http->bind_to_any_port(host) : (http->bind_to_port(host, static_cast<int>(*port))
-                                                             ? static_cast<int>(*port)
-                                                             : -1);
-    if (p <= 0) {
-      log("cannot listen on " + opts.listen);
+    HttpServerOptions ho;
+    ho.host = host;
+    ho.port = static_cast<int>(*port);
+    ho.web_config = opts.web_config;
+    ho.log = [this](const std::string& m) { log(m); };
+    auto server = HttpServer::start(std::move(ho), [this](const http::Request& r) { return route(r); });
+    if (!server) {
+      log(fmt::format("cannot serve on {}: {}", opts.listen, server.error().describe()));
       return false;
     }
-    bound_port = p;
-    log(fmt::format("serving /metrics on http://{}:{}/metrics", host.find(':') != std::string::npos ? "[" + host + "]" : host, p));
-    http_thread = std::thread([this] { http->listen_after_bind(); });
+    http = std::move(*server);
+    bound_port = http->port();
+    bool v6 = host.find(':') != std::string::npos;
+    log(fmt::format("serving /metrics on {}://{}:{}/metrics", http->tls() ? "https" : "http",
+                    v6 ? "[" + host + "]" : host, bound_port));
     return true;
+  }
+
+  // Runs on the HTTP thread: every answer is prepared by the sampling loop, so this only copies a pointer.
+  HttpResponse route(const http::Request& r) {
+    HttpResponse res;
+    if (r.path == "/metrics") {
+      std::lock_guard lk(mu);
+      res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      res.body = metrics;
+    } else if (r.path == "/healthz") {
+      std::lock_guard lk(mu);
+      res.status = status.store_ok ? 200 : 503;
+      res.body = std::make_shared<const std::string>(status.store_ok ? "ok\n" : "store: " + status.store_error + "\n");
+    } else if (r.path == "/") {
+      res.content_type = "text/html; charset=utf-8";
+      res.body = std::make_shared<const std::string>(
+          "<html><head><title>memsleuth record</title></head><body><h1>memsleuth record</h1>"
+          "<p><a href=\"/metrics\">/metrics</a> <a href=\"/healthz\">/healthz</a></p></body></html>\n");
+    } else {
+      res.status = 404;
+      res.body = std::make_shared<const std::string>("not found: this endpoint serves /metrics and /healthz\n");
+    }
+    return res;
   }
 
   void stop_http() {
     if (http) http->stop();
-    if (http_thread.joinable()) http_thread.join();
   }
 };
 
@@ -476,7 +492,7 @@ void Recorder::sample_once() { impl_->sample_once(); }
 
 std::string Recorder::metrics_text() const {
   std::lock_guard lk(impl_->mu);
-  return impl_->metrics;
+  return *impl_->metrics;
 }
 
 AgentStatus Recorder::status() const {

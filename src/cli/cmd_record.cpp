@@ -25,6 +25,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     std::string db = store::kDefaultDbPath;
     std::string interval = "10s", retain = "7d", max_db_size = "512MiB";
     std::string listen = "127.0.0.1:9465";
+    std::string web_config;
     std::string process_floor = "32Mi", cgroup_floor = "4Mi", full_interval = "5m", near_margin = "256Mi";
     size_t top = 20, pod_metrics = 50;
     double psi = 20.0;
@@ -47,6 +48,9 @@ void add_record_command(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--listen", o->listen, "HOST:PORT for /metrics and /healthz (port 0: any free port; off: none)")
       ->capture_default_str();
+  cmd->add_option("--web-config", o->web_config,
+                  "TLS and basic auth for /metrics: a file in the format of Prometheus exporters' --web.config.file "
+                  "(docs/metrics.md)");
   cmd->add_option("--process-floor", o->process_floor, "Store every process at or above this RSS")
       ->check(size_arg())
       ->capture_default_str();
@@ -101,6 +105,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.store.retain_seconds = *retain / 1000;
     r.store.max_db_bytes = *max_db;
     r.listen = o->listen == "off" ? "" : o->listen;
+    r.web_config = o->web_config;
     r.selection.process_floor_bytes = *pfloor;
     r.selection.top_processes = o->top;
     r.selection.cgroup_floor_bytes = *cfloor;
