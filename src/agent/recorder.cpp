@@ -116,6 +116,7 @@ struct Recorder::Impl {
 
   Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p, opts.v2_root_usage) {
     views.set_log([this](const std::string& m) { log(m); });
+    opts.store.redact_secrets = opts.redact;
   }
 
   void log(const std::string& msg) const {
@@ -140,6 +141,7 @@ struct Recorder::Impl {
       return;
     }
     writer = std::move(*w);
+    for (const auto& n : writer->notes()) log(n);
   }
 
   void open_capture() {
@@ -297,7 +299,7 @@ struct Recorder::Impl {
     in.process_owner = [&](const Process& p) { return views.process_owner(*snap, p); };
     in.cgroup_owner = [&](const Cgroup& c) { return views.cgroup_owner(*snap, c); };
     // Ancestry at first sight: the cron -> sh -> updatedb chain is gone by morning, so keep it now.
-    in.process_provenance = [&](const Process& p) { return views.provenance(*snap, p); };
+    in.process_provenance = [&](const Process& p) { return views.provenance(*snap, p, opts.redact); };
     in.complete_process = [&](Process& p) {
       if (auto e = read_link(paths.proc(fmt::format("{}/exe", p.pid)))) p.exe = *e;
       if (auto c = read_link(paths.proc(fmt::format("{}/cwd", p.pid)))) p.cwd = *c;

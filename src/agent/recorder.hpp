@@ -28,6 +28,7 @@ struct RecorderOptions {
   TriggerPolicy triggers;
   std::string listen = "127.0.0.1:9465";  // "" = no HTTP server
   std::string web_config;                 // TLS and basic auth for it (agent/web_config.hpp); "" = none
+  bool redact = true;                     // secrets in stored command lines (util/redact.hpp)
   bool kmsg = true;
   std::string kmsg_path;    // default <rootfs>/dev/kmsg
   std::vector<std::string> kubelet_units;  // journal units for evictions; empty = kubelet.service, {"off"} = none

@@ -12,6 +12,7 @@
 #include "provenance/ancestry.hpp"
 #include "store/exited.hpp"
 #include "store/node_view.hpp"
+#include "util/redact.hpp"
 #include "util/units.hpp"
 
 namespace ms {
@@ -109,8 +110,29 @@ std::string provenance_line(const std::string& prov, const Process& p) {
   return cmd.empty() ? "[" + p.comm + "]" : cmd;
 }
 
+// The report is made to be shared: command lines recorded with `record --no-redact`, or before
+// redaction existed, are redacted here too (redacting twice changes nothing).
+std::string redact_provenance(const std::string& prov) {
+  auto j = nlohmann::json::parse(prov, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return prov;
+  auto a = j.find("ancestry");
+  if (a == j.end() || !a->is_array()) return prov;
+  for (auto& x : *a)
+    if (x.is_object() && x.contains("cmdline") && x["cmdline"].is_string())
+      x["cmdline"] = redact_command_line(x["cmdline"].get<std::string>());
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void redact_moment(store::RecordedMoment& m) {
+  for (auto& p : m.snapshot.processes) p.cmdline = redact_argv(p.cmdline);
+  for (auto& prov : m.process_provenance) prov = redact_provenance(prov);
+}
+
 // "python3 -c …  <- bash <- sshd": the command, then where it came from.
-std::string started_by(const std::string& prov, const Process& p) {
+std::string started_by(const std::string& prov_in, const Process& p_in, bool redact) {
+  Process p = p_in;
+  if (redact) p.cmdline = redact_argv(p.cmdline);
+  std::string prov = redact ? redact_provenance(prov_in) : prov_in;
   std::string cmd = command_line(p.cmdline, p.comm);
   for (char& c : cmd)
     if (c == '\n' || c == '\t' || c == '\r') c = ' ';  // a `python3 -c` script on one line
@@ -134,7 +156,7 @@ std::optional<std::string> detail_str(const nlohmann::json& d, const char* k) {
 
 // The OOM kill at the heart of the report: who, which cgroup at which limit, why, what started it.
 void describe_kill(ReportIncident& inc, const store::RecordedEvent& e, store::History& h, const Snapshot& at_kill,
-                   const ClassifySources& names) {
+                   const ClassifySources& names, bool redact) {
   store::RecordedExit x = store::exit_of_kill(e);
   bool global = x.scope == "global";
   inc.kind = "oom_kill";
@@ -187,7 +209,7 @@ void describe_kill(ReportIncident& inc, const store::RecordedEvent& e, store::Hi
   // What started it: the victim as the recorder last read it, else as last stored.
   std::string from;
   if (e.victim) {
-    from = started_by(e.victim->provenance, e.victim->process);
+    from = started_by(e.victim->provenance, e.victim->process, redact);
     if (e.victim->process.rss_bytes)
       f.push_back({"Last read", fmt::format("{} RSS at {}", human_bytes_u(*e.victim->process.rss_bytes),
                                             rfc3339_utc(e.victim->seen_at))});
@@ -196,7 +218,7 @@ void describe_kill(ReportIncident& inc, const store::RecordedEvent& e, store::Hi
         gone && *gone && (*gone)->index < (*gone)->moment.snapshot.processes.size()) {
       const auto& m = (*gone)->moment;
       size_t i = (*gone)->index;
-      if (i < m.process_provenance.size()) from = started_by(m.process_provenance[i], m.snapshot.processes[i]);
+      if (i < m.process_provenance.size()) from = started_by(m.process_provenance[i], m.snapshot.processes[i], redact);
     }
   }
   f.push_back({"Started by", from.empty() ? "not known (the recorder never read this process)" : from});
@@ -302,6 +324,7 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   }
   auto moment = h.at(t);
   if (!moment) return fail(moment.error());
+  if (o.redact && *moment) redact_moment(**moment);  // before the findings: their evidence quotes command lines
   std::optional<diagnosis::Diagnosis> diag;
   if (*moment) {
     auto dg = diagnosis::diagnose_recorded(o.paths, h, **moment, o.diagnosis);
@@ -322,7 +345,7 @@ Result<ReportData> build_report(store::History& h, const ReportOptions& o) {
   Snapshot none;
   const Snapshot& before = *at_incident ? (*at_incident)->snapshot : none;
   if (incident && incident->kind == "oom_kill")
-    describe_kill(d.incident, *incident, h, before, names);
+    describe_kill(d.incident, *incident, h, before, names, o.redact);
   else if (incident)
     describe_eviction(d.incident, *incident);
   else

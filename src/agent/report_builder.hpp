@@ -25,6 +25,7 @@ struct ReportOptions {
   bool kubelet_thresholds = true;  // draw the kubelet's thresholds on the available-memory chart
   int64_t now = 0;
   size_t top_n = 15;
+  bool redact = true;  // secrets in command lines (util/redact.hpp); report --no-redact keeps them
 };
 
 Result<ReportData> build_report(store::History& history, const ReportOptions& opts);

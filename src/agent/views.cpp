@@ -16,6 +16,7 @@
 #include "store/node_view.hpp"
 #include "util/escape.hpp"
 #include "util/json_text.hpp"
+#include "util/redact.hpp"
 
 namespace ms::agent {
 
@@ -294,7 +295,7 @@ Owner ViewContext::cgroup_owner(const Snapshot&, const Cgroup& c) { return cgrou
 
 Owner ViewContext::owner_of_cgroup_path(std::string_view path) { return classify_cgroup(path, &sources()); }
 
-std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
+std::string ViewContext::provenance(const Snapshot& s, const Process& p, bool redact) {
   nlohmann::ordered_json j;
   // A process already gone (an OOM victim recorded from its last reading) keeps what was read of it,
   // and its ancestry starts at its parent.
@@ -321,7 +322,8 @@ std::string ViewContext::provenance(const Snapshot& s, const Process& p) {
     e["pid"] = a.pid;
     put_text(e, "comm", a.comm);
     std::string cmd;
-    for (size_t k = 0; k < a.cmdline.size() && k < 8; ++k) cmd += (k ? " " : "") + a.cmdline[k];
+    const auto& argv = redact ? redact_argv(a.cmdline) : a.cmdline;
+    for (size_t k = 0; k < argv.size() && k < 8; ++k) cmd += (k ? " " : "") + argv[k];
     put_text(e, "cmdline", utf8_prefix(cmd, 256));
     if (a.start_unix) e["start"] = *a.start_unix;
     if (a.memory_cgroup) put_text(e, "memory_cgroup", *a.memory_cgroup);

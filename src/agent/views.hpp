@@ -59,7 +59,8 @@ class ViewContext {
   Owner owner_of_cgroup_path(std::string_view path);
   // JSON: ancestry (each ancestor's pid, comm, cmdline, start, cgroup, owner, reparenting), exe, cwd,
   // and the pod whose directory the cwd is in (a node-wide crawler walking pod volumes).
-  std::string provenance(const Snapshot& s, const Process& p);
+  // Ancestors' command lines pass through redact_argv unless `redact` is false (record --no-redact).
+  std::string provenance(const Snapshot& s, const Process& p, bool redact = true);
 
  private:
   const ClassifySources& sources();

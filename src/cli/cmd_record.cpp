@@ -26,6 +26,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     std::string interval = "10s", retain = "7d", max_db_size = "512MiB";
     std::string listen = "127.0.0.1:9465";
     std::string web_config;
+    bool no_redact = false;
     std::string process_floor = "32Mi", cgroup_floor = "4Mi", full_interval = "5m", near_margin = "256Mi";
     size_t top = 20, pod_metrics = 50;
     double psi = 20.0;
@@ -51,6 +52,9 @@ void add_record_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--web-config", o->web_config,
                   "TLS and basic auth for /metrics: a file in the format of Prometheus exporters' --web.config.file "
                   "(docs/metrics.md)");
+  cmd->add_flag("--no-redact", o->no_redact,
+                "Store command lines as they are (default: values of secret-looking arguments are replaced by "
+                "<redacted>, docs/recorder.md)");
   cmd->add_option("--process-floor", o->process_floor, "Store every process at or above this RSS")
       ->check(size_arg())
       ->capture_default_str();
@@ -106,6 +110,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.store.max_db_bytes = *max_db;
     r.listen = o->listen == "off" ? "" : o->listen;
     r.web_config = o->web_config;
+    r.redact = !o->no_redact;
     r.selection.process_floor_bytes = *pfloor;
     r.selection.top_processes = o->top;
     r.selection.cgroup_floor_bytes = *cfloor;
@@ -120,10 +125,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.kubelet_units = o->kubelet_units;
     r.v2_root_usage = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
     r.quiet = o->quiet;
-    // The default location may not exist yet on a fresh host.
-    std::error_code ec;
-    auto dir = std::filesystem::path(r.db_path).parent_path();
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    // The database's directory is made (0700) by the store when it opens (store/file_modes.hpp).
     struct sigaction sa{};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, nullptr);

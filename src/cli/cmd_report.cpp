@@ -27,6 +27,7 @@ void add_report_command(CLI::App& app, Context& ctx) {
     std::string since, until, out = "memsleuth-report.html", format = "html";
     std::string kubelet_config, kubelet_flags;
     bool no_kubelet = false;
+    bool no_redact = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("report", "Write a self-contained HTML incident report from recorded history");
@@ -51,8 +52,12 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--kubelet-flags", o->kubelet_flags, "Kubelet command-line flags for the thresholds");
   cmd->add_flag("--no-kubelet", o->no_kubelet,
                 "Draw no kubelet thresholds on the charts (default: the settings recorded with the samples)");
+  cmd->add_flag("--no-redact", o->no_redact,
+                "Print command lines as recorded (default: values of secret-looking arguments are replaced by "
+                "<redacted>, docs/report.md)");
   cmd->callback([o, &ctx] {
     ReportOptions ro;
+    ro.redact = !o->no_redact;
     ro.now = now_unix();
     ro.node = hostname(ctx.paths);
     for (auto [text, dst] : {std::pair{&o->since, &ro.since}, std::pair{&o->until, &ro.until}}) {

@@ -5,10 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/file_modes.hpp"
 #include "store/frame.hpp"
 #include "store/owner_json.hpp"
 #include "store/schema.hpp"
 #include "util/escape.hpp"
+#include "util/redact.hpp"
 
 namespace ms::store {
 
@@ -20,7 +22,9 @@ std::string cgroup_key(const Cgroup& c) { return c.path + '\0' + std::to_string(
 // small, the first 4 KiB tell who it is.
 constexpr size_t kMaxCmdline = 4096;
 
-std::string join_cmdline(const std::vector<std::string>& argv) {
+std::string join_cmdline(const std::vector<std::string>& raw, bool redact) {
+  // Redacted whole before it is cut: a secret straddling the cut would otherwise be cut, not hidden.
+  const std::vector<std::string>& argv = redact ? redact_argv(raw) : raw;
   std::string s;
   for (const auto& a : argv) {
     if (!s.empty()) s.push_back(' ');
@@ -58,13 +62,18 @@ uint64_t file_size(const std::string& p) {
 }  // namespace
 
 Result<std::unique_ptr<StoreWriter>> StoreWriter::open(const std::string& path, WriterOptions opts) {
+  auto notes = prepare_db_location(path);
+  if (!notes) return fail(notes.error());
   auto db = Db::open(path, false);
   if (!db) return fail(db.error());
   std::unique_ptr<StoreWriter> w(new StoreWriter());
+  w->notes_ = std::move(*notes);
   w->db_ = std::move(*db);
   w->opts_ = opts;
   if (auto r = configure_writer(w->db_); !r) return fail(r.error());
   if (auto r = migrate(w->db_); !r) return fail(r.error());
+  // Only now is it known to be memsleuth's database: an older memsleuth created it 0644.
+  for (auto& n : tighten_db_files(path)) w->notes_.push_back(std::move(n));
   // A previous recorder that died (kill -9) left rows of processes it had not yet seen go: they
   // were last stored at the last sample at most.
   auto r = w->db_.exec(
@@ -175,7 +184,7 @@ Result<int64_t> StoreWriter::process_id(const Snapshot& s, const Process& p, con
         .bind(4, int64_t{first.ppid})
         .bind_opt(5, first.uid ? std::optional<int64_t>(*first.uid) : std::nullopt)
         .bind(6, std::string_view(first.comm))
-        .bind(7, std::string_view(join_cmdline(first.cmdline)))
+        .bind(7, std::string_view(join_cmdline(first.cmdline, opts_.redact_secrets)))
         .bind_opt(8, first.exe)
         .bind_opt(9, first.cwd)
         .bind_opt(10, first.memory_cgroup)
@@ -196,7 +205,7 @@ Result<void> StoreWriter::refresh_after_exec(int64_t id, const Process& p, const
   auto up = db_.prepare("UPDATE processes SET comm=?, cmdline=?, exe=? WHERE id=?");
   if (!up) return fail(up.error());
   up->bind(1, std::string_view(now.comm))
-      .bind(2, std::string_view(join_cmdline(now.cmdline)))
+      .bind(2, std::string_view(join_cmdline(now.cmdline, opts_.redact_secrets)))
       .bind_opt(3, now.exe)
       .bind(4, id);
   if (!up->run()) return fail(db_.error("update process after exec"));

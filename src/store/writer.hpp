@@ -18,6 +18,7 @@ namespace ms::store {
 struct WriterOptions {
   int64_t retain_seconds = 7 * 86400;
   uint64_t max_db_bytes = uint64_t{512} << 20;  // live pages of the main file; the WAL adds at most ~4 MiB
+  bool redact_secrets = true;  // command lines are stored through redact_argv (util/redact.hpp)
 };
 
 struct SampleInput {
@@ -62,6 +63,8 @@ class StoreWriter {
   uint64_t db_bytes() const;
   const std::string& path() const { return db_.path(); }
   int last_sqlite_rc() const { return db_.last_rc(); }
+  // What opening did to the file modes, or found wrong with them (store/file_modes.hpp), for the log.
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   StoreWriter() = default;
@@ -95,6 +98,7 @@ class StoreWriter {
 
   Db db_;
   WriterOptions opts_;
+  std::vector<std::string> notes_;
   uint64_t generation_ = 0;
   int64_t last_time_retention_ = 0;
   std::unordered_map<std::string, int64_t> keys_;

@@ -301,3 +301,45 @@ TEST(ReportBuilder, EmptyStoreIsAClearError) {
   ASSERT_FALSE(d);
   EXPECT_NE(d.error().describe().find("no samples"), std::string::npos);
 }
+
+// The report is made to be shared: command lines recorded as they were (record --no-redact, or a
+// database from before redaction) are redacted in it unless report --no-redact is given.
+TEST(Report, RedactsSecretsInCommandLines) {
+  TempDb t;
+  {
+    WriterOptions wo;
+    wo.redact_secrets = false;
+    auto w = StoreWriter::open(t.path, wo);
+    ASSERT_TRUE(w);
+    for (int64_t at : {1800000000, 1800000600}) {
+      Snapshot s = node(at, 15 * kGi, 180 * kMi, 11 * kGi);
+      s.processes[0].cmdline = {"updatedb", "--token=tok-hunter2"};
+      s.processes[1].cmdline = {"java", "-Ddb.password=hunter2", "-jar", "x.jar"};
+      SampleInput in;
+      in.snapshot = &s;
+      for (size_t i = 0; i < s.processes.size(); ++i) in.processes.push_back(i);
+      for (size_t i = 0; i < s.cgroups.size(); ++i) in.cgroups.push_back(i);
+      in.process_provenance = [](const Process& p) {
+        return p.comm == "java"
+                   ? std::string(
+                         R"({"ancestry":[{"pid":1,"comm":"sh","cmdline":"/bin/sh -c mysqldump -phunter2 db /cron"}]})")
+                   : std::string("{}");
+      };
+      ASSERT_TRUE((*w)->write_sample(in));
+    }
+  }
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto o = options();
+  auto d = build_report(**h, o);
+  ASSERT_TRUE(d) << d.error().describe();
+  std::string html = render_report_html(*d);
+  EXPECT_EQ(html.find("hunter2"), std::string::npos);
+  EXPECT_NE(html.find("updatedb --token="), std::string::npos);  // the argv
+  EXPECT_NE(html.find("mysqldump -p"), std::string::npos);       // an ancestor's, in the provenance
+  EXPECT_NE(html.find("redacted"), std::string::npos);
+  o.redact = false;
+  auto raw = build_report(**h, o);
+  ASSERT_TRUE(raw);
+  EXPECT_NE(render_report_html(*raw).find("hunter2"), std::string::npos);
+}
