@@ -17,7 +17,7 @@ IMAGE_NAME ?= localhost/memsleuth
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build doctor test asan unit bench format clean image install
+.PHONY: all deps build doctor test asan unit bench fuzz format clean image install
 
 all: build
 
@@ -59,6 +59,12 @@ test: asan build
 
 unit: asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# Every libFuzzer harness for FUZZ_SECONDS each (default 60): FUZZ_SECONDS=600 make fuzz. Crash inputs
+# are saved into tests/fuzz/regressions/<harness>/, which make test replays.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash tests/fuzz/run_fuzz.sh all $(ASAN_BUILD)/fuzz $(FUZZ_SECONDS)
 
 bench: deps
 	bash bench/run.sh

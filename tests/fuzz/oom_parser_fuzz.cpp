@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include "attribution/classify.hpp"
 #include "events/attribute.hpp"
 #include "events/event_stream.hpp"
-#include "attribution/classify.hpp"
 #include "probe/kmsg.hpp"
 #include "render/oom_json.hpp"
 #include "util/text.hpp"
