@@ -253,10 +253,10 @@ void redact_words(std::vector<std::string>& words, bool inner) {
           next = Next::kWhole;
           continue;
         }
-        if (!benign_value(v.substr(eq + 1))) {
-          a = a.substr(0, eq + 1) + std::string(kRedacted);
-          continue;
-        }
+        // Done with this argument whether the value goes or is kept (true, false, already
+        // redacted): reading it again as a script would redact what the first pass kept.
+        if (!benign_value(v.substr(eq + 1))) a = a.substr(0, eq + 1) + std::string(kRedacted);
+        continue;
       }
     }
     a = redact_inline(std::move(a));

@@ -82,6 +82,9 @@ const std::vector<Case>& cases() {
       {"curl -uuser:VALUE", {"curl", "-uadmin:pw", "https://h/"}, {"curl", "-uadmin:" + R, "https://h/"}},
       {"openssl -pass", {"openssl", "enc", "-pass", "pass:pw"}, {"openssl", "enc", "-pass", R}},
       {"sudo in front of the program", {"sudo", "-u", "db", "mysql", "-ppw"}, {"sudo", "-u", "db", "mysql", "-p" + R}},
+      // Found by tests/fuzz/redact_fuzz.cpp (regressions/redact): an option name holding a space was
+      // read again as a script on the second pass, which redacted the word after it.
+      {"an option name holding a space", {"app", "--db-pass .=v"}, {"app", "--db-pass .=" + R}},
       // --- kept: false positives avoided ---
       {"a file that holds the secret",
        {"k", "--token-file=/run/t", "--password-file", "/run/p", "--tls-private-key-file=/k"},
