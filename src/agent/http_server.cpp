@@ -594,7 +594,7 @@ struct HttpServer::Impl {
       int n = ::poll(fds.data(), fds.size(), timeout);
       if (n < 0 && errno != EINTR) {
         log(fmt::format("http: poll: {}", std::strerror(errno)));
-        return;
+        break;
       }
       if (stopping.load()) break;
       now = now_s();
@@ -627,6 +627,9 @@ struct HttpServer::Impl {
     }
     for (auto& [id, c] : conns) close_conn(*c, false);
     conns.clear();
+    // Connections the kernel completed but the loop never accepted end too (they are reset).
+    ::close(listen_fd);
+    listen_fd = -1;
   }
 
   Result<void> bind_listen() {

@@ -29,8 +29,8 @@ for partial in 200 400; do
   out=$($CLIENTS hold "$PORT" --partial "$partial" --slow 2 --gap 3 --duration 20 --timeout 5)
   echo "hold $partial: $out"
   scrapes=$(field "$out" scrapes) answered=$(field "$out" answered)
-  ((scrapes >= 10)) || die "only $scrapes scrapes were tried in 20 s: $out"
   ((answered == scrapes)) || die "$((scrapes - answered)) of $scrapes scrapes failed with $partial connections held: $out"
+  ((scrapes >= 10)) || die "only $scrapes scrapes were tried in 20 s: $out"
 done
 
 # --- pipelining ---

@@ -100,17 +100,21 @@ std::vector<Reply> read_replies(int fd, size_t want, double timeout_s, bool* clo
   return out;
 }
 
-// True once the server closed the connection (recv returns 0) within timeout_s.
-bool closed_within(int fd, double timeout_s) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
+using Clock = std::chrono::steady_clock;
+Clock::time_point in_seconds(double s) {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// True once the server closed the connection (recv returns 0) before `deadline`.
+bool closed_by(int fd, Clock::time_point deadline) {
+  do {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 100) > 0) {
       char tmp[4096];
       ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
       if (n <= 0) return true;
     }
-  }
+  } while (Clock::now() < deadline);
   return false;
 }
 
@@ -283,7 +287,8 @@ TEST(HttpServer, ClientsThatNeverFinishDoNotBlockOthers) {
   EXPECT_EQ(r[0].status, 200);
   ::close(fd);
   // Each unfinished head is cut off at the header timeout: the server closes them.
-  for (int h : held) EXPECT_TRUE(closed_within(h, 10));
+  auto deadline = in_seconds(10);
+  for (int h : held) EXPECT_TRUE(closed_by(h, deadline));
   for (int h : held) ::close(h);
 }
 
@@ -305,7 +310,7 @@ TEST(HttpServer, ConnectionBoundMakesRoomForNewClients) {
   ::close(fd);
   // The oldest were closed to make room: at most 8 of the held ones are still open.
   int closed = 0;
-  for (int h : held) closed += closed_within(h, 0.3) ? 1 : 0;
+  for (int h : held) closed += closed_by(h, in_seconds(0.3)) ? 1 : 0;
   EXPECT_GE(closed, 20 - 8);
   for (int h : held) ::close(h);
 }
@@ -324,7 +329,8 @@ TEST(HttpServer, StopReturnsWithClientsHeld) {
   for (int i = 0; i < 2000; ++i) batch += get("/metrics");
   send_all(stuck, batch);
   s->stop();  // must not wait for any of them (a hang here fails the test by its ctest timeout)
-  for (int h : held) EXPECT_TRUE(closed_within(h, 5));
+  auto deadline = in_seconds(5);
+  for (int h : held) EXPECT_TRUE(closed_by(h, deadline));
   for (int h : held) ::close(h);
   ::close(stuck);
 }
