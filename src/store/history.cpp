@@ -78,7 +78,7 @@ Result<std::unique_ptr<History>> History::open(const std::string& path) {
     return fail(Error{Error::Kind::kInvalidArgument, path, 0,
                       fmt::format("schema version {} is newer than this memsleuth ({})", *v, kSchemaVersion)});
   h->cols_ = sample_cols(*v);
-  h->schema_ = *v;
+  h->schema_ = static_cast<int>(*v);
   if (auto r = h->load_keys(); !r) return fail(r.error());
   return h;
 }
@@ -245,8 +245,24 @@ Result<std::optional<RecordedMoment>> History::at(int64_t t, int64_t max_age) {
   st->bind(1, t);
   if (st->step() != SQLITE_ROW) return std::optional<RecordedMoment>{};
   if (max_age >= 0 && st->col_int(1) < t - max_age) return std::optional<RecordedMoment>{};
+  int64_t sample_time = st->col_int(1);
   auto m = moment(st->col_int(0));
   if (!m) return fail(m.error());
+  // What lived between this sample and the next (or `t` when no later sample exists yet) and was not
+  // stored by the sample: the exit capture saw it.
+  auto next = db_.prepare("SELECT min(time) FROM samples WHERE time>?");
+  if (!next) return fail(next.error());
+  next->bind(1, sample_time);
+  int64_t until = std::max(t, sample_time) + 1;
+  if (next->step() == SQLITE_ROW && !next->col_null(0)) until = next->col_int(0);
+  auto ex = exits_alive_between(sample_time, until);
+  if (!ex) return fail(ex.error());
+  for (auto& e : *ex) {
+    bool stored = false;
+    for (const auto& p : m->snapshot.processes)
+      if (p.pid == e.process.pid && p.start_time == e.process.start_time) stored = true;
+    if (!stored) m->exited.push_back(std::move(e));
+  }
   return std::optional<RecordedMoment>(std::move(*m));
 }
 
@@ -443,6 +459,82 @@ std::optional<RecordedVictim> victim_from(const Stmt& st, int pid) {
 }
 
 }  // namespace
+
+Result<std::vector<ProcessExit>> History::query_exits(const std::string& where, int64_t a, int64_t b, int pid) {
+  std::vector<ProcessExit> out;
+  if (schema_ < 4) return out;
+  std::string sql =
+      "SELECT p.pid,p.start_time,p.ppid,p.uid,p.comm,p.memory_cgroup,o.json,p.provenance,e.time,e.start,e.peak_rss,"
+      "e.peak_exact,e.run_us,e.cpu_us,e.exit_code,e.memcg_id,e.parent_pid,e.parent_start_time,e.parent_comm,e.source "
+      "FROM exits e JOIN processes p ON p.id=e.process_id LEFT JOIN owners o ON o.id=p.owner_id WHERE " +
+      where + (pid > 0 ? " AND p.pid=?" : "") + " ORDER BY e.time,e.process_id";
+  auto st = db_.prepare(sql);
+  if (!st) return fail(st.error());
+  st->bind(1, a).bind(2, b);
+  if (pid > 0) st->bind(3, int64_t{pid});
+  while (st->step() == SQLITE_ROW) {
+    ProcessExit e;
+    Process& p = e.process;
+    p.pid = static_cast<int>(st->col_int(0));
+    p.start_time = static_cast<uint64_t>(st->col_int(1));
+    p.ppid = static_cast<int>(st->col_int(2));
+    if (!st->col_null(3)) p.uid = static_cast<uint32_t>(st->col_int(3));
+    p.comm = st->col_text(4);
+    p.memory_cgroup = st->col_opt_text(5);
+    e.owner = st->col_null(6) ? Owner{} : owner_from_json(st->col_text(6));
+    e.provenance = st->col_text(7);
+    e.time = st->col_int(8);
+    e.start = st->col_int(9);
+    e.peak_rss_bytes = static_cast<uint64_t>(st->col_int(10));
+    p.rss_bytes = e.peak_rss_bytes;
+    e.peak_exact = st->col_int(11) != 0;
+    e.run_us = st->col_int(12);
+    e.cpu_us = st->col_int(13);
+    e.exit_code = static_cast<int>(st->col_int(14));
+    if (!st->col_null(15)) e.memcg_id = static_cast<uint64_t>(st->col_int(15));
+    e.parent_pid = static_cast<int>(st->col_int(16));
+    e.parent_start_time = static_cast<uint64_t>(st->col_int(17));
+    e.parent_comm = st->col_text(18);
+    e.source = st->col_text(19);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<ProcessExit>> History::exits(Window w, int pid) {
+  return query_exits("e.time>=? AND e.time<=?", w.since, w.until, pid);
+}
+
+Result<std::vector<ProcessExit>> History::exits_alive_between(int64_t from, int64_t to) {
+  return query_exits("e.time>=? AND e.start<?", from, to, 0);
+}
+
+Result<std::vector<ExitGroup>> History::exit_groups(Window w) {
+  std::vector<ExitGroup> out;
+  if (schema_ < 4) return out;
+  auto st = db_.prepare(
+      "SELECT g.since,g.time,g.cgroup,o.json,g.count,g.failed,g.max_peak,g.max_pid,g.max_comm,g.sum_run_us,"
+      "g.sum_cpu_us FROM exit_groups g LEFT JOIN owners o ON o.id=g.owner_id WHERE g.time>=? AND g.time<=? "
+      "ORDER BY g.time,g.id");
+  if (!st) return fail(st.error());
+  st->bind(1, w.since).bind(2, w.until);
+  while (st->step() == SQLITE_ROW) {
+    ExitGroup g;
+    g.since = st->col_int(0);
+    g.time = st->col_int(1);
+    g.cgroup = st->col_text(2);
+    g.owner = st->col_null(3) ? Owner{} : owner_from_json(st->col_text(3));
+    g.count = static_cast<uint64_t>(st->col_int(4));
+    g.failed = static_cast<uint64_t>(st->col_int(5));
+    g.max_peak_bytes = static_cast<uint64_t>(st->col_int(6));
+    g.max_pid = static_cast<int>(st->col_int(7));
+    g.max_comm = st->col_text(8);
+    g.sum_run_us = st->col_int(9);
+    g.sum_cpu_us = st->col_int(10);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
 
 Result<std::vector<RecordedEvent>> History::events(Window w, const std::string& kind) {
   std::string sql = event_select(schema_) + " WHERE e.time>=? AND e.time<=?";

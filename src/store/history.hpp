@@ -62,6 +62,14 @@ class History {
   // One process's stored history, by identity.
   Result<std::vector<std::pair<int64_t, Process>>> process_series(uint64_t boot_time, int pid, uint64_t start_time,
                                                                   Window w);
+  // Processes whose exit the kernel reported, by exit time in the window, oldest first; `pid` > 0:
+  // only that pid. Empty on a database from before schema v4.
+  Result<std::vector<ProcessExit>> exits(Window w, int pid = 0);
+  // Exits of processes alive at some time in [from, to) (started before `to`, ended at or after
+  // `from`), oldest exit first.
+  Result<std::vector<ProcessExit>> exits_alive_between(int64_t from, int64_t to);
+  // Short-lived processes below the floor, summed per cgroup per sample, by time in the window.
+  Result<std::vector<ExitGroup>> exit_groups(Window w);
   // OOM kills, evictions..., oldest first; `kind` empty = all kinds. An OOM kill carries its victim's
   // last reading when the recorder had one (schema 3).
   Result<std::vector<RecordedEvent>> events(Window w, const std::string& kind = "");
@@ -88,6 +96,7 @@ class History {
   Result<void> load_keys();
   Result<std::vector<RecordedEvent>> query_events(const std::string& sql, Window w, const std::string& kind);
   std::vector<RecordedEvent> read_events(Stmt& st);
+  Result<std::vector<ProcessExit>> query_exits(const std::string& where, int64_t a, int64_t b, int pid);
   Db db_;
   std::vector<std::string> names_;
   std::string cols_;  // sample columns this schema has

@@ -47,6 +47,41 @@ struct RecordedCgroup {
   Owner owner;
 };
 
+// A process whose end the kernel reported (the BPF exit capture): one that lived between two samples
+// and was never sampled, or one that was. Stored under its (boot, pid, start_time) identity.
+struct ProcessExit {
+  Process process;         // pid, ppid, start_time (ticks), comm, uid, memory_cgroup; rss_bytes = peak
+  Owner owner;             // classified at exit from its cgroup and its ancestry
+  std::string provenance;  // JSON, as a sampled process's: ancestry rebuilt at exit
+  int64_t time = 0;        // exit, unix seconds
+  int64_t start = 0;       // start, unix seconds
+  uint64_t peak_rss_bytes = 0;
+  // false: the kernel's getrusage maximum (signal->maxrss), which also counts the image a process
+  // replaced with exec (for a child of a large process that vfork'ed, the parent's RSS).
+  bool peak_exact = true;
+  int64_t run_us = 0;  // wall time from start to exit
+  int64_t cpu_us = 0;  // CPU time of all its threads
+  int exit_code = 0;   // wait status: exit status << 8, or the signal that ended it
+  std::optional<uint64_t> memcg_id;
+  int parent_pid = 0;
+  uint64_t parent_start_time = 0;  // ticks
+  std::string parent_comm;
+  std::string source = "bpf";
+};
+
+// Short-lived processes below the floor, summed per memory cgroup over one sample's interval.
+struct ExitGroup {
+  int64_t since = 0, time = 0;  // first and last exit summed here (unix seconds)
+  std::string cgroup;           // memory cgroup path ("" when it could not be named)
+  Owner owner;
+  uint64_t count = 0;
+  uint64_t failed = 0;  // non-zero exit status or ended by a signal
+  uint64_t max_peak_bytes = 0;
+  int max_pid = 0;
+  std::string max_comm;
+  int64_t sum_run_us = 0, sum_cpu_us = 0;
+};
+
 // The node as recorded at one sample: what the live commands read, rebuilt from the store.
 struct RecordedMoment {
   SampleInfo sample;
@@ -56,6 +91,9 @@ struct RecordedMoment {
   std::vector<std::string> process_provenance;  // aligned with snapshot.processes
   std::vector<int64_t> process_first_seen;       // aligned with snapshot.processes
   std::vector<Owner> cgroup_owners;        // aligned with snapshot.cgroups
+  // Processes (not among the stored ones) alive at some time between this sample and the next, as
+  // the exit capture reported them: filled by History::at.
+  std::vector<ProcessExit> exited;
 };
 
 // An OOM kill's victim as the recorder last read it before the kill (the kernel's record names only

@@ -51,7 +51,23 @@ ALTER TABLE events ADD COLUMN process_id INTEGER;
 ALTER TABLE events ADD COLUMN victim TEXT;
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
+// v4: processes seen only by the kernel's exit capture (BPF) and those that exited while recorded:
+// one `exits` row per process (keyed by its `processes` identity), and per sample the short-lived
+// processes below the floor summed per memory cgroup (`exit_groups`), so a fork storm stays small.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE exits(
+  process_id INTEGER PRIMARY KEY, time INTEGER NOT NULL, start INTEGER NOT NULL, peak_rss INTEGER,
+  peak_exact INTEGER NOT NULL, run_us INTEGER, cpu_us INTEGER, exit_code INTEGER, memcg_id INTEGER,
+  parent_pid INTEGER, parent_start_time INTEGER, parent_comm TEXT, source TEXT);
+CREATE INDEX exits_time ON exits(time);
+CREATE TABLE exit_groups(
+  id INTEGER PRIMARY KEY, since INTEGER NOT NULL, time INTEGER NOT NULL, cgroup TEXT, owner_id INTEGER,
+  count INTEGER NOT NULL, failed INTEGER NOT NULL, max_peak INTEGER, max_pid INTEGER, max_comm TEXT,
+  sum_run_us INTEGER, sum_cpu_us INTEGER);
+CREATE INDEX exit_groups_time ON exit_groups(time);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

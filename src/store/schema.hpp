@@ -5,7 +5,7 @@
 
 namespace ms::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Creates or upgrades the schema of a writable database.
 Result<void> migrate(Db& db);

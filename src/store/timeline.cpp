@@ -55,6 +55,12 @@ Result<Timeline> build_timeline(History& h, Window w, size_t top_owners, k8s::V2
   auto ev = h.events(w, "eviction");
   if (!ev) return fail(ev.error());
   t.evictions = std::move(*ev);
+  auto ex = h.exits(w);
+  if (!ex) return fail(ex.error());
+  t.exits = std::move(*ex);
+  auto groups = h.exit_groups(w);
+  if (!groups) return fail(groups.error());
+  t.exit_groups = std::move(*groups);
   auto trig = h.triggers(w);
   if (!trig) return fail(trig.error());
   t.triggers = std::move(*trig);

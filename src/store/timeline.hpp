@@ -35,6 +35,9 @@ struct Timeline {
   std::optional<uint64_t> capacity_bytes;  // MemTotal at the last sample
   std::vector<OwnerSeries> top_owners;      // by peak working set
   std::vector<RecordedEvent> oom_kills, evictions;
+  // What the exit capture reported: processes at or above the floor, and the rest summed per cgroup.
+  std::vector<ProcessExit> exits;
+  std::vector<ExitGroup> exit_groups;
   std::vector<SampleInfo> triggers;
   // Stored samples left out because a frame could not be decoded: how many, and each named.
   size_t corrupt_samples = 0;

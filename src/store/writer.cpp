@@ -367,7 +367,7 @@ Result<std::optional<int64_t>> StoreWriter::victim_process_id(const RecordedVict
       .bind(4, int64_t{p.ppid})
       .bind_opt(5, p.uid ? std::optional<int64_t>(*p.uid) : std::nullopt)
       .bind(6, std::string_view(p.comm))
-      .bind(7, std::string_view(join_cmdline(p.cmdline)))
+      .bind(7, std::string_view(join_cmdline(p.cmdline, opts_.redact_secrets)))
       .bind_opt(8, p.exe)
       .bind_opt(9, p.cwd)
       .bind_opt(10, p.memory_cgroup)
@@ -378,6 +378,121 @@ Result<std::optional<int64_t>> StoreWriter::victim_process_id(const RecordedVict
       .bind(15, v.seen_at);
   if (!ins->run()) return fail(db_.error("insert victim"));
   return std::optional<int64_t>(db_.last_insert_id());
+}
+
+Result<int64_t> StoreWriter::exited_process_id(uint64_t boot_time, const ProcessExit& e) {
+  const Process& p = e.process;
+  ProcKey key{boot_time, p.start_time, p.pid};
+  int64_t id = 0;
+  if (auto it = procs_.find(key); it != procs_.end()) {
+    // Stored by samples and still in the cache: its life ends now, not at the next sweep.
+    id = it->second.id;
+    procs_.erase(it);
+  } else {
+    auto sel = db_.prepare("SELECT id FROM processes WHERE boot_time=? AND pid=? AND start_time=?");
+    if (!sel) return fail(sel.error());
+    sel->bind(1, static_cast<int64_t>(boot_time)).bind(2, int64_t{p.pid}).bind(3, static_cast<int64_t>(p.start_time));
+    if (sel->step() == SQLITE_ROW) id = sel->col_int(0);
+  }
+  if (id != 0) {
+    auto up = db_.prepare("UPDATE processes SET last_seen=? WHERE id=?");
+    if (!up || !up->bind(1, e.time).bind(2, id).run()) return fail(db_.error("exit of a stored process"));
+    return id;
+  }
+  // Never sampled: its identity as the kernel reported it at exit, recorded when it ended.
+  auto o = owner_id(e.owner);
+  if (!o) return fail(o.error());
+  auto ins = db_.prepare(
+      "INSERT INTO processes(boot_time,pid,start_time,ppid,uid,comm,cmdline,memory_cgroup,owner_id,provenance,"
+      "first_seen,last_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins) return fail(ins.error());
+  ins->bind(1, static_cast<int64_t>(boot_time))
+      .bind(2, int64_t{p.pid})
+      .bind(3, static_cast<int64_t>(p.start_time))
+      .bind(4, int64_t{p.ppid})
+      .bind_opt(5, p.uid ? std::optional<int64_t>(*p.uid) : std::nullopt)
+      .bind(6, std::string_view(p.comm))
+      .bind(7, std::string_view(join_cmdline(p.cmdline, opts_.redact_secrets)))
+      .bind_opt(8, p.memory_cgroup)
+      .bind(9, *o)
+      .bind_opt(10, e.provenance.empty() ? std::nullopt : std::optional<std::string>(e.provenance))
+      .bind(11, e.time)
+      .bind(12, e.time);
+  if (!ins->run()) return fail(db_.error("insert exited process"));
+  return db_.last_insert_id();
+}
+
+Result<int> StoreWriter::write_exits_locked(const ExitBatch& batch) {
+  int added = 0;
+  if (!batch.exits.empty()) {
+    auto ins = db_.prepare(
+        "INSERT OR IGNORE INTO exits(process_id,time,start,peak_rss,peak_exact,run_us,cpu_us,exit_code,memcg_id,"
+        "parent_pid,parent_start_time,parent_comm,source) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!ins) return fail(ins.error());
+    for (const auto& e : batch.exits) {
+      auto id = exited_process_id(batch.boot_time, e);
+      if (!id) return fail(id.error());
+      ins->bind(1, *id)
+          .bind(2, e.time)
+          .bind(3, e.start)
+          .bind(4, static_cast<int64_t>(e.peak_rss_bytes))
+          .bind(5, int64_t{e.peak_exact})
+          .bind(6, e.run_us)
+          .bind(7, e.cpu_us)
+          .bind(8, int64_t{e.exit_code})
+          .bind_opt(9, e.memcg_id ? std::optional<int64_t>(static_cast<int64_t>(*e.memcg_id)) : std::nullopt)
+          .bind(10, int64_t{e.parent_pid})
+          .bind(11, static_cast<int64_t>(e.parent_start_time))
+          .bind(12, std::string_view(e.parent_comm))
+          .bind(13, std::string_view(e.source));
+      if (!ins->run()) return fail(db_.error("insert exit"));
+      added += db_.changes();
+    }
+  }
+  if (!batch.groups.empty()) {
+    auto ins = db_.prepare(
+        "INSERT INTO exit_groups(since,time,cgroup,owner_id,count,failed,max_peak,max_pid,max_comm,sum_run_us,"
+        "sum_cpu_us) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    if (!ins) return fail(ins.error());
+    for (const auto& g : batch.groups) {
+      auto o = owner_id(g.owner);
+      if (!o) return fail(o.error());
+      ins->bind(1, g.since)
+          .bind(2, g.time)
+          .bind(3, std::string_view(g.cgroup))
+          .bind(4, *o)
+          .bind(5, static_cast<int64_t>(g.count))
+          .bind(6, static_cast<int64_t>(g.failed))
+          .bind(7, static_cast<int64_t>(g.max_peak_bytes))
+          .bind(8, int64_t{g.max_pid})
+          .bind(9, std::string_view(g.max_comm))
+          .bind(10, g.sum_run_us)
+          .bind(11, g.sum_cpu_us);
+      if (!ins->run()) return fail(db_.error("insert exit group"));
+    }
+  }
+  return added;
+}
+
+Result<int> StoreWriter::write_exits(const ExitBatch& batch) {
+  if (batch.empty()) return 0;
+  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) {
+    forget_caches();
+    return fail(r.error());
+  }
+  auto n = write_exits_locked(batch);
+  if (n) {
+    if (auto c = db_.exec("COMMIT"); !c) n = fail(c.error());
+  }
+  if (!n) {
+    int rc = db_.last_rc();
+    (void)db_.exec("ROLLBACK");
+    forget_caches();
+    auto e = n.error();
+    if (rc == SQLITE_FULL) e.message = "disk full: " + e.message;
+    return fail(e);
+  }
+  return n;
 }
 
 Result<int> StoreWriter::write_events(const std::vector<RecordedEvent>& events) {
@@ -442,13 +557,15 @@ Result<RetentionResult> StoreWriter::enforce_retention(int64_t now) {
   // Age: at most once a minute, it scans the time index.
   if (now - last_time_retention_ >= 60) {
     int64_t cutoff = now - opts_.retain_seconds;
-    auto r = step(fmt::format(
-        "BEGIN IMMEDIATE; DELETE FROM samples WHERE time < {0}; DELETE FROM events WHERE time < {0};"
-        "DELETE FROM processes WHERE last_seen IS NOT NULL AND last_seen < {0};"
-        "DELETE FROM cgroups WHERE last_seen IS NOT NULL AND last_seen < {0};"
-        "DELETE FROM owners WHERE id NOT IN (SELECT owner_id FROM processes WHERE owner_id IS NOT NULL)"
-        " AND id NOT IN (SELECT owner_id FROM cgroups WHERE owner_id IS NOT NULL); COMMIT;",
-        cutoff));
+    auto r = step(
+        fmt::format("BEGIN IMMEDIATE; DELETE FROM samples WHERE time < {0}; DELETE FROM events WHERE time < {0};"
+                    "DELETE FROM exits WHERE time < {0}; DELETE FROM exit_groups WHERE time < {0};"
+                    "DELETE FROM processes WHERE last_seen IS NOT NULL AND last_seen < {0};"
+                    "DELETE FROM cgroups WHERE last_seen IS NOT NULL AND last_seen < {0};"
+                    "DELETE FROM owners WHERE id NOT IN (SELECT owner_id FROM processes WHERE owner_id IS NOT NULL)"
+                    " AND id NOT IN (SELECT owner_id FROM cgroups WHERE owner_id IS NOT NULL)"
+                    " AND id NOT IN (SELECT owner_id FROM exit_groups WHERE owner_id IS NOT NULL); COMMIT;",
+                    cutoff));
     if (!r) {
       (void)db_.exec("ROLLBACK");
       return fail(r.error());
@@ -472,6 +589,8 @@ Result<RetentionResult> StoreWriter::enforce_retention(int64_t now) {
     auto r = step(fmt::format(
         "BEGIN IMMEDIATE; DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY time LIMIT {0});"
         "DELETE FROM events WHERE time < (SELECT min(time) FROM samples);"
+        "DELETE FROM exits WHERE time < (SELECT min(time) FROM samples);"
+        "DELETE FROM exit_groups WHERE time < (SELECT min(time) FROM samples);"
         "DELETE FROM processes WHERE last_seen IS NOT NULL AND last_seen < (SELECT min(time) FROM samples);"
         "DELETE FROM cgroups WHERE last_seen IS NOT NULL AND last_seen < (SELECT min(time) FROM samples); COMMIT;",
         drop));

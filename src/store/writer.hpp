@@ -43,6 +43,15 @@ struct SampleInput {
   std::function<void(Process&)> complete_process;
 };
 
+// What the exit capture reported since the last write: processes at or above the floor one by one,
+// the rest summed per cgroup (ExitGroup).
+struct ExitBatch {
+  uint64_t boot_time = 0;  // the node's, as in Snapshot::boot_time: part of each process identity
+  std::vector<ProcessExit> exits;
+  std::vector<ExitGroup> groups;
+  bool empty() const { return exits.empty() && groups.empty(); }
+};
+
 struct RetentionResult {
   int64_t samples_deleted = 0;
   bool size_limited = false;
@@ -55,6 +64,10 @@ class StoreWriter {
 
   // Returns the sample id.
   Result<int64_t> write_sample(const SampleInput& in);
+  // Stores exits (a process stored by samples gets its exit on the same identity row; one never
+  // sampled gets a row of its own) and exit groups, in one transaction. Returns the exits stored
+  // (an exit reported twice is stored once).
+  Result<int> write_exits(const ExitBatch& batch);
   // Stores events not stored before (same dedupe_key); returns how many were new. An OOM kill's victim
   // (RecordedEvent::victim) is linked to its identity row, inserted when no sample stored it.
   Result<int> write_events(const std::vector<RecordedEvent>& events);
@@ -91,6 +104,8 @@ class StoreWriter {
   Result<int64_t> process_id(const Snapshot& s, const Process& p, const SampleInput& in);
   // The identity row of an OOM victim: the one a sample stored, else a new one from its last reading.
   Result<std::optional<int64_t>> victim_process_id(const RecordedVictim& v);
+  Result<int64_t> exited_process_id(uint64_t boot_time, const ProcessExit& e);
+  Result<int> write_exits_locked(const ExitBatch& batch);
   Result<int64_t> cgroup_id(const Cgroup& c, const SampleInput& in, int64_t now);
   Result<void> sweep(int64_t now);
   Result<int64_t> write_locked(const SampleInput& in);

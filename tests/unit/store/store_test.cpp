@@ -287,6 +287,103 @@ TEST(Store, ExecRefreshesTheStoredNameButKeepsFirstSightProvenance) {
   EXPECT_EQ(m->process_provenance.at(0), R"({"ancestry":["cron"]})");
 }
 
+// The exit capture's rows: a process the samples stored ends on its own identity row; one they never
+// saw gets a row of its own; the moment replays what lived between two samples; retention drops both.
+TEST(Store, ExitsOnTheProcessIdentityAndBetweenSamples) {
+  TempDb t;
+  WriterOptions wo;
+  wo.retain_seconds = 1000;
+  auto w = StoreWriter::open(t.path, wo);
+  ASSERT_TRUE(w) << w.error().describe();
+  auto s1 = snap(100, 1);
+  s1.processes = {proc(10, 500, "java", 300 << 20)};
+  ASSERT_TRUE((*w)->write_sample(all_of(s1)));
+
+  ExitBatch b;
+  b.boot_time = 1700000000;
+  ProcessExit sampled;
+  sampled.process = proc(10, 500, "java", 0);
+  sampled.time = 104;
+  sampled.start = 5;
+  sampled.peak_rss_bytes = 400 << 20;
+  sampled.exit_code = 9;
+  b.exits.push_back(sampled);
+  ProcessExit job;
+  job.process = proc(77, 10'300, "bigjob", 0);
+  job.process.cmdline.clear();
+  job.process.memory_cgroup = "/jobs/x";
+  job.owner.kind = OwnerKind::kCron;
+  job.owner.unit = "cron.service";
+  job.provenance = R"({"ancestry":[{"pid":76,"comm":"sh"}]})";
+  job.time = 106;
+  job.start = 103;
+  job.peak_rss_bytes = 2ull << 30;
+  job.run_us = 3'000'000;
+  job.parent_pid = 76;
+  job.parent_comm = "sh";
+  b.exits.push_back(job);
+  ExitGroup g;
+  g.since = 101;
+  g.time = 108;
+  g.cgroup = "/storm";
+  g.count = 5000;
+  g.failed = 2;
+  g.max_peak_bytes = 3 << 20;
+  g.max_comm = "tiny";
+  g.owner.kind = OwnerKind::kSystemdUnit;
+  g.owner.unit = "storm.service";
+  b.groups.push_back(g);
+  auto n = (*w)->write_exits(b);
+  ASSERT_TRUE(n) << n.error().describe();
+  EXPECT_EQ(*n, 2);
+  b.groups.clear();
+  EXPECT_EQ((*w)->write_exits(b).value(), 0);  // the same exits again: stored once
+
+  auto s2 = snap(110, 1);
+  ASSERT_TRUE((*w)->write_sample(all_of(s2)));
+
+  auto h = History::open(t.path);
+  ASSERT_TRUE(h);
+  auto ex = (*h)->exits({0, 200});
+  ASSERT_TRUE(ex);
+  ASSERT_EQ(ex->size(), 2u);
+  EXPECT_EQ((*ex)[0].process.comm, "java");
+  EXPECT_EQ((*ex)[0].exit_code, 9);
+  EXPECT_EQ((*ex)[1].process.comm, "bigjob");
+  EXPECT_EQ((*ex)[1].owner.kind, OwnerKind::kCron);
+  EXPECT_EQ((*ex)[1].process.memory_cgroup, "/jobs/x");
+  EXPECT_EQ((*ex)[1].peak_rss_bytes, 2ull << 30);
+  EXPECT_EQ((*ex)[1].run_us, 3'000'000);
+  EXPECT_EQ((*ex)[1].provenance, job.provenance);
+  EXPECT_EQ((*h)->exits({0, 200}, 77)->size(), 1u);
+  // The sample at 100 replays both as having lived before the next sample; java was stored by it,
+  // so only the job is listed apart.
+  auto m = (*h)->at(100);
+  ASSERT_TRUE(m && *m);
+  ASSERT_EQ((*m)->exited.size(), 1u);
+  EXPECT_EQ((*m)->exited[0].process.pid, 77);
+  EXPECT_TRUE((*h)->at(110).value()->exited.empty());
+  auto gs = (*h)->exit_groups({0, 200});
+  ASSERT_TRUE(gs);
+  ASSERT_EQ(gs->size(), 1u);
+  EXPECT_EQ((*gs)[0].count, 5000u);
+  EXPECT_EQ((*gs)[0].owner.unit, "storm.service");
+  // java's life ends at its exit, not at the next sweep.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(t.path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT last_seen FROM processes WHERE pid=10", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 104);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+
+  ASSERT_TRUE((*w)->enforce_retention(1110));
+  auto h2 = History::open(t.path);
+  EXPECT_TRUE((*h2)->exits({0, 2000})->empty());
+  EXPECT_TRUE((*h2)->exit_groups({0, 2000})->empty());
+}
+
 TEST(Store, EventsAreStoredOnce) {
   TempDb t;
   auto w = StoreWriter::open(t.path);
@@ -489,7 +586,7 @@ TEST(Store, MigratesV1DatabaseAndReadsItBeforeAndAfter) {
   ASSERT_EQ(sqlite3_exec(db,
                          "ALTER TABLE samples DROP COLUMN kubelet_config_id; DROP TABLE kubelet_configs; "
                          "ALTER TABLE events DROP COLUMN process_id; ALTER TABLE events DROP COLUMN victim; "
-                         "PRAGMA user_version=1",
+                         "DROP TABLE exits; DROP TABLE exit_groups; PRAGMA user_version=1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
@@ -501,6 +598,10 @@ TEST(Store, MigratesV1DatabaseAndReadsItBeforeAndAfter) {
     ASSERT_EQ(nodes->size(), 1u);
     EXPECT_FALSE(nodes->front().kubelet_config_id);
     EXPECT_EQ((*h)->kubelet_config(std::nullopt).eviction_hard.at("memory.available").value, "100Mi");
+    // No exit tables before v3: none read, no error.
+    EXPECT_TRUE((*h)->exits({0, 1000}).value().empty());
+    EXPECT_TRUE((*h)->exit_groups({0, 1000}).value().empty());
+    EXPECT_TRUE((*h)->at(100).value()->exited.empty());
   }
   {
     auto w = StoreWriter::open(t.path);
