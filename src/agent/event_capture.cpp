@@ -63,6 +63,9 @@ store::RecordedEvent oom_to_recorded(const Event& e, std::optional<int64_t> boot
   // The memory cgroup at the kill ("memory: usage ...kB, limit ...kB"): what the incident report shows.
   if (e.oom.memory.usage_kb) d["memcg_usage_bytes"] = *e.oom.memory.usage_kb * 1024;
   if (e.oom.memory.limit_kb) d["memcg_limit_bytes"] = *e.oom.memory.limit_kb * 1024;
+  // The kernel rate-limits the report's header and summary (10 per 5 s), never the "Killed process"
+  // line: a kill in a storm may come with that line alone, which names no cgroup.
+  d["report"] = e.oom.invoker_comm || e.oom.constraint || e.oom.task_memcg ? "full" : "kill line only";
   r.detail = d.dump();
   return r;
 }

@@ -165,6 +165,31 @@ std::vector<PromFamily> build_metrics(const MetricsInput& in) {
   auto lost = counter("memsleuth_kmsg_lost_records_total", "Kernel log records overwritten before the agent read them.");
   lost.samples.push_back({{}, static_cast<double>(st.kmsg_lost)});
   out.push_back(std::move(lost));
+
+  // The kernel's own reports (BPF): whether each program is attached, and, where one is, what it saw
+  // and what its ring buffer could not take.
+  auto up = gauge("memsleuth_bpf_capture_up",
+                  "1 when the BPF program is attached: exits (sched_process_exit) or oom (oom:mark_victim).");
+  up.samples.push_back({{{"program", "exits"}}, st.exit_capture ? 1.0 : 0.0});
+  up.samples.push_back({{{"program", "oom"}}, st.oom_capture ? 1.0 : 0.0});
+  out.push_back(std::move(up));
+  auto dropped = counter("memsleuth_bpf_ring_dropped_total",
+                         "Records the BPF programs could not queue because their ring buffer was full, by ring.");
+  if (st.exit_capture) dropped.samples.push_back({{{"ring", "exits"}}, static_cast<double>(st.exits_dropped)});
+  if (st.oom_capture) dropped.samples.push_back({{{"ring", "oom"}}, static_cast<double>(st.ooms_dropped)});
+  out.push_back(std::move(dropped));
+  auto exits = counter("memsleuth_process_exits_total",
+                       "Processes whose exit the kernel reported since the agent started: stored one by one (peak RSS "
+                       "at or above the process floor) or summed per cgroup.");
+  if (st.exit_capture) {
+    exits.samples.push_back({{{"stored", "individual"}}, static_cast<double>(st.exits_individual)});
+    exits.samples.push_back({{{"stored", "summed"}}, static_cast<double>(st.exits_summed)});
+  }
+  out.push_back(std::move(exits));
+  auto suppressed = counter("memsleuth_oom_kill_reports_suppressed_total",
+                            "OOM kills the BPF program saw for which /dev/kmsg held no report (rate-limited or lost).");
+  if (st.oom_capture) suppressed.samples.push_back({{}, static_cast<double>(st.oom_kmsg_suppressed)});
+  out.push_back(std::move(suppressed));
   return out;
 }
 

@@ -9,22 +9,25 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
-
 #include "agent/event_capture.hpp"
+#include "agent/exit_ledger.hpp"
 #include "agent/http_server.hpp"
 #include "agent/last_readings.hpp"
 #include "agent/metrics.hpp"
+#include "agent/oom_join.hpp"
 #include "agent/views.hpp"
 #include "attribution/classify.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "k8s/pod_identity.hpp"
+#include "probe/cgroup_ids.hpp"
 #include "probe/fs.hpp"
 #include "probe/sample_reader.hpp"
+#include "probe/snapshot_reader.hpp"
 #include "util/escape.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
@@ -37,6 +40,10 @@ constexpr double kEventPollSeconds = 0.2;
 // How long a process that disappeared stays known by its last reading: an OOM kill is stored within
 // seconds of the kill (the kill is held up to 5 s for its oom_reaper line).
 constexpr int64_t kGoneKeepSeconds = 60;
+// Exits summed below the floor are written at each sample, and at least this often.
+constexpr int64_t kExitGroupFlushSeconds = 60;
+// Bounds on what waits for the store while it is down.
+constexpr size_t kMaxPendingExits = 4096;
 
 double cpu_seconds() {
   timespec ts{};
@@ -76,7 +83,6 @@ struct Recorder::Impl {
   std::vector<store::RecordedEvent> pending_events;  // captured, not yet written (bounded)
   std::unordered_set<std::string> seen_keys;         // dedupe keys already counted
   LastReadings seen{kGoneKeepSeconds};               // where an OOM victim is found (agent/last_readings.hpp)
-  const Snapshot* last_snap = nullptr;               // the reader's snapshot (updated in place by each read)
 
   mutable std::mutex mu;  // guards the fields below (read by the HTTP thread)
   std::shared_ptr<const std::string> metrics = std::make_shared<const std::string>();
@@ -90,6 +96,19 @@ struct Recorder::Impl {
   // between samples too (journald can drop them under pressure).
   std::unique_ptr<EventCapture> capture;
   std::optional<MetricsInput> last_metrics;  // re-rendered when events arrive between samples
+
+  // The kernel's reports (BPF): processes that ended, OOM kills. Drained between samples.
+  std::unique_ptr<KernelEventSource> kernel;
+  ExitLedger ledger;
+  OomJoiner oom_join;
+  CgroupIdIndex cgroup_ids;
+  uint64_t cgroup_ids_sample = UINT64_MAX;  // the sample the index was last updated from
+  BootClock clock = BootClock::now();
+  Snapshot* last_snap = nullptr;  // the reader's snapshot of the last sample
+  std::vector<ExitRecord> exit_buf;
+  std::vector<OomRecord> oom_buf;
+  store::ExitBatch pending_exits;  // taken from the ledger, not yet written
+  int64_t last_group_flush = 0;
   // CPU per phase, for the summary at exit (the benchmark reads it): the first sample stores every
   // identity and loads the node's sources, so it is kept apart from the steady state.
   struct Costs {
@@ -117,6 +136,7 @@ struct Recorder::Impl {
   Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p, opts.v2_root_usage) {
     views.set_log([this](const std::string& m) { log(m); });
     opts.store.redact_secrets = opts.redact;
+    ledger.set_floor(opts.selection.process_floor_bytes);
   }
 
   void log(const std::string& msg) const {
@@ -157,10 +177,7 @@ struct Recorder::Impl {
     capture->open();
   }
 
-  void remember_processes(const Snapshot& s) {
-    last_snap = &s;
-    seen.remember(s);
-  }
+  void remember_processes(const Snapshot& s) { seen.remember(s); }
 
   // The victim of an OOM kill as the recorder last read it (the same pid and comm, read before the kill).
   void attach_victim(store::RecordedEvent& r) {
@@ -175,7 +192,7 @@ struct Recorder::Impl {
     if (last_snap) {
       v.boot_time = last_snap->boot_time;
       v.owner = views.process_owner(*last_snap, v.process);
-      v.provenance = views.provenance(*last_snap, v.process);
+      v.provenance = views.provenance(*last_snap, v.process, opts.redact);
     } else {
       v.owner = views.owner_of_cgroup_path(v.process.memory_cgroup.value_or("/"));
       v.provenance = "{}";
@@ -183,28 +200,179 @@ struct Recorder::Impl {
     r.victim = std::move(v);
   }
 
+  // Stored once, counted once: the same eviction seen on two lines (or two files) has one key.
+  // Returns whether it was new. Called with `mu` held.
+  bool accept_event(store::RecordedEvent r, bool counts_as_new_kill) {
+    if (!seen_keys.insert(r.dedupe_key).second) return false;
+    if (seen_keys.size() > 16384) seen_keys.clear();
+    // Counters count what happened while this agent ran; older records (kmsg ring, log backlog)
+    // are stored only.
+    if (r.time >= started - 1) {
+      ++events.by_key[{r.kind, r.owner_kind.value_or("unknown"), r.namespace_.value_or("")}];
+      if (r.kind == "oom_kill" && counts_as_new_kill) ++pending_oom;
+      if (r.kind == "oom_kill" && r.source == "bpf") ++status.oom_kmsg_suppressed;
+    }
+    if (pending_events.size() < 1000) pending_events.push_back(std::move(r));  // bounded while the store is down
+    return true;
+  }
+
   // Returns how many events were new.
   size_t capture_events(bool last = false) {
-    if (!capture) return 0;
-    auto evs = capture->poll(now_unix(), last);
-    for (auto& r : evs) attach_victim(r);
+    std::vector<store::RecordedEvent> evs;
+    if (capture) evs = capture->poll(now_unix(), last);
+    bool joining = kernel && kernel->ooms_attached();
+    std::vector<store::RecordedEvent> bpf_only;
+    if (joining) {
+      // Kills whose kmsg report did not come: their victim's facts from its exit record where the
+      // kernel's tracepoint gave only the pid.
+      for (store::RecordedEvent* e : oom_join.incomplete()) complete_from_exit(*e);
+      bpf_only = oom_join.release(now_unix(), last);
+    }
     std::lock_guard lk(mu);
-    status.kmsg_lost = capture->kmsg_lost();
+    if (capture) status.kmsg_lost = capture->kmsg_lost();
     size_t n = 0;
     for (auto& r : evs) {
-      // Stored once, counted once: the same eviction seen on two lines (or two files) has one key.
-      if (!seen_keys.insert(r.dedupe_key).second) continue;
-      if (seen_keys.size() > 16384) seen_keys.clear();
-      ++n;
-      // Counters count what happened while this agent ran; older records (kmsg ring, log backlog)
-      // are stored only.
-      if (r.time >= started - 1) {
-        ++events.by_key[{r.kind, r.owner_kind.value_or("unknown"), r.namespace_.value_or("")}];
-        if (r.kind == "oom_kill") ++pending_oom;
+      bool new_kill = true;
+      if (joining && r.kind == "oom_kill") {
+        r = oom_join.add_kmsg(std::move(r));
+        new_kill = r.source == "kmsg";  // a BPF record already took the trigger at the kill
       }
-      if (pending_events.size() < 1000) pending_events.push_back(std::move(r));  // bounded while the store is down
+      attach_victim(r);
+      n += accept_event(std::move(r), new_kill);
+    }
+    for (auto& r : bpf_only) {
+      attach_victim(r);
+      n += accept_event(std::move(r), false);
     }
     return n;
+  }
+
+  // --- the kernel's reports (BPF) -------------------------------------------------------------
+
+  void open_kernel() {
+    if (kernel || !opts.open_kernel_events) return;
+    if (!opts.kernel_events.exits && !opts.kernel_events.ooms) return;
+    auto k = opts.open_kernel_events(opts.kernel_events);
+    if (!k) {
+      log("exit and OOM capture off (sampling and /dev/kmsg as before): " + k.error().describe());
+      return;
+    }
+    kernel = std::move(*k);
+    log("kernel capture: " + kernel->describe());
+    std::lock_guard lk(mu);
+    status.exit_capture = kernel->exits_attached();
+    status.oom_capture = kernel->ooms_attached();
+  }
+
+  void refresh_cgroup_ids() {
+    if (last_snap && cgroup_ids_sample != status.samples_total) {
+      cgroup_ids.update(*last_snap);
+      cgroup_ids_sample = status.samples_total;
+    }
+  }
+
+  std::optional<std::string> cgroup_path(uint64_t id, uint64_t parent, std::string_view name) {
+    refresh_cgroup_ids();
+    return cgroup_ids.path_of(id, parent, name, static_cast<int64_t>(wall_seconds() * 1000));
+  }
+
+  ExitContext exit_context() {
+    ExitContext c;
+    c.snapshot = last_snap;
+    c.clock = clock;
+    c.cgroup_path = [this](uint64_t id, uint64_t parent, std::string_view name) {
+      return cgroup_path(id, parent, name);
+    };
+    c.process_owner = [this](const Process& p) {
+      return last_snap ? views.process_owner(*last_snap, p) : views.owner_of_cgroup_path(p.memory_cgroup.value_or(""));
+    };
+    c.cgroup_owner = [this](std::string_view path) { return views.owner_of_cgroup_path(path); };
+    c.read_process = [this](int pid) -> std::optional<Process> {
+      SnapshotOptions so;
+      so.links = false;
+      return read_process(paths, pid, last_snap && last_snap->memory_on_v2, so);
+    };
+    return c;
+  }
+
+  // A kill seen only by pid (mark_victim before 6.8 carries nothing else): its exit record has the rest.
+  void complete_from_exit(store::RecordedEvent& e) {
+    if (!e.pid) return;
+    const ExitRecord* x = ledger.recent(static_cast<int>(*e.pid));
+    if (!x) return;
+    if (!e.comm && !x->comm.empty()) e.comm = x->comm;
+    if (!e.cgroup && x->memcg_id) {
+      e.cgroup = cgroup_path(x->memcg_id, x->memcg_parent_id, x->memcg_name);
+      if (e.cgroup) {
+        Owner o = views.owner_of_cgroup_path(*e.cgroup);
+        e.owner_kind = to_string(o.kind);
+        e.namespace_ = o.namespace_;
+        e.pod = o.pod;
+        e.container = o.container;
+      }
+    }
+    if (!e.bytes && x->peak_rss_bytes) e.bytes = static_cast<int64_t>(x->peak_rss_bytes);
+  }
+
+  // Drains what the kernel queued. Exits go to the ledger; kills are held for their kmsg report
+  // and take the next sample at once (the trigger), here rather than when kmsg releases them.
+  // Returns how many kills came.
+  size_t drain_kernel() {
+    if (!kernel) return 0;
+    exit_buf.clear();
+    oom_buf.clear();
+    kernel->drain(exit_buf, oom_buf);
+    if (!exit_buf.empty()) ledger.add(exit_buf, exit_context());
+    int64_t now = now_unix();
+    for (const OomRecord& r : oom_buf) {
+      OomNames names;
+      if (last_snap) {
+        names.boot_time = last_snap->boot_time;
+        names.clock_ticks = last_snap->clock_ticks;
+      }
+      if (r.memcg_id) names.cgroup = cgroup_path(r.memcg_id, r.memcg_parent_id, r.memcg_name);
+      if (r.oom_memcg_known && r.oom_memcg_id) names.oom_cgroup = cgroup_path(r.oom_memcg_id, 0, "");
+      if (r.oom_memcg_known && !r.oom_memcg_id) names.oom_cgroup = "/";
+      if (names.cgroup) names.owner = views.owner_of_cgroup_path(*names.cgroup);
+      auto e = oom_record_to_event(r, names, clock);
+      std::lock_guard lk(mu);
+      if (e.time >= started - 1) ++pending_oom;
+      oom_join.add_bpf(std::move(e), now);
+    }
+    std::lock_guard lk(mu);
+    status.exits_dropped = kernel->exits_dropped();
+    status.ooms_dropped = kernel->ooms_dropped();
+    return oom_buf.size();
+  }
+
+  // Individual exits at once; the sums below the floor at each sample (`groups`) or once a minute.
+  void flush_exits(bool groups) {
+    if (!last_snap) return;  // the boot time (part of each identity) comes with the first sample
+    auto ex = ledger.take_exits();
+    int64_t now = now_unix();
+    if (groups || now - last_group_flush >= kExitGroupFlushSeconds) {
+      auto gs = ledger.take_groups();
+      for (auto& g : gs) pending_exits.groups.push_back(std::move(g));
+      last_group_flush = now;
+    }
+    {
+      std::lock_guard lk(mu);
+      status.exits_individual += ex.size();
+      status.exits_summed = ledger.seen() - status.exits_individual;
+    }
+    for (auto& e : ex) pending_exits.exits.push_back(std::move(e));
+    if (pending_exits.exits.size() > kMaxPendingExits)
+      pending_exits.exits.erase(pending_exits.exits.begin(),
+                                pending_exits.exits.end() - static_cast<std::ptrdiff_t>(kMaxPendingExits));
+    if (pending_exits.groups.size() > kMaxPendingExits)
+      pending_exits.groups.erase(pending_exits.groups.begin(),
+                                 pending_exits.groups.end() - static_cast<std::ptrdiff_t>(kMaxPendingExits));
+    if (pending_exits.empty() || !writer) return;
+    pending_exits.boot_time = last_snap->boot_time;
+    if (auto r = writer->write_exits(pending_exits)) {
+      pending_exits.exits.clear();
+      pending_exits.groups.clear();
+    }
   }
 
   // Stores captured events now (not at the next sample): a crash right after an OOM kill keeps it.
@@ -254,6 +422,7 @@ struct Recorder::Impl {
     }
     Snapshot* snap = *read;
     log_new_warnings(*snap);
+    last_snap = snap;
     // The processes a regular sample stores are read in full (status, identity) before the analyses,
     // so owners and stored values come from the same reading.
     reader().complete_processes(select_for_sample(*snap, opts.selection, false).processes);
@@ -394,7 +563,7 @@ struct Recorder::Impl {
     {
       std::lock_guard lk(mu);
       last_metrics->events = events;
-      last_metrics->status.kmsg_lost = status.kmsg_lost;
+      last_metrics->status = status;
     }
     auto text = std::make_shared<const std::string>(render_prometheus(build_metrics(*last_metrics)));
     std::lock_guard lk(mu);
@@ -411,15 +580,27 @@ struct Recorder::Impl {
   // events are stored as they come, and an OOM kill triggers a snapshot within a poll.
   void wait_until(double deadline, std::atomic<bool>& stop) {
     while (!stop.load()) {
-      if (capture_events() > 0) {
-        ensure_writer(now_unix());
+      size_t kills = drain_kernel();
+      size_t n = capture_events();
+      ensure_writer(now_unix());
+      flush_exits(false);
+      if (n > 0) {
         flush_events();
         refresh_event_metrics();
-        if (oom_wants_sample()) return;
       }
+      if ((n > 0 || kills > 0) && oom_wants_sample()) return;
       double left = deadline - wall_seconds();
       if (left <= 0) return;
-      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, kEventPollSeconds)));
+      double wait = std::min(left, kEventPollSeconds);
+      // The kernel's ring wakes us when it fills up or a kill comes (the BPF side decides); the
+      // timer drains it otherwise.
+      int fd = kernel ? kernel->wait_fd() : -1;
+      if (fd >= 0) {
+        pollfd pfd{fd, POLLIN, 0};
+        (void)::poll(&pfd, 1, static_cast<int>(wait * 1000) + 1);
+      } else {
+        std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+      }
     }
   }
 
@@ -506,20 +687,26 @@ int Recorder::run(std::atomic<bool>& stop) {
   if (!impl_->start_http(bound_port_)) return 2;
   impl_->started = now_unix();
   impl_->open_capture();
+  impl_->open_kernel();
   impl_->log(fmt::format("recording to {} every {} ms", impl_->opts.db_path, impl_->opts.interval_ms));
   double next = wall_seconds();
   int64_t n = 0;
   while (!stop.load()) {
     impl_->sample_once();
     ++n;
+    // Outside the sample's CPU: what the kernel reported since the last sample.
+    impl_->drain_kernel();
+    impl_->flush_exits(true);
     if (impl_->opts.max_samples > 0 && n >= impl_->opts.max_samples) break;
     next += static_cast<double>(impl_->opts.interval_ms) / 1000.0;
     if (next < wall_seconds()) next = wall_seconds();  // fell behind: skip, never burst
     impl_->wait_until(next, stop);
   }
   // A kill still held for its oom_reaper line would be lost with the process: store it now.
+  impl_->drain_kernel();
   impl_->capture_events(true);
   impl_->flush_events();
+  impl_->flush_exits(true);
   impl_->stop_http();
   impl_->log(impl_->costs.summary() + fmt::format("; RSS {:.1f} MiB", static_cast<double>(own_rss(impl_->paths)) / 1048576.0));
   return 0;

@@ -5,6 +5,7 @@
 // database) is reported and retried; it never stops the loop.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "agent/selection.hpp"
 #include "agent/triggers.hpp"
 #include "k8s/kubelet_view.hpp"
+#include "probe/bpf/kernel_events.hpp"
 #include "probe/host_paths.hpp"
 #include "store/history.hpp"
 #include "store/writer.hpp"
@@ -34,6 +36,10 @@ struct RecorderOptions {
   std::vector<std::string> kubelet_units;  // journal units for evictions; empty = kubelet.service, {"off"} = none
   std::vector<std::string> kubelet_logs;  // host paths of kubelet text logs; empty = defaults, {"off"} = none
   k8s::V2RootUsage v2_root_usage = k8s::V2RootUsage::kAnonFile;  // the kubelet's v2 root rule (>= 1.29)
+  // The kernel's own reports of exits and OOM kills (probe/bpf/exit_capture.bpf.c). Null, or an
+  // error when opened: the recorder runs without them and says why in one line.
+  std::function<Result<std::unique_ptr<KernelEventSource>>(const KernelEventOptions&)> open_kernel_events;
+  KernelEventOptions kernel_events;  // which programs to attach (hidden flags turn them off for tests)
   int64_t max_samples = 0;  // stop after this many samples (0 = run until signalled)
   size_t pod_metrics_limit = 50;  // per-pod series: the largest K pods, the rest summed as "other"
   bool quiet = false;
@@ -49,6 +55,12 @@ struct AgentStatus {
   int64_t last_sample_unix = 0;        // when the last node read was taken (0: none yet)
   uint64_t db_bytes = 0;
   uint64_t kmsg_lost = 0;
+  // Kernel event capture (BPF): attached programs, records the rings could not take, exits seen
+  // (stored one by one, or summed per cgroup below the floor), kills whose kmsg report never came.
+  bool exit_capture = false, oom_capture = false;
+  uint64_t exits_dropped = 0, ooms_dropped = 0;
+  uint64_t exits_individual = 0, exits_summed = 0;
+  uint64_t oom_kmsg_suppressed = 0;
 };
 
 class Recorder {

@@ -10,6 +10,7 @@
 #include "probe/snapshot_reader.hpp"
 #include "provenance/explain.hpp"
 #include "provenance/scheduled.hpp"
+#include "render/exit_render.hpp"
 #include "render/explain_json.hpp"
 #include "render/explain_text.hpp"
 #include "render/recorded_explain.hpp"
@@ -44,6 +45,30 @@ void print_scheduled(const Context& ctx, const std::string& output, int& exit_co
   exit_code = 0;
 }
 
+// The exit the kernel reported for `pid` near the moment: one of the moment's processes that lived
+// between it and the next sample, else (with `start_time`: that very process) any exit of that pid
+// within an hour of the sample (a pid alone: within 5 minutes), the one whose life is closest to it.
+std::optional<store::ProcessExit> find_recorded_exit(store::History& h, const store::RecordedMoment& m, int pid,
+                                                     std::optional<uint64_t> start_time) {
+  for (const auto& e : m.exited)
+    if (e.process.pid == pid && (!start_time || e.process.start_time == *start_time)) return e;
+  int64_t t = m.sample.time;
+  auto ex = h.exits({t - 3600, t + 3600}, pid);
+  if (!ex) return std::nullopt;
+  std::optional<store::ProcessExit> best;
+  int64_t best_gap = INT64_MAX;
+  for (auto& e : *ex) {
+    if (start_time && e.process.start_time != *start_time) continue;
+    int64_t gap = t < e.start ? e.start - t : t > e.time ? t - e.time : 0;
+    if (!start_time && gap > 300) continue;
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = std::move(e);
+    }
+  }
+  return best;
+}
+
 // `explain PID --at T`: the process as stored at the sample; one gone by then (an OOM victim, or one
 // last stored earlier) as last recorded, with how it ended.
 void explain_recorded(const RecordedAt& recorded, int pid, const std::string& output, Context& ctx) {
@@ -54,16 +79,28 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
   if (auto k = recorded.history->last_kill_of(pid, recorded.requested);
       k && *k && (*k)->time >= m.sample.time && (!idx || (*k)->comm == m.snapshot.processes[*idx].comm))
     killed_since = store::exit_of_kill(**k);
+  // The kernel's exit capture: the process as it ended, found when the samples never stored it,
+  // and its end for one they did.
+  auto exit_of = find_recorded_exit(*recorded.history, m, pid,
+                                    idx ? std::optional<uint64_t>(m.snapshot.processes[*idx].start_time) : std::nullopt);
   if (idx) {
     if (output == "json") {
       Json j = recorded_explain_to_json(m, *idx);
-      j["exit"] = killed_since ? exit_to_json(*killed_since) : Json(nullptr);
+      j["exit"] = killed_since ? exit_to_json(*killed_since) : exit_of ? exit_to_json(*exit_of) : Json(nullptr);
       fmt::print("{}\n", dump_json(j));
       return;
     }
     fmt::print("{}", recorded_heading(m, text_layout(ctx)));
     if (killed_since) fmt::print("EXITED   {} (after this sample)\n", escape_terminal(describe_exit(*killed_since)));
     fmt::print("{}", render_recorded_explain_text(m, *idx, text_layout(ctx)));
+    if (!killed_since && exit_of) fmt::print("{}", exit_line(*exit_of));
+    return;
+  }
+  if (exit_of) {
+    if (output == "json")
+      fmt::print("{}\n", dump_json(exited_explain_to_json(m, *exit_of)));
+    else
+      fmt::print("{}{}", recorded_heading(m, text_layout(ctx)), render_exited_explain_text(m, *exit_of));
     return;
   }
   auto gone = store::find_exited(*recorded.history, pid, recorded.requested);

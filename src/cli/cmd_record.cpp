@@ -32,6 +32,7 @@ void add_record_command(CLI::App& app, Context& ctx) {
     double psi = 20.0;
     int64_t samples = 0;
     bool no_kmsg = false, quiet = false;
+    bool no_exit_capture = false, no_oom_capture = false;
     std::string kmsg;
     std::vector<std::string> kubelet_logs;
     std::vector<std::string> kubelet_units;
@@ -87,6 +88,9 @@ void add_record_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"anon-file", "meminfo"}))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Only errors on stderr");
+  // Hidden: the live tests prove what each BPF program adds by running without it.
+  cmd->add_flag("--no-exit-capture", o->no_exit_capture, "Do not attach the BPF exit program")->group("");
+  cmd->add_flag("--no-oom-capture", o->no_oom_capture, "Do not attach the BPF OOM program")->group("");
   cmd->callback([o, &ctx] {
     agent::RecorderOptions r;
     auto check = [&](auto res, const char* what) {
@@ -125,6 +129,9 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.kubelet_units = o->kubelet_units;
     r.v2_root_usage = o->v2_root_usage == "meminfo" ? k8s::V2RootUsage::kMeminfo : k8s::V2RootUsage::kAnonFile;
     r.quiet = o->quiet;
+    r.kernel_events.exits = !o->no_exit_capture;
+    r.kernel_events.ooms = !o->no_oom_capture;
+    r.open_kernel_events = open_bpf_kernel_events;
     // The database's directory is made (0700) by the store when it opens (store/file_modes.hpp).
     struct sigaction sa{};
     sa.sa_handler = on_signal;

@@ -9,6 +9,7 @@
 #include "cli/one_shot.hpp"
 #include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
+#include "render/exit_render.hpp"
 #include "render/top_render.hpp"
 #include "util/escape.hpp"
 
@@ -70,12 +71,22 @@ void add_top_command(CLI::App& app, Context& ctx) {
       Json w = Json::array();
       for (const auto& x : snap->warnings) w.push_back(jstr(x));
       j["warnings"] = std::move(w);
+      // Replayed: what lived between this sample and the next without being stored by it.
+      if (recorded) {
+        auto ex = Json::array();
+        for (const auto& e : recorded->moment.exited) ex.push_back(exit_to_json(e));
+        j["exited_between_samples"] = std::move(ex);
+      }
       out = dump_json(j) + "\n";
     } else {
       TextLayout layout = text_layout(ctx, o->output == "wide");
       out = recorded ? recorded_heading(recorded->moment, layout) : std::string();
       out += render_top_table(r, o->output == "wide", layout);
       if (q.by == TopBy::kOwner && !q.owner) out += render_residual(a.residual, layout);
+      if (recorded && !recorded->moment.exited.empty())
+        out += "\n" + render_exited_table(recorded->moment.exited, q.limit,
+                                          "Lived between this sample and the next (kernel exit capture; not in the "
+                                          "rows above):");
       for (const auto& w : snap->warnings) out += wrap_text(term_field(w), layout.width, "warning: ", "  ");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
+#include "render/exit_render.hpp"
 #include "render/table.hpp"
 #include "util/escape.hpp"
 #include "util/text.hpp"
@@ -54,6 +56,41 @@ std::string event_line(const store::RecordedEvent& e) {
   else if (e.owner_kind && *e.owner_kind != "cgroup") owner = " " + *e.owner_kind;  // a cgroup owner is its path, next
   return term_field(fmt::format("{}  {}{}{}{}", when(e.time), who, owner, e.cgroup ? " cgroup " + *e.cgroup : "",
                                 e.bytes ? " " + human_bytes(*e.bytes) : ""));
+}
+
+// The exit capture's view of the window: every process at or above the floor that ended in it
+// (largest first), then the short-lived rest summed.
+std::string render_exits_summary(const store::Timeline& t) {
+  if (t.exits.empty() && t.exit_groups.empty()) return {};
+  std::string out = "\n";
+  out += render_exited_table(
+      t.exits, 20,
+      fmt::format("Processes that ended (kernel exit capture, peak at or above the floor): {}", t.exits.size()));
+  if (!t.exit_groups.empty()) {
+    uint64_t n = 0, failed = 0, peak = 0;
+    std::string peak_comm, peak_cg;
+    std::map<std::string, uint64_t> by_cgroup;
+    for (const auto& g : t.exit_groups) {
+      n += g.count;
+      failed += g.failed;
+      by_cgroup[g.cgroup] += g.count;
+      if (g.max_peak_bytes >= peak) {
+        peak = g.max_peak_bytes;
+        peak_comm = g.max_comm;
+        peak_cg = g.cgroup;
+      }
+    }
+    auto busiest = std::max_element(by_cgroup.begin(), by_cgroup.end(),
+                                    [](const auto& a, const auto& b) { return a.second < b.second; });
+    out += escape_terminal(fmt::format("Below the floor: {} short-lived processes in {} cgroups ({} failed); largest "
+                                       "peak {} ({} in {}); most in {} "
+                                       "({})",
+                                       n, by_cgroup.size(), failed, human_bytes_u(peak), peak_comm,
+                                       peak_cg.empty() ? "?" : peak_cg, busiest->first.empty() ? "?" : busiest->first,
+                                       busiest->second)) +
+           "\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -156,6 +193,7 @@ std::string render_timeline_text(const store::Timeline& t, size_t width, const T
   for (const auto& e : t.oom_kills) out += wrap_text(event_line(e), w, "  ", "                        ");
   out += fmt::format("Evictions: {}\n", t.evictions.size());
   for (const auto& e : t.evictions) out += wrap_text(event_line(e), w, "  ", "                        ");
+  out += render_exits_summary(t);
   if (!t.triggers.empty()) {
     out += "Trigger snapshots (replay with --at):\n";
     for (const auto& s : t.triggers)
@@ -211,6 +249,12 @@ Json timeline_to_json(const store::Timeline& t) {
   };
   j["oom_kills"] = evs(t.oom_kills);
   j["evictions"] = evs(t.evictions);
+  auto exits = Json::array();
+  for (const auto& e : t.exits) exits.push_back(exit_to_json(e));
+  j["exits"] = std::move(exits);
+  auto groups = Json::array();
+  for (const auto& g : t.exit_groups) groups.push_back(exit_group_to_json(g));
+  j["exit_groups"] = std::move(groups);
   auto trig = Json::array();
   for (const auto& s : t.triggers) {
     Json x;
@@ -254,6 +298,10 @@ std::string render_moment_text(const store::RecordedMoment& m, size_t max_proces
                  when(m.process_first_seen[idx[k]])});
   }
   out += tab.render(layout);
+  if (!m.exited.empty())
+    out +=
+        "\n" + render_exited_table(m.exited, max_processes,
+                                   "Lived between this sample and the next, not stored by it (kernel exit capture):");
   return out;
 }
 
@@ -311,6 +359,9 @@ Json moment_to_json(const store::RecordedMoment& m) {
     cgs.push_back(std::move(e));
   }
   j["cgroups"] = std::move(cgs);
+  auto exited = Json::array();
+  for (const auto& e : m.exited) exited.push_back(exit_to_json(e));
+  j["exited_between_samples"] = std::move(exited);
   return j;
 }
 
