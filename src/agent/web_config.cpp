@@ -280,7 +280,7 @@ Result<WebConfig> parse_web_config(std::string_view text, std::string_view path,
 }
 
 Result<WebConfig> load_web_config(const std::string& path) {
-  auto text = read_file(path);
+  auto text = read_file(path, FileKind::kConfig);
   if (!text) return fail(text.error());
   auto dir = std::filesystem::path(path).parent_path().string();
   auto w = parse_web_config(*text, path, dir);
@@ -290,7 +290,7 @@ Result<WebConfig> load_web_config(const std::string& path) {
     for (auto [file, pem] : {std::pair{&w->tls->cert_file, &w->tls->cert}, std::pair{&w->tls->key_file, &w->tls->key},
                              std::pair{&w->tls->client_ca_file, &w->tls->client_ca}}) {
       if (file->empty()) continue;
-      auto t = read_file(*file);
+      auto t = read_file(*file, FileKind::kConfig);
       if (!t) return fail(t.error());
       *pem = std::move(*t);
       w->watched_files.push_back(*file);

@@ -56,7 +56,7 @@ std::optional<std::string> rootfs_problem(const std::string& path) {
 }
 
 bool check_input_file(Context& ctx, std::string_view command, std::string_view flag, const std::string& path) {
-  auto t = read_file(path);
+  auto t = read_file(path, FileKind::kConfig);
   if (t) return true;
   ctx.unreadable(command, fmt::format("{} {}: cannot read it: {}", flag, path, t.error().message));
   return false;

@@ -328,9 +328,9 @@ TEST(Report, RedactsSecretsInCommandLines) {
       ASSERT_TRUE((*w)->write_sample(in));
     }
   }
-  auto h = History::open(t.path);
+  auto h = store::History::open(t.path);
   ASSERT_TRUE(h);
-  auto o = options();
+  auto o = options(t);
   auto d = build_report(**h, o);
   ASSERT_TRUE(d) << d.error().describe();
   std::string html = render_report_html(*d);
