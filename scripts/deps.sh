@@ -7,7 +7,7 @@ PKGS=(
   build-essential cmake ninja-build g++ clang libclang-rt-14-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libcrypt-dev libexpected-dev zlib1g-dev libsystemd-dev pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-  procps jq python3 util-linux ccache curl libssl-dev
+  procps jq tzdata python3 util-linux ccache curl libssl-dev
   libbpf-dev bpftool
 )
 # Test-only tools (live/e2e/vm/report tests). MEMSLEUTH_DEPS=build skips them.

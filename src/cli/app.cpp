@@ -5,6 +5,7 @@
 #include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
 #include "cli/terminal.hpp"
+#include "probe/host_timezone.hpp"
 #include "util/escape.hpp"
 #include "util/version.hpp"
 
@@ -94,7 +95,10 @@ int run(int argc, char** argv) {
   // Runs after every option is parsed and validated, before the subcommand's callback.
   app.parse_complete_callback([&] {
     auto problem = host_tree_problem(app, ctx.paths);
-    if (!problem) return;
+    if (!problem) {
+      use_host_timezone(ctx.paths);  // the host's logs are in its local time, not this container's
+      return;
+    }
     std::string name = app.get_subcommands().empty() ? "" : app.get_subcommands().front()->get_name();
     if (name == "doctor") ctx.unreadable_exit = kDoctorExitUnreadable;
     ctx.unreadable(name, *problem);
