@@ -51,7 +51,7 @@ std::string ExitLedger::provenance(const ExitRecord& r, const ExitContext& ctx) 
   const Snapshot* s = ctx.snapshot;
   long hz = s ? s->clock_ticks : 100;
   int pid = r.ppid;
-  std::optional<uint64_t> start_ns = r.parent_start_ns ? std::optional<uint64_t>(r.parent_start_ns) : std::nullopt;
+  uint64_t start_ns = r.parent_start_ns;  // 0: not known (a plain integer: g++ -O3 misjudges an optional here)
   std::string comm = r.parent_comm;
   auto add = [&](int apid, std::string_view acomm, const std::vector<std::string>& argv, std::optional<int64_t> start,
                  const std::optional<std::string>& cg, const std::optional<Owner>& owner, bool exited) {
@@ -69,7 +69,7 @@ std::string ExitLedger::provenance(const ExitRecord& r, const ExitContext& ctx) 
     // In the last sample, the same process (start time checked when the kernel gave it).
     if (s) {
       const Process* p = s->find_process(pid);
-      if (p && (!start_ns || p->start_time == BootClock::ticks(*start_ns, hz))) {
+      if (p && (!start_ns || p->start_time == BootClock::ticks(start_ns, hz))) {
         AncestryOptions opts;
         if (ctx.process_owner) opts.owner_of = ctx.process_owner;
         Ancestry anc = build_ancestry(*s, pid, opts);
@@ -84,32 +84,32 @@ std::string ExitLedger::provenance(const ExitRecord& r, const ExitContext& ctx) 
     }
     // An ancestor that ended too (the shell that ran the job exits right after it).
     if (start_ns) {
-      if (auto it = recent_.find(Key{pid, *start_ns}); it != recent_.end()) {
+      if (auto it = recent_.find(Key{pid, start_ns}); it != recent_.end()) {
         const ExitRecord& a = it->second;
         add(a.pid, a.comm, {}, ctx.clock.unix_seconds(a.start_ns), std::nullopt, std::nullopt, true);
         pid = a.ppid;
-        start_ns = a.parent_start_ns ? std::optional<uint64_t>(a.parent_start_ns) : std::nullopt;
+        start_ns = a.parent_start_ns;
         comm = a.parent_comm;
         continue;
       }
     }
     // Born after the last sample and still alive.
     if (ctx.read_process) {
-      if (auto p = ctx.read_process(pid); p && (!start_ns || p->start_time == BootClock::ticks(*start_ns, hz))) {
+      if (auto p = ctx.read_process(pid); p && (!start_ns || p->start_time == BootClock::ticks(start_ns, hz))) {
         std::optional<int64_t> st;
         if (s && s->boot_time > 0 && hz > 0)
           st = static_cast<int64_t>(s->boot_time) + static_cast<int64_t>(p->start_time / static_cast<uint64_t>(hz));
         add(p->pid, p->comm, p->cmdline, st, p->memory_cgroup,
             ctx.process_owner ? std::optional<Owner>(ctx.process_owner(*p)) : std::nullopt, false);
         pid = p->ppid;
-        start_ns.reset();
+        start_ns = 0;
         comm.clear();
         continue;
       }
     }
     // Gone: what the kernel said of it is all there is.
     if (!comm.empty() || start_ns)
-      add(pid, comm, {}, start_ns ? std::optional<int64_t>(ctx.clock.unix_seconds(*start_ns)) : std::nullopt,
+      add(pid, comm, {}, start_ns ? std::optional<int64_t>(ctx.clock.unix_seconds(start_ns)) : std::nullopt,
           std::nullopt, std::nullopt, true);
     complete = false;
     break;
