@@ -33,7 +33,7 @@ wait_for "fake kubelet (own mount namespace)" 50 is_kubelet "$CONTAINED"
 
 refusals_ok() { # json-file jq-path-to-trust-lines
   jq -e --arg a "refused pid $NOBODY " --arg b "refused pid $CONTAINED " \
-    "[$2[] | select(startswith(\$a) and contains(\"not root\"))] | length == 1 and
+    "([$2[] | select(startswith(\$a) and contains(\"not root\"))] | length == 1) and
      ([$2[] | select(startswith(\$b) and contains(\"another mount namespace\"))] | length == 1)" "$1" >/dev/null
 }
 
