@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "probe/close_batch.hpp"
@@ -799,14 +800,20 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     // statvfs only where the path we can reach is that very filesystem (its device is the one
     // mountinfo gives): under a fixture tree, or a --rootfs without the host's submounts, the path is
     // a plain directory and statvfs would report whatever filesystem holds it.
+    // A mount hidden under a later one at the same point (mountinfo lists the top one last) cannot
+    // be reached by any path: it is skipped, not reported; only a point none of whose mounts is the
+    // reachable filesystem means the tree is not the host's.
     std::vector<std::string> elsewhere;
-    for (auto& m : s.mounts) {
+    std::unordered_map<std::string, size_t> top;  // mount point -> index of its last (visible) mount
+    for (size_t i = 0; i < s.mounts.size(); ++i) top[s.mounts[i].mount_point] = i;
+    for (size_t i = 0; i < s.mounts.size(); ++i) {
+      auto& m = s.mounts[i];
       if (!is_tmpfs_like(m.fs_type)) continue;
       std::string at = paths.host(m.mount_point);
       struct stat st {};
       if (::stat(at.c_str(), &st) != 0) continue;
       if (!same_device(st.st_dev, m.major_minor)) {
-        elsewhere.push_back(m.mount_point);
+        if (top[m.mount_point] == i) elsewhere.push_back(m.mount_point);
         continue;
       }
       struct statvfs vfs {};
