@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "../../support/fixture_paths.hpp"
 #include "probe/snapshot_reader.hpp"
-#include "support/fixture_paths.hpp"
 
 namespace ms {
 namespace {
