@@ -65,8 +65,8 @@ for cmd in $commands; do
 done
 ((checked >= 5)) || fail "only $checked enumerated options found in --help (want -o, --by, --sort, --owner, ...)"
 # Words before the command are skipped correctly: a global option's value is not the command.
-expect "top -o after --procfs VALUE" "$(comp memsleuth --procfs /proc top -o "")" "$(sorted table wide json)"
-expect "snapshot -o" "$(comp memsleuth snapshot -o "")" "$(sorted table json)"
+expect "top -o after --procfs VALUE" "$(comp memsleuth --procfs /proc top -o "")" "$(sorted text wide json)"
+expect "snapshot -o" "$(comp memsleuth snapshot -o "")" "$(sorted text json)"
 # explain: process ids (ours among them), and nothing else; no second pid.
 sleep 300 &
 SLEEPER=$!
@@ -127,7 +127,7 @@ ZSH
   zexpect "memsleuth " "$(sorted $commands)"
   zexpect "memsleuth top --by " "$(sorted process cgroup pod owner)"
   zexpect "memsleuth t" "$(sorted top)"
-  zexpect "memsleuth snapshot -o " "$(sorted table json)"
+  zexpect "memsleuth snapshot -o " "$(sorted text json)"
   zhits "memsleuth explain $SLEEPER" | grep -qx "$SLEEPER" || fail "zsh: explain does not offer pid $SLEEPER"
   zhits "memsleuth top --s" | grep -qx -- "--sort" || fail "zsh: top --s does not offer --sort"
   echo "ok: zsh"
@@ -140,7 +140,7 @@ command -v fish >/dev/null || fail "fish not installed (scripts/deps.sh installs
   expect "fish: subcommands" "$(fc "memsleuth ")" "$(sorted $commands)"
   expect "fish: t" "$(fc "memsleuth t")" "$(sorted top)"
   expect "fish: top --by" "$(fc "memsleuth top --by ")" "$(sorted process cgroup pod owner)"
-  expect "fish: snapshot -o" "$(fc "memsleuth snapshot -o ")" "$(sorted table json)"
+  expect "fish: snapshot -o" "$(fc "memsleuth snapshot -o ")" "$(sorted text json)"
   fc "memsleuth top --" | grep -qx -- "--sort" || fail "fish: top -- lacks --sort"
   fc "memsleuth explain " | grep -qx "$SLEEPER" || fail "fish: explain does not offer pid $SLEEPER"
   echo "ok: fish"
