@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
@@ -41,7 +42,8 @@ void print_scheduled(const Context& ctx, const std::string& output, int& exit_co
     return;
   }
   fmt::print("{}", render_scheduled_text(found, ctx.paths.rootfs, text_layout(ctx)));
-  for (const auto& p : problems) fmt::print("{}", wrap_text(term_field(p), text_layout(ctx).width, "warning: not read: ", "  "));
+  for (const auto& p : problems)
+    fmt::print("{}", wrap_text(term_field(p), text_layout(ctx).width, "warning: not read: ", "  "));
   exit_code = 0;
 }
 
@@ -75,14 +77,15 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
   const auto& m = recorded.moment;
   auto idx = find_recorded_process(m, pid);
   // A kill after the sample shown (and by the time asked for) is said first.
+  std::optional<store::RecordedEvent> last_kill;
+  if (auto k = recorded.history->last_kill_of(pid, recorded.requested); k && *k) last_kill = std::move(**k);
   std::optional<store::RecordedExit> killed_since;
-  if (auto k = recorded.history->last_kill_of(pid, recorded.requested);
-      k && *k && (*k)->time >= m.sample.time && (!idx || (*k)->comm == m.snapshot.processes[*idx].comm))
-    killed_since = store::exit_of_kill(**k);
+  if (last_kill && last_kill->time >= m.sample.time && (!idx || last_kill->comm == m.snapshot.processes[*idx].comm))
+    killed_since = store::exit_of_kill(*last_kill);
   // The kernel's exit capture: the process as it ended, found when the samples never stored it,
   // and its end for one they did.
-  auto exit_of = find_recorded_exit(*recorded.history, m, pid,
-                                    idx ? std::optional<uint64_t>(m.snapshot.processes[*idx].start_time) : std::nullopt);
+  auto exit_of = find_recorded_exit(
+      *recorded.history, m, pid, idx ? std::optional<uint64_t>(m.snapshot.processes[*idx].start_time) : std::nullopt);
   if (idx) {
     if (output == "json") {
       Json j = recorded_explain_to_json(m, *idx);
@@ -96,7 +99,10 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
     if (!killed_since && exit_of) fmt::print("{}", exit_line(*exit_of));
     return;
   }
-  if (exit_of) {
+  // Not in this sample: an OOM victim as last recorded, with its kill; else the kernel's exit record.
+  // An exit within a minute of the pid's recorded kill is that kill: told with its cause below.
+  bool exit_was_the_kill = exit_of && last_kill && std::llabs(exit_of->time - last_kill->time) <= 60;
+  if (exit_of && !killed_since && !exit_was_the_kill) {
     if (output == "json")
       fmt::print("{}\n", dump_json(exited_explain_to_json(m, *exit_of)));
     else
@@ -145,7 +151,8 @@ void add_explain_command(CLI::App& app, Context& ctx) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
-      "explain", "Where a process came from (ancestry, cron line, unit, timer, pod), what bounds it, whether its cwd lies");
+      "explain",
+      "Where a process came from (ancestry, cron line, unit, timer, pod), what bounds it, whether its cwd lies");
   cmd->add_option("pid", o->pid, "Process id to explain");
   add_output_option(*cmd, o->output, {"text", "json"});
   add_no_headers_flag(*cmd, ctx);
@@ -180,8 +187,9 @@ void add_explain_command(CLI::App& app, Context& ctx) {
     const bool old_name = !o->watch.empty();
     auto watch = parse_watch_duration(old_name ? o->watch : o->sample);
     if (!watch)
-      return ctx.usage_error("explain", fmt::format("{} '{}' is not a duration (try 0.5s, 500ms, 2s, 1m; 0 = one reading)",
-                                                    old_name ? "--watch" : "--sample", old_name ? o->watch : o->sample));
+      return ctx.usage_error("explain",
+                             fmt::format("{} '{}' is not a duration (try 0.5s, 500ms, 2s, 1m; 0 = one reading)",
+                                         old_name ? "--watch" : "--sample", old_name ? o->watch : o->sample));
     ExplainOptions eo;
     eo.watch = *watch;
     eo.kernel_threads = o->kernel_threads;
@@ -191,7 +199,8 @@ void add_explain_command(CLI::App& app, Context& ctx) {
       if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(db_path(o->at.db, ctx), o->pid);
       return;
     }
-    if (o->output == "json") fmt::print("{}\n", dump_json(explain_to_json(*e)));
+    if (o->output == "json")
+      fmt::print("{}\n", dump_json(explain_to_json(*e)));
     else
       fmt::print("{}", render_explain_text(*e, text_layout(ctx)));
   });

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -101,7 +102,14 @@ Result<std::vector<Event>> read_events(const OomOpts& o, const HostPaths& paths,
     } else {
       std::vector<std::string> cut;
       auto t = read_file(o.file, FileKind::kLog, &cut);
-      if (!t) return fail(t.error());
+      if (!t) {
+        // A pipe (`--file <(dmesg)`) is refused like any non-regular file: say how to pipe it in.
+        Error e = t.error();
+        struct stat st {};
+        if (::stat(o.file.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+          e.message += "; to read a pipe, give it on stdin with --file -";
+        return fail(e);
+      }
       for (const auto& w : cut) fmt::print(stderr, "memsleuth oom: {}\n", escape_terminal(w));
       text = std::move(*t);
     }
@@ -162,8 +170,9 @@ void add_oom_command(CLI::App& app, Context& ctx) {
       const Error& e = events.error();
       fmt::print(stderr, "memsleuth oom: cannot read {}: {}\n", o->file.empty() ? "/dev/kmsg" : o->file, e.describe());
       if (e.kind == Error::Kind::kPermission)
-        fmt::print(stderr, "memsleuth oom: reading the kernel log needs root or CAP_SYSLOG (kernel.dmesg_restrict); "
-                           "or pass --file with saved dmesg/journalctl output\n");
+        fmt::print(stderr,
+                   "memsleuth oom: reading the kernel log needs root or CAP_SYSLOG (kernel.dmesg_restrict); "
+                   "or pass --file with saved dmesg/journalctl output\n");
       ctx.exit_code = 1;
       return;
     }
@@ -187,7 +196,8 @@ void add_oom_command(CLI::App& app, Context& ctx) {
       if (ps > 0) ac.page_size = static_cast<uint64_t>(ps);
     }
     attribute_events(kept, ac);
-    if (o->output == "json") fmt::print("{}\n", dump_json(oom_events_to_json(kept)));
+    if (o->output == "json")
+      fmt::print("{}\n", dump_json(oom_events_to_json(kept)));
     else
       fmt::print("{}", render_oom_table(kept, text_layout(ctx)));
   });

@@ -85,19 +85,23 @@ expect 0 "" snapshot --help
 expect 0 "" --version
 expect 0 "" "${FXARGS[@]}" snapshot --no-processes
 # One name for the human format everywhere: `text`, with `table` accepted for it.
+: >"$TMP/empty.log"
 for fmt in text table; do
   expect 0 "" "${FXARGS[@]}" snapshot -o $fmt --no-processes
   expect 0 "" "${FXARGS[@]}" top -o $fmt -n 1
   expect 0 "" "${FXARGS[@]}" available -o $fmt
   expect 0 "" "${FXARGS[@]}" explain 1 -o $fmt --sample 0
   expect 0 "" "${FXARGS[@]}" explain --scheduled -o $fmt
-  expect 0 "*" oom --file /dev/null -o $fmt
+  expect 0 "*" oom --file "$TMP/empty.log" -o $fmt
 done
 expect 0 "" "${FXARGS[@]}" top -o wide -n 1
 # oom --file that recognised nothing: an empty result, and stderr says why.
 printf 'hello\nthis is not a kernel log\n' >"$TMP/junk.log"
 expect 0 "*no OOM kill or eviction recognised in $TMP/junk.log (2 lines, 0 with a log prefix*" oom --file "$TMP/junk.log"
-expect 0 "*empty*" oom --file /dev/null
+expect 0 "*empty*" oom --file "$TMP/empty.log"
+# A device, FIFO or socket is never read as a file (a FIFO would block): refused, naming it;
+# `--file -` reads a pipe.
+expect 1 "*/dev/null*not a regular file*--file -*" oom --file /dev/null
 
 if ((fails)); then
   echo "FAIL: $fails exit-code check(s)"

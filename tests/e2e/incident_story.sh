@@ -108,7 +108,7 @@ EOF
 
 # 3. The report: the incident first, its findings those of `doctor --db --at` of the same moment.
 OUT=$ARTIFACTS/report.html
-"$MS" report --db "$DB" --since "@$((KILL_T - 30))" --until "@$((KILL_T + 30))" -o "$OUT" > "$TMP/report.log" 2>&1 ||
+"$MS" report --db "$DB" --since "@$((KILL_T - 30))" --until "@$((KILL_T + 30))" --out "$OUT" > "$TMP/report.log" 2>&1 ||
   { cat "$TMP/report.log"; die "report failed"; }
 "$MS" doctor --db "$DB" --at "@$(sed -n 's/.*--at @\([0-9]*\).*/\1/p' "$OUT" | head -1)" -o json > "$TMP/doctor.json"
 [[ -s $TMP/doctor.json ]] || die "doctor --db --at wrote nothing"
