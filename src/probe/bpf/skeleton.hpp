@@ -30,9 +30,10 @@ class Skeleton {
   Skeleton(const Skeleton&) = delete;
   Skeleton& operator=(const Skeleton&) = delete;
 
-  Result<void> open() {
+  // opts: libbpf's open options (nullptr: its defaults).
+  Result<void> open(const bpf_object_open_opts* opts = nullptr) {
     LibbpfLog log;
-    skel_ = Skel::open();
+    skel_ = Skel::open(opts);
     if (!skel_) return fail(bpf_error("opening BPF object " + name_, errno, log.tail()));
     return {};
   }
