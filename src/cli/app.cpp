@@ -75,6 +75,14 @@ void build_app(CLI::App& app, Context& ctx) {
   app.add_option("--sysfs", ctx.paths.sysfs, "Where the host's /sys is mounted")->capture_default_str();
   app.add_option("--rootfs", ctx.paths.rootfs, "Where the host's / is mounted (for /etc, /var/log/pods, ...)")
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--source", [&ctx](const std::string& v) { ctx.tasks.want = *parse_process_source(v); },
+         "Where processes are read: auto (a BPF task walk when the recorder's pin is there or loading pays, "
+         "else procfs), bpf, procfs (docs/bpf.md)")
+      ->check(CLI::IsMember({"auto", "bpf", "procfs"}))
+      ->default_str("auto");
+  app.add_option("--bpf-pin-dir", ctx.tasks.pin_dir, "Where `memsleuth record` pins its BPF programs (on bpffs)")
+      ->capture_default_str();
 
   add_snapshot_command(app, ctx);
   add_doctor_command(app, ctx);

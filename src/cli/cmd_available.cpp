@@ -6,6 +6,7 @@
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/process_source.hpp"
 #include "cli/terminal.hpp"
 #include "k8s/kubelet_config.hpp"
 #include "k8s/kubelet_view.hpp"
@@ -61,6 +62,7 @@ void add_available_command(CLI::App& app, Context& ctx) {
     // and memory.stat: no per-process cgroup file, no swap limits.
     so.cgroup_lines = false;
     so.swap_limits = false;
+    so.tasks = ctx.tasks;
     if (!recorded) prepare_one_shot_heap();
     auto snap = recorded ? Result<Snapshot>(recorded->moment.snapshot) : read_snapshot(ctx.paths, so);
     if (!snap) {
@@ -68,6 +70,7 @@ void add_available_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = 1;
       return;
     }
+    if (!recorded) note_process_source(*snap);
     k8s::KubeletOverrides ov{o->kubelet_config, o->kubelet_flags, o->kubelet_pid};
     bool overridden = o->kubelet_config || o->kubelet_flags || o->kubelet_pid;
     k8s::KubeletConfig cfg = recorded && !overridden ? recorded->kubelet_config
@@ -88,6 +91,7 @@ void add_available_command(CLI::App& app, Context& ctx) {
     if (o->output == "json") {
       Json j = available_to_json(view, cfg, thresholds);
       if (recorded) j["recorded_at"] = rfc3339_utc(recorded->moment.sample.time);
+      add_source_json(j, *snap, recorded.has_value());
       fmt::print("{}\n", dump_json(j));
     } else {
       TextLayout layout = text_layout(ctx);

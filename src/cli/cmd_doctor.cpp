@@ -8,6 +8,7 @@
 #include "cli/history_at.hpp"
 #include "cli/kubelet_log_args.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/process_source.hpp"
 #include "cli/terminal.hpp"
 #include "diagnosis/diagnosis.hpp"
 #include "render/doctor_json.hpp"
@@ -36,6 +37,7 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
   d.kubelet_log = o.kubelet.options();
   d.db_path = o.at.db;
   d.db_required = o.db_given;
+  d.tasks = ctx.tasks;
   Result<diagnosis::Diagnosis> diag = fail(Error::invalid("not run"));
   if (!o.at.at.empty()) {
     // --at: the node as the recorder stored it; nothing of the live node but its files under --rootfs.
@@ -51,11 +53,21 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     ctx.unreadable("doctor", diag.error().describe());
     return;
   }
+  if (!diag->process_source_note.empty()) {
+    Snapshot said;
+    said.process_source_note = diag->process_source_note;
+    note_process_source(said);
+  }
   const DoctorReport& report = diag->report;
-  if (o.output == "json")
-    fmt::print("{}\n", dump_json(doctor_to_json(report)));
-  else
+  if (o.output == "json") {
+    Json j = doctor_to_json(report);
+    j["process_source"] = diag->process_source;
+    j["process_source_note"] =
+        diag->process_source_note.empty() ? Json(nullptr) : Json(diag->process_source_note);
+    fmt::print("{}\n", dump_json(j));
+  } else {
     fmt::print("{}", render_doctor_text(report, text_layout(ctx)));
+  }
   ctx.exit_code = report.exit_code;
 }
 

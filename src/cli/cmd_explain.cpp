@@ -193,16 +193,23 @@ void add_explain_command(CLI::App& app, Context& ctx) {
     ExplainOptions eo;
     eo.watch = *watch;
     eo.kernel_threads = o->kernel_threads;
+    eo.tasks = ctx.tasks;
     auto e = explain_process(ctx.paths, o->pid, eo);
     if (!e) {
       ctx.unreadable("explain", e.error().describe());
       if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(db_path(o->at.db, ctx), o->pid);
       return;
     }
-    if (o->output == "json")
-      fmt::print("{}\n", dump_json(explain_to_json(*e)));
-    else
+    if (!e->process_source_note.empty())
+      fmt::print(stderr, "memsleuth: processes read from procfs: {}\n", e->process_source_note);
+    if (o->output == "json") {
+      Json j = explain_to_json(*e);
+      j["process_source"] = e->process_source;
+      j["process_source_note"] = e->process_source_note.empty() ? Json(nullptr) : Json(e->process_source_note);
+      fmt::print("{}\n", dump_json(j));
+    } else {
       fmt::print("{}", render_explain_text(*e, text_layout(ctx)));
+    }
   });
 }
 

@@ -5,6 +5,7 @@
 #include "attribution/snapshot_owners.hpp"
 #include "cli/context.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/process_source.hpp"
 #include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/snapshot_json_stream.hpp"
@@ -34,12 +35,14 @@ void add_snapshot_command(CLI::App& app, Context& ctx) {
     so.cgroup_lines = false;
     so.cgroup_lines_outside_kubepods = o->output == "json";
     so.swap_limits = false;
+    so.tasks = ctx.tasks;
     auto snap = read_snapshot(ctx.paths, so);
     if (!snap) {
       fmt::print(stderr, "memsleuth: cannot read the node: {}\n", snap.error().describe());
       ctx.exit_code = 1;
       return;
     }
+    note_process_source(*snap);
     std::string out;
     if (o->output == "json") {
       // probe -> attribution -> render: the same owners `top -o json` gives.

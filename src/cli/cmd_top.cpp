@@ -7,6 +7,7 @@
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
 #include "cli/one_shot.hpp"
+#include "cli/process_source.hpp"
 #include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "render/exit_render.hpp"
@@ -49,6 +50,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
     if (!o->owner.empty()) q.owner = owner_kind_from_string(o->owner);
     SnapshotOptions so;
     so.pss = q.sort == TopSort::kPss;
+    so.tasks = ctx.tasks;
     // --at: the stored processes and cgroups of that moment; owners are recomputed from them.
     std::optional<RecordedAt> recorded;
     if (!o->at.at.empty()) {
@@ -62,6 +64,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = 1;
       return;
     }
+    if (!recorded) note_process_source(*snap);
     Attribution a = attribute(*snap, ctx.paths);
     TopResult r = select_top(a, q);
     std::string out;
@@ -77,6 +80,7 @@ void add_top_command(CLI::App& app, Context& ctx) {
         for (const auto& e : recorded->moment.exited) ex.push_back(exit_to_json(e));
         j["exited_between_samples"] = std::move(ex);
       }
+      add_source_json(j, *snap, recorded.has_value());
       out = dump_json(j) + "\n";
     } else {
       TextLayout layout = text_layout(ctx, o->output == "wide");

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "probe/host_paths.hpp"
+#include "probe/task_source.hpp"
 
 namespace ms::cli {
 
@@ -17,6 +18,8 @@ inline constexpr int kDoctorExitUnreadable = 3;
 
 struct Context {
   HostPaths paths;
+  // --source and --bpf-pin-dir: where one-shot reads take the process list from.
+  TaskSourceOptions tasks{.want = ProcessSource::kAuto};
   int exit_code = 0;
   // What "could not be read" exits with in the running command (doctor: 3).
   int unreadable_exit = kExitUnreadable;

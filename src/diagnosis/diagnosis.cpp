@@ -222,7 +222,9 @@ Diagnosis finish(Work& w, const HostPaths& paths) {
 Result<Diagnosis> diagnose_live(const HostPaths& paths, const Options& o) {
   // read_snapshot reads /proc/vmstat first thing: t_snap is that moment, near enough for a rate.
   auto t_snap = std::chrono::steady_clock::now();
-  auto snap = read_snapshot(paths);
+  SnapshotOptions so;
+  so.tasks = o.tasks;
+  auto snap = read_snapshot(paths, so);
   if (!snap) return fail(snap.error());
   Work w;
   w.snap = &*snap;
@@ -274,7 +276,10 @@ Result<Diagnosis> diagnose_live(const HostPaths& paths, const Options& o) {
     w.in.vmstat_later = read_vmstat(paths);
     w.in.vmstat_interval_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_snap).count();
   }
-  return finish(w, paths);
+  Diagnosis d = finish(w, paths);
+  d.process_source = s.process_source;
+  d.process_source_note = s.process_source_note;
+  return d;
 }
 
 Result<Diagnosis> diagnose_recorded(const HostPaths& paths, store::History& h, const store::RecordedMoment& m,
@@ -307,6 +312,7 @@ Result<Diagnosis> diagnose_recorded(const HostPaths& paths, store::History& h, c
   w.in.kernel_log = w.in.events != nullptr;
   Diagnosis d = finish(w, paths);
   d.report.node.replayed = describe_moment(m);
+  d.process_source = "history";
   return d;
 }
 

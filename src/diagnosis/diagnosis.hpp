@@ -14,6 +14,7 @@
 #include "events/kubelet_logs.hpp"
 #include "k8s/thresholds.hpp"
 #include "probe/host_paths.hpp"
+#include "probe/task_source.hpp"
 #include "rules/engine.hpp"
 #include "store/history.hpp"
 #include "util/result.hpp"
@@ -32,6 +33,7 @@ struct Options {
   // moment) and, for a recorded moment, its kills and evictions.
   std::string db_path = store::kDefaultDbPath;
   bool db_required = false;  // named by the user: a database that cannot be read is an error, not a note
+  TaskSourceOptions tasks;    // live: where the processes are read (--source; procfs by default)
 };
 
 // What the doctor found, and what it had to go on.
@@ -39,6 +41,10 @@ struct Diagnosis {
   DoctorReport report;
   bool kubelet_known = false;  // a kubelet was found or described: the kubelet rules ran
   std::vector<k8s::ResolvedThreshold> thresholds;
+  // Where the processes came from: "bpf", "procfs" (live) or "history" (recorded), and why procfs
+  // when BPF was allowed (Snapshot::process_source_note).
+  std::string process_source = "procfs";
+  std::string process_source_note;
 };
 
 // The live node, read now. Fails when the node (meminfo) cannot be read, or a required database

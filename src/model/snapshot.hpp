@@ -111,6 +111,10 @@ struct Snapshot {
   std::vector<Mount> mounts;
   std::vector<Process> processes;
   std::vector<Cgroup> cgroups;        // sorted by path; root first
+  // Where the processes were read: "procfs", or "bpf" (a BPF task walk, probe/task_source.hpp).
+  std::string process_source = "procfs";
+  // Why procfs when BPF was asked for or allowed (--source auto|bpf); empty otherwise.
+  std::string process_source_note;
   uint64_t skipped = 0;               // processes or cgroups that vanished mid-scan
   std::vector<std::string> warnings;  // non-fatal read errors, already described
 

@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -518,6 +520,8 @@ ProcessReader::ProcessReader(const HostPaths& paths, bool memory_on_v2, const Sn
   proc_fd_ = ::open(paths.procfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   // A fixture tree (--procfs on a plain filesystem) can hold FIFOs: its files are fstat'ed.
   buf_.set_check_regular(proc_fd_ < 0 || !is_kernel_fs(proc_fd_));
+  clock_ticks_ = ::sysconf(_SC_CLK_TCK);
+  page_size_ = ::sysconf(_SC_PAGESIZE);
 }
 
 ProcessReader::~ProcessReader() {
@@ -644,6 +648,39 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
   if (!skip_cgroup_file_) {
     if (Outcome o = read_cgroup_file(at, p, warning); o != Outcome::kRead) return o;
   }
+  return read_links_and_pss(at, p, warning);
+}
+
+ProcessReader::Outcome ProcessReader::read_task(const bpf::TaskRecord& r, Process& p, std::string* warning) {
+  process_from_task(r, clock_ticks_, page_size_, p);
+  PidPath at(p.pid);
+  int err = 0;
+  if (warning) warning->clear();
+  if (r.has(bpf::TaskRecord::kCommProcfs)) {
+    if (!buf_.read_at(proc_fd_, at("stat"), err, ReadBuf::Mode::kRecord, batch_) || buf_.empty()) return Outcome::kGone;
+    auto st = parse_proc_stat(buf_.view(), "stat");
+    if (!st) {
+      if (warning)
+        *warning = parse_proc_stat(buf_.view(), paths_.proc(std::string(at.pid()) + "/stat")).error().describe();
+      return Outcome::kMalformed;
+    }
+    if (st->start_time != p.start_time) return Outcome::kGone;  // the pid changed hands since the walk
+    p.comm = std::move(st->comm);
+  }
+  if (!r.has(bpf::TaskRecord::kCmdline) && !p.kernel_thread) {
+    if (buf_.read_at(proc_fd_, at("cmdline"), err, ReadBuf::Mode::kRecord, batch_, FileKind::kCmdline)) {
+      if (buf_.truncated() && warning)
+        *warning = truncation_warning(paths_.proc(std::string(at.pid()) + "/cmdline"), FileKind::kCmdline);
+      p.cmdline = parse_cmdline(buf_.view());
+    } else if (is_gone(err)) {
+      return Outcome::kGone;
+    }
+  }
+  return read_links_and_pss(at, p, warning);
+}
+
+ProcessReader::Outcome ProcessReader::read_links_and_pss(PidPath& at, Process& p, std::string* warning) {
+  int err = 0;
   if (opts_.links && !p.kernel_thread) {
     // EACCES (another user's process, without CAP_SYS_PTRACE) leaves them null.
     char link[4096];
@@ -659,7 +696,10 @@ ProcessReader::Outcome ProcessReader::read(int pid, Process& p, std::string* war
         p.pss_bytes = r->pss;
         p.uss_bytes = r->uss();
       } else if (!buf_.empty()) {
-        return malformed(parse_smaps_rollup(buf_.view(), where("smaps_rollup")).error());
+        if (warning)
+          *warning =
+              parse_smaps_rollup(buf_.view(), paths_.proc(std::string(at.pid()) + "/smaps_rollup")).error().describe();
+        return Outcome::kMalformed;
       }
     }
   }
@@ -849,16 +889,45 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
   // anyway (one file per cgroup instead of /proc/<pid>/cgroup per process), when those pids are
   // the pids of this procfs (same pid namespace). Pids listed twice (threads of one process in
   // two cgroups, v1) or not at all (started after the walk, zombies) read their file afterwards.
-  bool place = !opts.cgroup_lines && opts.processes && cg_root.ok() && same_pid_namespace(paths.procfs);
+  // A BPF task walk instead of listing /proc (probe/task_source.hpp): each record's cgroup id is
+  // mapped to the walk's cgroup by inode afterwards, so no cgroup.procs placement then.
+  std::unique_ptr<TaskWalkTaken> walk;
+  if (opts.processes && opts.tasks.want != ProcessSource::kProcfs) {
+    walk = std::make_unique<TaskWalkTaken>();
+    if (auto r = take_task_walk(paths, opts.tasks, s.memory_on_v2, *walk); r) {
+      s.process_source = "bpf";
+    } else {
+      s.process_source_note = r.error().message;
+      walk.reset();
+    }
+  }
+  bool place = !walk && !opts.cgroup_lines && opts.processes && cg_root.ok() && same_pid_namespace(paths.procfs);
   std::vector<std::pair<int, uint32_t>> placements;
   std::vector<int> pids;
+  std::vector<const bpf::TaskRecord*> recs;  // with a walk: each pid's record (none: read from procfs)
   std::optional<ProcessReader> main_reader;
   if (opts.processes) {
     main_reader.emplace(paths, s.memory_on_v2, opts);
     if (!main_reader->ok()) return fail(Error::from_errno(paths.procfs, errno));
-    main_reader->skip_cgroup_file(place);
+    main_reader->skip_cgroup_file(place || walk);
     main_reader->defer_closes(cb);
-    pids = main_reader->list_pids();
+    if (walk) {
+      const auto& tasks = walk->walk.tasks;
+      // The kernel's walk may leave out PID 1 (seen on 6.18: it starts after it): read from procfs.
+      bool has_init = !tasks.empty() && tasks.front().pid == 1;
+      pids.reserve(tasks.size() + 1);
+      recs.reserve(tasks.size() + 1);
+      if (!has_init && ::access(paths.proc("1").c_str(), F_OK) == 0) {
+        pids.push_back(1);
+        recs.push_back(nullptr);
+      }
+      for (const auto& t : tasks) {
+        pids.push_back(t.pid);
+        recs.push_back(&t);
+      }
+    } else {
+      pids = main_reader->list_pids();
+    }
   }
   std::vector<Process> procs(pids.size());
   std::vector<ProcessReader::Outcome> outcome(pids.size(), ProcessReader::Outcome::kGone);
@@ -872,7 +941,8 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
       if (b >= pids.size()) return;
       size_t e = std::min(pids.size(), b + kChunk);
       for (size_t i = b; i < e; ++i) {
-        outcome[i] = reader.read(pids[i], procs[i], &warning);
+        outcome[i] = !recs.empty() && recs[i] ? reader.read_task(*recs[i], procs[i], &warning)
+                                              : reader.read(pids[i], procs[i], &warning);
         if (!warning.empty()) warns.emplace_back(i, std::move(warning));  // malformed, refused or cut files
         warning.clear();
       }
@@ -911,7 +981,7 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
         walk_cgroups();
         if (!opts.processes) return;
         ProcessReader reader(paths, s.memory_on_v2, opts);
-        reader.skip_cgroup_file(place);
+        reader.skip_cgroup_file(place || walk);
         reader.defer_closes(cb);
         if (reader.ok()) scan(reader, proc_warnings[1]);
       });
@@ -940,6 +1010,29 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
   s.cgroups = std::move(cgroups);
   s.skipped += cg_skipped;
   for (auto& w : cg_warnings) s.warnings.push_back(std::move(w));
+  if (walk) {
+    // Each record's cgroup id is its cgroup directory's inode: the walk's cgroup of that inode.
+    // A cgroup made since the walk, or outside the mounted subtree, is read from procfs.
+    std::unordered_map<uint64_t, uint32_t> by_inode;
+    by_inode.reserve(s.cgroups.size());
+    for (uint32_t c = 0; c < s.cgroups.size(); ++c) by_inode.emplace(s.cgroups[c].inode, c);
+    for (size_t i = 0; i < pids.size(); ++i) {
+      if (outcome[i] != ProcessReader::Outcome::kRead) continue;
+      const bpf::TaskRecord* r = recs[i];
+      bool placed = false;
+      if (r && r->has(bpf::TaskRecord::kMemcg)) {
+        auto it = by_inode.find(r->memcg_id);
+        if (it != by_inode.end()) {
+          procs[i].memory_cgroup = s.cgroups[it->second].path;
+          placed = true;
+        }
+      }
+      if (placed && !main_reader->keep_lines(procs[i])) continue;
+      std::string warning;
+      outcome[i] = main_reader->read_cgroup(pids[i], procs[i], &warning);
+      if (!warning.empty()) proc_warnings[0].emplace_back(i, std::move(warning));
+    }
+  }
   if (!s.cgroups.empty()) {
     std::sort(s.cgroups.begin(), s.cgroups.end(), [](const Cgroup& a, const Cgroup& b) { return a.path < b.path; });
     // cgroup v2 has no memory.current at the root; like runc, derive it from meminfo.

@@ -7,6 +7,7 @@
 #include "probe/close_batch.hpp"
 #include "probe/fs.hpp"
 #include "probe/host_paths.hpp"
+#include "probe/task_source.hpp"
 #include "util/result.hpp"
 
 namespace ms {
@@ -40,6 +41,12 @@ struct SnapshotOptions {
   // CPU did not fall (the kernel's per-file release work stays; sys time rose), so no command sets
   // it yet.
   size_t defer_close = 0;
+  // Where the process list comes from (probe/task_source.hpp): procfs by default; a BPF task walk
+  // gives pid, ppid, start time, uid, state, threads, comm, the RSS split, swap, the memory cgroup
+  // and (where the kernel allows) cmdline for every process in one read, leaving procfs the exe and
+  // cwd links, --pss, v1's name=systemd line outside kubepods and whatever a record lacks. The
+  // Snapshot says which it used (process_source) and, when procfs replaced BPF, why.
+  TaskSourceOptions tasks;
 };
 
 // Fails only when the node cannot be read at all (no meminfo); everything else degrades.
@@ -82,6 +89,10 @@ class ProcessReader {
   void skip_cgroup_file(bool skip) { skip_cgroup_file_ = skip; }
   // Hand the files' fds to batch instead of closing each (nullptr: close each).
   void defer_closes(CloseBatch* batch) { batch_ = batch; }
+  // A process from its BPF task record: the record's fields, and from procfs what it lacks
+  // (comm of a workqueue worker, cmdline when the walk had none) and what records never carry
+  // (exe, cwd, smaps_rollup). Not the memory cgroup: read_snapshot maps the record's cgroup id.
+  Outcome read_task(const bpf::TaskRecord& r, Process& out, std::string* warning = nullptr);
   // Reads only /proc/<pid>/cgroup into out (memory_cgroup, and cgroups if opts.cgroup_lines).
   Outcome read_cgroup(int pid, Process& out, std::string* warning = nullptr);
   // Does read_cgroup keep every line of this (placed) process (opts.cgroup_lines*)?
@@ -107,6 +118,8 @@ class ProcessReader {
     size_t len_;  // of "<pid>"
   };
   Outcome read_cgroup_file(PidPath& at, Process& p, std::string* warning);
+  Outcome read_links_and_pss(PidPath& at, Process& p, std::string* warning);
+  long clock_ticks_ = 100, page_size_ = 4096;
 
  public:
   ~ProcessReader();

@@ -143,6 +143,8 @@ Explanation build_explanation(const ExplainInputs& in, int pid, const ExplainOpt
   Explanation e;
   const Snapshot& snap = *in.snapshot;
   e.time = snap.time;
+  e.process_source = snap.process_source;
+  e.process_source_note = snap.process_source_note;
   e.watch = opts.watch;
   const Process* p = snap.find_process(pid);
   if (!p) return e;  // explain_process checks before calling
@@ -252,6 +254,7 @@ Result<Explanation> explain_process(const HostPaths& paths, int pid, const Expla
   SnapshotOptions so;
   so.slab = false;
   so.statvfs_tmpfs = false;
+  so.tasks = opts.tasks;
   auto snap = read_snapshot(paths, so);
   if (!snap) return fail(snap.error());
   const Process* p = snap->find_process(pid);

@@ -12,6 +12,7 @@
 #include "attribution/owner.hpp"
 #include "model/snapshot.hpp"
 #include "probe/host_paths.hpp"
+#include "probe/task_source.hpp"
 #include "provenance/ancestry.hpp"
 #include "provenance/cron_match.hpp"
 #include "provenance/cron_sources.hpp"
@@ -71,9 +72,12 @@ struct Explanation {
   std::chrono::milliseconds watch{0};
   std::vector<CulpritHit> culprits;
   std::vector<std::string> warnings;
+  std::string process_source = "procfs";  // as Snapshot::process_source
+  std::string process_source_note;
 };
 
 struct ExplainOptions {
+  TaskSourceOptions tasks;  // where the node's processes are read (procfs by default)
   std::chrono::milliseconds watch{500};  // cwd sampling window (`--sample`); 0: one reading
   int samples = 0;           // 0: one every 200 ms over the watch (at least 2)
   size_t max_siblings = 50;

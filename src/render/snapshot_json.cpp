@@ -59,6 +59,11 @@ Json snapshot_to_json(const Snapshot& s, const SnapshotOwners* owners) {
   j["memory_controller"] = s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1");
   j["boot_time"] = s.boot_time;
   put_text(j, "memory_root", s.memory_root_path);
+  j["process_source"] = s.process_source;
+  if (s.process_source_note.empty())
+    j["process_source_note"] = nullptr;
+  else
+    put_text(j, "process_source_note", s.process_source_note);
   j["meminfo"] = keyvalues_to_json(s.meminfo);
   if (s.psi) {
     auto line = [](const PsiLine& l) {

@@ -269,6 +269,11 @@ void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwn
   w.key("memory_controller"), w.str(s.memory_on_v2 ? "v2" : (s.memory_root.empty() ? "none" : "v1"));
   w.key("boot_time"), w.u64(s.boot_time);
   w.text("memory_root", s.memory_root_path);
+  w.key("process_source"), w.str(s.process_source);
+  if (s.process_source_note.empty())
+    w.key("process_source_note"), w.null();
+  else
+    w.text("process_source_note", s.process_source_note);
   w.key("meminfo"), keyvalues(w, s.meminfo);
   w.key("psi");
   if (s.psi) {

@@ -93,6 +93,35 @@ check_snapshot() {
   fi
 }
 
+# The BPF task walk on this kernel (CO-RE against its own BTF, libbpf and the sanitizer build in
+# the initramfs) reads what procfs reads: every process of the VM, each with procfs's identity and
+# an RSS within 1 MiB (the two reads are a second apart; only memsleuth itself moves). A kernel
+# worker's comm names its current work, so it is not compared.
+check_bpf() {
+  ran_ok snapshot-bpf || return
+  ran_ok snapshot-procfs || return
+  local b=$res/out:snapshot-bpf p=$res/out:snapshot-procfs
+  jq_true "$b" "bpf: process_source is not bpf: $(jq -r .process_source_note "$b" 2>/dev/null)" '.process_source == "bpf"'
+  jq_true "$p" "bpf: --source procfs did not read procfs" '.process_source == "procfs" and .process_source_note == null'
+  local diff
+  diff=$(jq -n --slurpfile b "$b" --slurpfile p "$p" --argjson m "$meta_json" '
+    def by: [.processes[] | select(.comm != "memsleuth") | {key: (.pid|tostring), value: .}] | from_entries;
+    ($b[0] | by) as $B | ($p[0] | by) as $P
+    | ([$B | keys[] | select($P[.] == null)] | map("pid \(.) only in the BPF snapshot"))
+      + ([$P | keys[] | select($B[.] == null)] | map("pid \(.) only in the procfs snapshot"))
+      + [$B | keys[] as $k | select($P[$k] != null) | $B[$k] as $x | $P[$k] as $y
+          | ("start_time", "ppid", "uid", "comm", "kernel_thread", "memory_cgroup", "cmdline", "exe", "cwd")
+          | select($x[.] != $y[.] and (. != "comm" or ($x.kernel_thread | not)))
+          | "pid \($k): \(.) bpf \($x[.]|tojson) procfs \($y[.]|tojson)"]
+      + [$B | keys[] as $k | select($P[$k] != null) | $B[$k] as $x | $P[$k] as $y
+          | ("rss_bytes", "rss_anon_bytes", "rss_file_bytes", "swap_bytes")
+          | select(($x[.] == null) != ($y[.] == null) or ($x[.] != null and (($x[.] - $y[.]) | fabs) > 1048576))
+          | "pid \($k): \(.) bpf \($x[.]) procfs \($y[.])"]
+      + (if ($B[$m.HOG_PID] // null) == null then ["the hog (pid \($m.HOG_PID)) is missing"] else [] end)
+    | .[]' 2>&1)
+  [[ -n "$diff" ]] && echo "$diff" | head -20
+}
+
 check_available() {
   # Over the frozen tree (natively, here): exactly the VM's awk results, for both v2 root rules.
   frozen available-frozen available -o json

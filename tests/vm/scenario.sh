@@ -120,6 +120,9 @@ meta uname "$(uname -r)"
 
 # --- memsleuth on the live node, before the OOM kill ----------------------------------------------
 ms snapshot snapshot -o json
+# The BPF task walk (loaded by the command: no recorder pins one here) against procfs, back to back.
+ms snapshot-bpf --source bpf snapshot -o json
+ms snapshot-procfs --source procfs snapshot -o json
 ms top top --by pod -o json
 ms top-process top -o json
 ms doctor doctor -o json

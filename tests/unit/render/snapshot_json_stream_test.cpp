@@ -84,6 +84,23 @@ TEST(SnapshotJson, UnknownIsNullNeverZero) {
   EXPECT_EQ(streamed(s), j);
 }
 
+TEST(SnapshotJson, SaysWhereTheProcessesCameFrom) {
+  Snapshot s;
+  Json j = snapshot_to_json(s);
+  EXPECT_EQ(j["process_source"], "procfs");
+  EXPECT_TRUE(j["process_source_note"].is_null());
+  EXPECT_EQ(streamed(s), j);
+  s.process_source_note = "no pinned task iterator at /sys/fs/bpf/memsleuth/tasks_cmdline \"x\"";
+  j = snapshot_to_json(s);
+  EXPECT_EQ(j["process_source_note"], s.process_source_note);
+  EXPECT_EQ(streamed(s), j);
+  s.process_source = "bpf";
+  s.process_source_note.clear();
+  j = snapshot_to_json(s);
+  EXPECT_EQ(j["process_source"], "bpf");
+  EXPECT_EQ(streamed(s), j);
+}
+
 namespace {
 // What `snapshot -o json` reads: no cgroup lines but for processes outside kubepods (v1).
 Snapshot cli_snapshot(const HostPaths& p) {
