@@ -190,6 +190,10 @@ std::vector<PromFamily> build_metrics(const MetricsInput& in) {
                             "OOM kills the BPF program saw for which /dev/kmsg held no report (rate-limited or lost).");
   if (st.oom_capture) suppressed.samples.push_back({{}, static_cast<double>(st.oom_kmsg_suppressed)});
   out.push_back(std::move(suppressed));
+  auto source = gauge("memsleuth_process_source_info",
+                      "Where the agent reads processes each sample: bpf (its task walk) or procfs (1 on that one).");
+  source.samples.push_back({{{"source", st.process_source}}, 1.0});
+  out.push_back(std::move(source));
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "agent/last_readings.hpp"
 #include "agent/metrics.hpp"
 #include "agent/oom_join.hpp"
+#include "agent/task_walk.hpp"
 #include "agent/views.hpp"
 #include "attribution/classify.hpp"
 #include "diagnosis/diagnosis.hpp"
@@ -77,6 +78,7 @@ struct Recorder::Impl {
   ViewContext views;
   std::unique_ptr<store::StoreWriter> writer;
   std::unique_ptr<SampleReader> sample_reader;
+  std::unique_ptr<RecorderTaskWalk> task_walk;
   int64_t last_open_attempt = INT64_MIN / 2;
   int64_t last_full = INT64_MIN / 2;
   int pending_oom = 0;
@@ -113,25 +115,27 @@ struct Recorder::Impl {
   // identity and loads the node's sources, so it is kept apart from the steady state.
   struct Costs {
     uint64_t n = 0;
-    double first = 0, read = 0, analyse = 0, store = 0;
-    void add(double r, double a, double s) {
+    double first = 0, read = 0, analyse = 0, store = 0, procs = 0;
+    void add(double r, double a, double s, double p) {
       if (n++ == 0) first = r + a + s;
       else {
         read += r;
         analyse += a;
         store += s;
+        procs += p;
       }
     }
     std::string summary() const {
       if (n < 2) return fmt::format("{} sample(s), first {:.1f} ms CPU", n, first * 1e3);
       double k = 1e3 / static_cast<double>(n - 1);
       return fmt::format(
-          "{} samples; CPU per sample after the first: {:.2f} ms (read {:.2f} ms, analyses {:.2f} ms, store {:.2f} "
-          "ms); first sample {:.1f} ms",
-          n, (read + analyse + store) * k, read * k, analyse * k, store * k, first * 1e3);
+          "{} samples; CPU per sample after the first: {:.2f} ms (read {:.2f} ms of which processes {:.2f} ms, "
+          "analyses {:.2f} ms, store {:.2f} ms); first sample {:.1f} ms",
+          n, (read + analyse + store) * k, read * k, procs * k, analyse * k, store * k, first * 1e3);
     }
   } costs;
   int64_t started = 0;
+  double procs_cpu_before = 0;  // sample_reader->process_cpu_seconds() at the last sample
 
   Impl(HostPaths p, RecorderOptions o) : paths(p), opts(std::move(o)), views(p, opts.v2_root_usage) {
     views.set_log([this](const std::string& m) { log(m); });
@@ -396,6 +400,15 @@ struct Recorder::Impl {
         if (k.in_kubepods && k.kubepods_path == path) return true;
         return k.level == KubeLevel::kPod && k.pod_path == path;
       };
+      auto started = RecorderTaskWalk::start(paths, opts.tasks);
+      if (!started.note.empty()) log((started.walk ? "" : "processes read from procfs: ") + started.note);
+      if (!started.pinned.empty()) log("BPF task walk pinned at " + started.pinned);
+      task_walk = std::move(started.walk);
+      if (task_walk) {
+        ro.task_walk = [this](bpf::IterBuf& buf) { return task_walk->read(buf); };
+        std::lock_guard lk(mu);
+        status.process_source = "bpf";
+      }
       sample_reader = std::make_unique<SampleReader>(paths, ro);
     }
     return *sample_reader;
@@ -496,7 +509,9 @@ struct Recorder::Impl {
     }
     double c_end = cpu_seconds();
     double cpu = c_end - c0;
-    costs.add(c_read - c0 + c_full_read, c_analyse - c_read - c_full_read, c_end - c_analyse);
+    double procs = sample_reader->process_cpu_seconds();
+    costs.add(c_read - c0 + c_full_read, c_analyse - c_read - c_full_read, c_end - c_analyse, procs - procs_cpu_before);
+    procs_cpu_before = procs;
     MetricsInput mi;
     {
       std::lock_guard lk(mu);

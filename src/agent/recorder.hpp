@@ -17,6 +17,7 @@
 #include "k8s/kubelet_view.hpp"
 #include "probe/bpf/kernel_events.hpp"
 #include "probe/host_paths.hpp"
+#include "probe/task_source.hpp"
 #include "store/history.hpp"
 #include "store/writer.hpp"
 
@@ -43,6 +44,8 @@ struct RecorderOptions {
   int64_t max_samples = 0;  // stop after this many samples (0 = run until signalled)
   size_t pod_metrics_limit = 50;  // per-pod series: the largest K pods, the rest summed as "other"
   bool quiet = false;
+  // Processes from a BPF task walk (loaded and pinned at start: agent/task_walk.hpp) or procfs.
+  TaskSourceOptions tasks{.want = ProcessSource::kAuto, .cmdline = false};
 };
 
 // What the daemon knows about itself: exported on /metrics and printed at each state change.
@@ -61,6 +64,7 @@ struct AgentStatus {
   uint64_t exits_dropped = 0, ooms_dropped = 0;
   uint64_t exits_individual = 0, exits_summed = 0;
   uint64_t oom_kmsg_suppressed = 0;
+  std::string process_source = "procfs";  // "bpf": the task walk (agent/task_walk.hpp)
 };
 
 class Recorder {

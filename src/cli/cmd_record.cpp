@@ -133,6 +133,8 @@ void add_record_command(CLI::App& app, Context& ctx) {
     r.kernel_events.ooms = !o->no_oom_capture;
     r.open_kernel_events = open_bpf_kernel_events;
     // The database's directory is made (0700) by the store when it opens (store/file_modes.hpp).
+    r.tasks = ctx.tasks;
+    r.tasks.cmdline = false;
     struct sigaction sa{};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, nullptr);

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,10 +17,13 @@
 #include <charconv>
 #include <cstring>
 #include <numeric>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "probe/bpf/task_iter.hpp"
 #include "probe/fs.hpp"
 #include "probe/parsers.hpp"
+#include "probe/task_source.hpp"
 #include "util/text.hpp"
 #include "util/units.hpp"
 
@@ -50,6 +54,12 @@ uint32_t count_lines(std::string_view s) {
   return n;
 }
 
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 // statm: "size resident shared text lib data dt", in pages.
 bool parse_statm(std::string_view s, uint64_t& resident, uint64_t& text) {
   uint64_t f[4] = {0, 0, 0, 0};
@@ -77,6 +87,8 @@ struct ProcTrack {
   bool fresh = false;     // identity and status read this sample
   size_t cg_index = 0;    // its memory cgroup's index in the snapshot, valid while cg_gen matches
   uint64_t cg_gen = 0;
+  uint64_t memcg_id = 0;  // BPF walk: the cgroup id and exec count last seen (a change: moved, exec'd)
+  uint32_t exec_id = 0;
 };
 
 struct CgTrack {
@@ -130,6 +142,10 @@ struct SampleReader::Impl {
   int ino_fd = kNoFd;                // inotify on every cgroup directory (see watch())
   std::unordered_map<int, std::string> wd_path;
   ReadBuf nbuf;                      // node files (slabinfo, mountinfo are large)
+  bpf::IterBuf wbuf;                 // the BPF task walk (opts.task_walk)
+  bpf::TaskWalk walk;
+  std::string walk_error;  // the last walk's failure, warned once until a walk works again
+  double process_cpu = 0;  // process_cpu_seconds()
 
   Impl(HostPaths p, SampleReaderOptions o) : paths(std::move(p)), opts(std::move(o)) {
     so.links = false;
@@ -985,6 +1001,23 @@ struct SampleReader::Impl {
     }
     snap.processes.resize(w);
     ptrack.resize(w);
+    merge_born(born);
+    std::vector<size_t> refresh_now;  // indexes into snap.processes
+    for (int pid : refresh_pids) {
+      auto it = std::lower_bound(snap.processes.begin(), snap.processes.end(), pid,
+                                 [](const Process& q, int v) { return q.pid < v; });
+      refresh_now.push_back(static_cast<size_t>(it - snap.processes.begin()));
+    }
+    // Children of an exited parent were reparented: their ppid is read again.
+    for (size_t i = 0; i < snap.processes.size(); ++i)
+      if (!ptrack[i].fresh && gone.count(snap.processes[i].ppid)) refresh_now.push_back(i);
+    for (size_t i : refresh_now) refresh(snap.processes[i], ptrack[i]);
+    rolling_refresh();
+  }
+
+  // Merges the processes born this sample (sorted by pid) into the kept ones (sorted by pid).
+  void merge_born(std::vector<std::pair<Process, ProcTrack>>& born) {
+    const size_t w = snap.processes.size();
     if (!born.empty()) {  // both runs are sorted by pid
       size_t i = w, j = born.size(), k = w + born.size();
       snap.processes.resize(k);
@@ -1002,17 +1035,11 @@ struct SampleReader::Impl {
         }
       }
     }
-    std::vector<size_t> refresh_now;  // indexes into snap.processes
-    for (int pid : refresh_pids) {
-      auto it = std::lower_bound(snap.processes.begin(), snap.processes.end(), pid,
-                                 [](const Process& q, int v) { return q.pid < v; });
-      refresh_now.push_back(static_cast<size_t>(it - snap.processes.begin()));
-    }
-    // Children of an exited parent were reparented: their ppid is read again.
-    for (size_t i = 0; i < snap.processes.size(); ++i)
-      if (!ptrack[i].fresh && gone.count(snap.processes[i].ppid)) refresh_now.push_back(i);
-    for (size_t i : refresh_now) refresh(snap.processes[i], ptrack[i]);
-    // Everyone in turn (comm set by prctl, a cgroup move, setuid): a few processes per sample.
+  }
+
+  // Everyone in turn (comm set by prctl, a cgroup move, setuid, a rewritten argv): a few processes
+  // per sample.
+  void rolling_refresh() {
     if (!snap.processes.empty() && opts.identity_refresh_per_sample > 0) {
       auto it = std::upper_bound(snap.processes.begin(), snap.processes.end(), refresh_after_pid,
                                  [](int pid, const Process& q) { return pid < q.pid; });
@@ -1023,6 +1050,128 @@ struct SampleReader::Impl {
         refresh_after_pid = snap.processes[i].pid;
       }
     }
+  }
+
+  // ---- processes from a BPF task walk (opts.task_walk) ----
+
+  // A process first seen in the walk: the record, and from procfs its cmdline and cgroup lines.
+  bool first_sight_task(const bpf::TaskRecord& r, Process& p, ProcTrack& t) {
+    t = ProcTrack{};
+    if (preader->read_task(r, p) != ProcessReader::Outcome::kRead) return false;
+    if (preader->read_cgroup(r.pid, p) != ProcessReader::Outcome::kRead) return false;
+    p.identity_seq = ++identity_seq;
+    t.memcg_id = r.memcg_id;
+    t.exec_id = r.exec_id;
+    t.seen_at = sample_no;
+    t.fresh = true;
+    return true;
+  }
+
+  // A known process from its record: what changes without an exec. Returns whether its identity
+  // must be read again from procfs (an exec: cmdline and cgroups too).
+  bool update_from_task(const bpf::TaskRecord& r, Process& p, ProcTrack& t) {
+    Process q;
+    process_from_task(r, snap.clock_ticks, snap.page_size, q);
+    bool changed = q.ppid != p.ppid || q.uid != p.uid || (!r.has(bpf::TaskRecord::kCommProcfs) && q.comm != p.comm);
+    p.ppid = q.ppid;
+    p.uid = q.uid;
+    p.state = q.state;
+    p.threads = q.threads;
+    if (!r.has(bpf::TaskRecord::kCommProcfs)) p.comm = std::move(q.comm);
+    p.rss_bytes = q.rss_bytes;
+    p.rss_anon_bytes = q.rss_anon_bytes;
+    p.rss_file_bytes = q.rss_file_bytes;
+    p.rss_shmem_bytes = q.rss_shmem_bytes;
+    p.swap_bytes = q.swap_bytes;
+    bool execd = r.exec_id != t.exec_id;
+    if (r.memcg_id != t.memcg_id && !execd) {
+      // Moved to another cgroup: its cgroup lines again (the name=systemd line moves with it).
+      preader->read_cgroup(p.pid, p);
+      t.cg_gen = 0;
+      changed = true;
+    }
+    t.memcg_id = r.memcg_id;
+    t.exec_id = r.exec_id;
+    if (changed) p.identity_seq = ++identity_seq;
+    return execd;
+  }
+
+  // False when the walk failed: procfs this sample (read_processes).
+  bool read_processes_from_walk() {
+    auto got = opts.task_walk(wbuf);
+    if (got) got = bpf::parse_task_walk(wbuf.view(), walk);
+    if (!got) {
+      if (walk_error != got.error().describe()) {
+        walk_error = got.error().describe();
+        snap.warnings.push_back("BPF task walk failed, processes read from procfs this sample: " + walk_error);
+      }
+      return false;
+    }
+    walk_error.clear();
+    const auto& tasks = walk.tasks;
+    // Merged in place as read_processes does: a kept process stays in its slot (moved down over
+    // the exited ones), the born are gathered aside and merged in by pid from the back.
+    const size_t n_old = snap.processes.size();
+    std::vector<std::pair<Process, ProcTrack>> born;
+    std::vector<int> refresh_pids;
+    size_t a = 0, w = 0;
+    auto keep = [&](size_t i) {
+      if (w != i) {
+        snap.processes[w] = std::move(snap.processes[i]);
+        ptrack[w] = ptrack[i];
+      }
+      ++w;
+    };
+    // The kernel's walk may leave out PID 1 (seen on 6.18): kept through procfs, as without a walk.
+    if (tasks.empty() || tasks.front().pid != 1) {
+      if (a < n_old && snap.processes[a].pid == 1) {
+        ptrack[a].fresh = false;
+        if (resample(snap.processes[a], ptrack[a]))
+          keep(a);
+        else
+          drop_proc(ptrack[a]);
+        ++a;
+      } else if (::faccessat(proc_fd, "1", F_OK, 0) == 0) {
+        Process p;
+        ProcTrack t;
+        if (first_sight(1, p, t)) born.emplace_back(std::move(p), t);
+      }
+    }
+    for (const auto& r : tasks) {
+      while (a < n_old && snap.processes[a].pid < r.pid) drop_proc(ptrack[a++]);
+      if (a < n_old && snap.processes[a].pid == r.pid) {
+        Process& p = snap.processes[a];
+        ProcTrack& t = ptrack[a];
+        if (p.start_time == bpf::start_ticks(r.start_boottime_ns, snap.clock_ticks)) {
+          t.fresh = false;
+          bool execd = update_from_task(r, p, t);
+          // A process born since the last sample (not one found at start-up) may have been moved into
+          // its scope right after its fork.
+          if (execd || (t.seen_at > 1 && t.seen_at + 1 == sample_no)) refresh_pids.push_back(p.pid);
+          keep(a++);
+          continue;
+        }
+        drop_proc(ptrack[a++]);  // the pid changed hands
+      }
+      Process p;
+      ProcTrack t;
+      if (first_sight_task(r, p, t))
+        born.emplace_back(std::move(p), t);
+      else
+        ++snap.skipped;
+    }
+    while (a < n_old) drop_proc(ptrack[a++]);
+    snap.processes.resize(w);
+    ptrack.resize(w);
+    merge_born(born);
+    for (int pid : refresh_pids) {
+      auto it = std::lower_bound(snap.processes.begin(), snap.processes.end(), pid,
+                                 [](const Process& q, int v) { return q.pid < v; });
+      size_t i = static_cast<size_t>(it - snap.processes.begin());
+      refresh(snap.processes[i], ptrack[i]);
+    }
+    rolling_refresh();
+    return true;
   }
 
   // nr_procs of the detailed cgroups that did not read cgroup.procs: from the process list.
@@ -1120,7 +1269,9 @@ struct SampleReader::Impl {
       preader = std::make_unique<ProcessReader>(paths, v2, so);
     }
     read_cgroups();
-    read_processes();
+    double t0 = thread_cpu_seconds();
+    if (!opts.task_walk || !read_processes_from_walk()) read_processes();
+    process_cpu += thread_cpu_seconds() - t0;
     count_procs();
     started = true;
     return &snap;
@@ -1149,5 +1300,9 @@ void SampleReader::complete_node() {
 }
 
 size_t SampleReader::kept_fds() const { return impl_->kept; }
+
+double SampleReader::process_cpu_seconds() const {
+  return impl_->process_cpu;
+}
 
 }  // namespace ms

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "model/snapshot.hpp"
+#include "probe/bpf/bpf.hpp"
 #include "probe/host_paths.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "util/result.hpp"
@@ -81,6 +82,13 @@ struct SampleReaderOptions {
   // (tests, on fixture trees whose loadavg they change as a kernel would).
   enum class PidCounter { kDetect, kTrusted, kUntrusted };
   PidCounter pid_counter = PidCounter::kDetect;
+  // A BPF task walk (probe/bpf/task_iter.hpp, without cmdlines) read into the buffer each sample:
+  // then the walk says which processes exist and gives every process's RSS split, state, threads,
+  // ppid, uid, comm, memory cgroup id and exec count, and procfs is read only for what a walk has
+  // not: a new process's cmdline and cgroup lines, an exec'd or moved one's, the stored processes'
+  // status (the walk's RSS is the per-CPU counters' central value, status sums them), and the rolling
+  // identity refresh. Empty, or a walk that fails (a warning): procfs as above for that sample.
+  std::function<Result<void>(bpf::IterBuf&)> task_walk;
 };
 
 class SampleReader {
@@ -104,6 +112,9 @@ class SampleReader {
   void complete_node();
 
   size_t kept_fds() const;
+  // CPU seconds this thread spent in read() on processes (the walk or procfs) since the reader was
+  // made: the recorder's summary splits its read time with it.
+  double process_cpu_seconds() const;
 
  private:
   struct Impl;

@@ -108,6 +108,10 @@ TEST(Metrics, NamesUnitsBoundedPodsAndEscapedLabels) {
   EXPECT_NE(text.find("# TYPE memsleuth_oom_kills_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("memsleuth_store_up 1\n"), std::string::npos);
   EXPECT_NE(text.find("memsleuth_agent_resident_memory_bytes 12582912\n"), std::string::npos);
+  EXPECT_NE(text.find("memsleuth_process_source_info{source=\"procfs\"} 1\n"), std::string::npos);
+  in.status.process_source = "bpf";
+  EXPECT_NE(render_prometheus(build_metrics(in)).find("memsleuth_process_source_info{source=\"bpf\"} 1\n"),
+            std::string::npos);
   // No sample yet: no timestamp (absent means unknown, a 0 would claim 1970).
   EXPECT_EQ(text.find("memsleuth_last_sample_timestamp_seconds "), std::string::npos);
 }

@@ -4,13 +4,18 @@
 // tested; max_kept_fds = 0 tests the open/read/close fallback.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <numeric>
 #include <sstream>
 
+#include "../../support/task_walk_builder.hpp"
+#include "probe/bpf/bpf.hpp"
 #include "probe/sample_reader.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "sample_tree.hpp"
@@ -146,11 +151,43 @@ SampleReaderOptions exact(SampleReaderOptions o) {
   return o;
 }
 
-void run_scenario(const std::string& fixture, SampleReaderOptions opts) {
+// A BPF task walk of the tree as it is now, as the kernel would give it: one record per process
+// with its procfs values, its cgroup directory's inode as the cgroup id and its text size as the
+// exec count (exec_as changes it). without_init: the walk leaves out PID 1 (seen on 6.18).
+std::function<Result<void>(bpf::IterBuf&)> walk_of(const TempTree& t, bool without_init) {
+  return [&t, without_init](bpf::IterBuf& buf) -> Result<void> {
+    HostPaths paths = t.paths();
+    Snapshot s = one_shot(paths);
+    WalkBuilder b(s.memory_on_v2 ? MS_FEAT_CGROUP_V2 : 0);
+    for (const auto& p : s.processes) {
+      if (without_init && p.pid == 1) continue;
+      struct stat st {};
+      uint64_t ino = 0;
+      if (p.memory_cgroup && ::stat((s.memory_root + *p.memory_cgroup).c_str(), &st) == 0) ino = st.st_ino;
+      std::istringstream statm(slurp(t.proc(std::to_string(p.pid) + "/statm")));
+      uint64_t f = 0, text = 0;
+      for (int i = 0; i < 4 && statm >> f; ++i) text = f;
+      b.process(p, ino, static_cast<uint32_t>(text));
+    }
+    b.end();
+    fs::path file = t.dir / "walk.bin";
+    {
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out << b.data;
+    }
+    bpf::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    return buf.read_all(fd.get());
+  };
+}
+
+enum class Walk { kNone, kTasks, kTasksWithoutInit };
+
+void run_scenario(const std::string& fixture, SampleReaderOptions opts, Walk walk = Walk::kNone) {
   opts = exact(opts);
   TempTree t(fixture);
   whole_pages(t);
   HostPaths paths = t.paths();
+  if (walk != Walk::kNone) opts.task_walk = walk_of(t, walk == Walk::kTasksWithoutInit);
   SampleReader r(paths, opts);
   auto step = [&](const std::string& what) {
     auto got = r.read();
@@ -211,6 +248,48 @@ void run_scenario(const std::string& fixture, SampleReaderOptions opts) {
 TEST(SampleReader, SameAsReadSnapshotV1) { run_scenario("v1-cgroupfs-docker", {}); }
 
 TEST(SampleReader, SameAsReadSnapshotV2) { run_scenario("v2-systemd-containerd-crio", {}); }
+
+// Processes from a BPF task walk (the recorder's way where BPF is available): the same snapshot.
+TEST(SampleReader, SameAsReadSnapshotFromTaskWalkV1) {
+  run_scenario("v1-cgroupfs-docker", {}, Walk::kTasks);
+}
+
+TEST(SampleReader, SameAsReadSnapshotFromTaskWalkV2) {
+  run_scenario("v2-systemd-containerd-crio", {}, Walk::kTasks);
+}
+
+// The walk's signs alone (exec count, cgroup id, ppid, comm), without the rolling refresh, and a
+// walk that leaves out PID 1.
+TEST(SampleReader, TaskWalkSignsWithoutRollingRefresh) {
+  SampleReaderOptions o;
+  o.identity_refresh_per_sample = 0;
+  run_scenario("v1-cgroupfs-docker", o, Walk::kTasksWithoutInit);
+  run_scenario("v2-systemd-containerd-crio", o, Walk::kTasksWithoutInit);
+}
+
+// A walk that fails: a warning, and procfs for that sample.
+TEST(SampleReader, FailedTaskWalkFallsBackToProcfs) {
+  TempTree t("v1-cgroupfs-docker");
+  whole_pages(t);
+  HostPaths paths = t.paths();
+  SampleReaderOptions o = exact({});
+  int calls = 0;
+  o.task_walk = [&calls](bpf::IterBuf&) -> Result<void> {
+    ++calls;
+    return fail(Error{Error::Kind::kIo, {}, 0, "walk broke"});
+  };
+  SampleReader r(paths, o);
+  for (int i = 0; i < 2; ++i) {
+    auto got = r.read();
+    ASSERT_TRUE(got);
+    Snapshot want = one_shot(paths);
+    expect_regular(want, **got, "failed walk");
+    size_t warned = 0;
+    for (const auto& w : (*got)->warnings) warned += w.find("walk broke") != std::string::npos;
+    EXPECT_EQ(warned, i == 0 ? 1u : 0u) << "warned once, not every sample";
+  }
+  EXPECT_EQ(calls, 2);
+}
 
 // No rolling refresh: an exec must be caught by its own signs (statm's text size).
 TEST(SampleReader, ExecSeenWithoutRollingRefresh) {
