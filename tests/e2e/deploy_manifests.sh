@@ -26,7 +26,7 @@ if sc.get("privileged"):
     assert "/host/dev/kmsg" in mounts, "privileged without /dev/kmsg mounted: drop privileged"
 else:
     assert sc["capabilities"]["drop"] == ["ALL"]
-    assert set(sc["capabilities"]["add"]) <= {"SYS_PTRACE", "DAC_READ_SEARCH", "SYSLOG"}
+    assert set(sc["capabilities"]["add"]) <= {"SYS_PTRACE", "DAC_READ_SEARCH", "SYSLOG", "BPF", "PERFMON", "SYS_RESOURCE"}
 assert sc["readOnlyRootFilesystem"] is True
 assert c["resources"]["limits"]["memory"] and c["resources"]["requests"]["memory"]
 for p in ("/host/proc", "/host/sys", "/host"):
@@ -37,6 +37,13 @@ for probe in ("readinessProbe", "livenessProbe"):
     get = c[probe]["httpGet"]
     assert get["path"] == "/healthz", f"{probe} on {get['path']}"
     assert get["port"] in ports or get["port"] in ports.values(), f"{probe} port {get['port']}"
+# The BPF task walk (docs/bpf.md): CAP_BPF + CAP_PERFMON (privileged has every capability), pinned
+# in the node's bpffs.
+assert sc.get("privileged") or {"BPF", "PERFMON"} <= set(sc["capabilities"]["add"]), "BPF, PERFMON"
+vols = {v["name"]: v for v in ds["spec"]["template"]["spec"]["volumes"]}
+bpffs = mounts["/sys/fs/bpf"]
+assert not bpffs.get("readOnly"), "the recorder pins under /sys/fs/bpf"
+assert vols[bpffs["name"]]["hostPath"]["path"] == "/sys/fs/bpf"
 print("daemonset ok")
 pod_labels = ds["spec"]["template"]["metadata"]["labels"]
 
@@ -80,4 +87,7 @@ print("dashboard ok")
 PY
 grep -q '^MemoryMax=' "$SRC/deploy/memsleuth-record.service"
 grep -q 'memsleuth record' "$SRC/deploy/memsleuth-record.service"
+grep -Eq '^CapabilityBoundingSet=.*CAP_BPF.*CAP_PERFMON' "$SRC/deploy/memsleuth-record.service"
+grep -Eq '^AmbientCapabilities=.*CAP_BPF.*CAP_PERFMON' "$SRC/deploy/memsleuth-record.service"
+grep -q '^SystemCallFilter=bpf$' "$SRC/deploy/memsleuth-record.service"
 echo "deploy manifests ok"

@@ -62,6 +62,14 @@ got=$(proc_links "$DB")
 [[ $got == "/usr/bin/sleep $TMP/private" || $got == "/bin/sleep $TMP/private" ]] ||
   die "exe/cwd of root's pid $SLEEPER as stored with the unit's credentials: '$got'"
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || die "/healthz is not 200"
+# CAP_BPF and CAP_PERFMON: the recorder reads processes through its BPF task walk (where this build
+# and kernel give one to root at all).
+BPF=0
+[[ $("$MS" --source bpf --bpf-pin-dir "$TMP/nopin" snapshot -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["process_source"])') == bpf ]] && BPF=1
+if [[ $BPF == 1 ]]; then
+  curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^memsleuth_process_source_info{source="bpf"} 1' ||
+    { cat "$TMP/rec.log"; die "with the unit's CAP_BPF and CAP_PERFMON the recorder does not read processes through BPF"; }
+fi
 mode=$(stat -c '%a %u' "$DB")
 [[ $mode == "600 $U" ]] || die "database mode/owner '$mode', want '600 $U' (UMask=$UMASK)"
 
@@ -96,5 +104,13 @@ if [[ $(cat /proc/sys/kernel/dmesg_restrict 2>/dev/null) == 1 ]]; then
   echo "ok: controls: no CAP_SYS_PTRACE -> exe/cwd unknown; no CAP_SYSLOG -> /dev/kmsg refused"
 else
   echo "ok: control: no CAP_SYS_PTRACE -> exe/cwd unknown (dmesg_restrict=0: CAP_SYSLOG control skipped)"
+fi
+if [[ $BPF == 1 ]]; then
+  state_dir "$TMP/nobpf"
+  (run_as_unit CAP_BPF "$MS" record --db "$TMP/nobpf/h.db" --samples 1 --listen off --kubelet-log off \
+    --kubelet-unit off) >"$TMP/nobpf.log" 2>&1 || die "control run without CAP_BPF exited $?"
+  grep -q "processes read from procfs: loading the BPF task iterator: .*not permitted" "$TMP/nobpf.log" ||
+    { cat "$TMP/nobpf.log"; die "without CAP_BPF the recorder should say it reads procfs and why"; }
+  echo "ok: control: no CAP_BPF -> processes from procfs, saying why"
 fi
 echo PASS

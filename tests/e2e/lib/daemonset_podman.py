@@ -16,6 +16,8 @@ Deviations a single-host test needs, each as narrow as possible:
   - hostPath volumes of type DirectoryOrCreate/FileOrCreate are the pod's own state (the history DB):
     they are created under --state-dir instead of on the machine's real path. Every other hostPath is
     the machine's real path, with the manifest's readOnly and mountPropagation.
+  - the node's bpffs (hostPath /sys/fs/bpf) is an empty directory of the test's own: a recorder run
+    by a test must not leave its pinned BPF programs on the machine (it then walks without pinning).
   - container ports are published on 127.0.0.1 at free ports (the pod network stands in for the pod
     IP; podman's default bridge is that network here).
   - images are never pulled (--pull=never): the test runs the image it has just built.
@@ -92,6 +94,10 @@ def map_volume_source(vol, path, docs, state_dir, read_only):
         check_keys(src, p, {"path", "type"})
         host = src["path"]
         typ = src.get("type", "")
+        if host.rstrip("/") == "/sys/fs/bpf":
+            redirected = os.path.join(state_dir, "hostpath", "sys/fs/bpf")
+            os.makedirs(redirected, exist_ok=True)
+            return redirected, (host, redirected)
         if typ in ("DirectoryOrCreate", "FileOrCreate"):
             # The pod's own state on the node: kept under the test's directory, not the machine's.
             redirected = os.path.join(state_dir, "hostpath", host.lstrip("/"))
