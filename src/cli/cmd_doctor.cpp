@@ -53,17 +53,11 @@ void run_doctor_command(Context& ctx, const DoctorOptions& o) {
     ctx.unreadable("doctor", diag.error().describe());
     return;
   }
-  if (!diag->process_source_note.empty()) {
-    Snapshot said;
-    said.process_source_note = diag->process_source_note;
-    note_process_source(said);
-  }
+  note_process_source(diag->process_source_note);
   const DoctorReport& report = diag->report;
   if (o.output == "json") {
     Json j = doctor_to_json(report);
-    j["process_source"] = diag->process_source;
-    j["process_source_note"] =
-        diag->process_source_note.empty() ? Json(nullptr) : Json(diag->process_source_note);
+    add_source_json(j, diag->process_source, diag->process_source_note);
     fmt::print("{}\n", dump_json(j));
   } else {
     fmt::print("{}", render_doctor_text(report, text_layout(ctx)));

@@ -7,6 +7,7 @@
 #include "cli/arg_checks.hpp"
 #include "cli/context.hpp"
 #include "cli/history_at.hpp"
+#include "cli/process_source.hpp"
 #include "cli/terminal.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "provenance/explain.hpp"
@@ -90,6 +91,7 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
     if (output == "json") {
       Json j = recorded_explain_to_json(m, *idx);
       j["exit"] = killed_since ? exit_to_json(*killed_since) : exit_of ? exit_to_json(*exit_of) : Json(nullptr);
+      add_source_json(j, "history", {});
       fmt::print("{}\n", dump_json(j));
       return;
     }
@@ -103,10 +105,13 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
   // An exit within a minute of the pid's recorded kill is that kill: told with its cause below.
   bool exit_was_the_kill = exit_of && last_kill && std::llabs(exit_of->time - last_kill->time) <= 60;
   if (exit_of && !killed_since && !exit_was_the_kill) {
-    if (output == "json")
-      fmt::print("{}\n", dump_json(exited_explain_to_json(m, *exit_of)));
-    else
+    if (output == "json") {
+      Json j = exited_explain_to_json(m, *exit_of);
+      add_source_json(j, "history", {});
+      fmt::print("{}\n", dump_json(j));
+    } else {
       fmt::print("{}{}", recorded_heading(m, text_layout(ctx)), render_exited_explain_text(m, *exit_of));
+    }
     return;
   }
   auto gone = store::find_exited(*recorded.history, pid, recorded.requested);
@@ -116,10 +121,13 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
                                                  "regular sample keeps the processes above the size floor and the top "
                                                  "N; see `memsleuth history --at`)",
                                                  pid, rfc3339_utc(m.sample.time)));
-  if (output == "json")
-    fmt::print("{}\n", dump_json(exited_to_json(**gone)));
-  else
+  if (output == "json") {
+    Json j = exited_to_json(**gone);
+    add_source_json(j, "history", {});
+    fmt::print("{}\n", dump_json(j));
+  } else {
     fmt::print("{}", render_exited_text(**gone));
+  }
 }
 
 // A pid that is not running: where the recorder's database saw it last, if it has one.
@@ -200,12 +208,10 @@ void add_explain_command(CLI::App& app, Context& ctx) {
       if (e.error().kind == Error::Kind::kNotFound) point_to_recorded_exit(db_path(o->at.db, ctx), o->pid);
       return;
     }
-    if (!e->process_source_note.empty())
-      fmt::print(stderr, "memsleuth: processes read from procfs: {}\n", e->process_source_note);
+    note_process_source(e->process_source_note);
     if (o->output == "json") {
       Json j = explain_to_json(*e);
-      j["process_source"] = e->process_source;
-      j["process_source_note"] = e->process_source_note.empty() ? Json(nullptr) : Json(e->process_source_note);
+      add_source_json(j, e->process_source, e->process_source_note);
       fmt::print("{}\n", dump_json(j));
     } else {
       fmt::print("{}", render_explain_text(*e, text_layout(ctx)));

@@ -3,17 +3,30 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <string>
+
+#include "util/escape.hpp"
 
 namespace ms::cli {
 
+void note_process_source(std::string_view note) {
+  if (!note.empty()) fmt::print(stderr, "memsleuth: processes read from procfs: {}\n", escape_terminal(note));
+}
+
 void note_process_source(const Snapshot& s) {
-  if (!s.process_source_note.empty())
-    fmt::print(stderr, "memsleuth: processes read from procfs: {}\n", s.process_source_note);
+  note_process_source(s.process_source_note);
+}
+
+void add_source_json(Json& j, std::string_view source, std::string_view note) {
+  j["process_source"] = std::string(source);
+  j["process_source_note"] = note.empty() ? Json(nullptr) : Json(std::string(note));
 }
 
 void add_source_json(Json& j, const Snapshot& s, bool replayed) {
-  j["process_source"] = replayed ? std::string("history") : s.process_source;
-  j["process_source_note"] = replayed || s.process_source_note.empty() ? Json(nullptr) : Json(s.process_source_note);
+  if (replayed)
+    add_source_json(j, "history", {});
+  else
+    add_source_json(j, s.process_source, s.process_source_note);
 }
 
 }  // namespace ms::cli
