@@ -57,9 +57,19 @@ if live:
     print("## Live comparison\n")
     print("N sleeping processes of our own (every N/10-th touching 32 MiB) spread over "
           "memory cgroups of our own shaped like kubepods (`kubepods/{burstable,besteffort}/pod…/<64hex>`), "
-          "on top of what the machine already runs.\n")
-    labels = {"snapshot": "`memsleuth snapshot -o json`", "snapshot_pss": "`memsleuth snapshot --pss -o json`",
-              "memsleuth_top": "`memsleuth top -n 20`", "ps": "`ps -eo pid,ppid,rss,cgroup,args`",
+          "on top of what the machine already runs. `snapshot` rows: procfs (`--source procfs`), the "
+          "recorder's pinned BPF task walk (`record --samples 1` pinned it in a bpffs of the bench's own), and "
+          "a BPF walk loaded by the command itself (no pin: libbpf parses the kernel's BTF, the verifier "
+          "checks the programs).\n")
+    if E.get("bpf"):
+        print(f"BPF rows: {E['bpf']}.\n")
+    labels = {"snapshot": "`memsleuth --source procfs snapshot -o json`",
+              "snapshot_pss": "`memsleuth --source procfs snapshot --pss -o json`",
+              "snapshot_bpf": "`memsleuth snapshot -o json` through the recorder's pinned BPF task walk",
+              "snapshot_bpf_load": "`memsleuth --source bpf snapshot -o json`, no pin (loads the programs itself)",
+              "memsleuth_top": "`memsleuth --source procfs top -n 20`",
+              "memsleuth_top_bpf": "`memsleuth top -n 20` through the pinned task walk",
+              "ps": "`ps -eo pid,ppid,rss,cgroup,args`",
               "top": "`top -b -n1 -w512`", "smem": "`smem -c \"pid pss rss\"`", "atop": "`atop 1 1` (one sample)",
               "floor": "floor (statm + cgroup of each pid)",
               "startup": "`memsleuth --version` (process start-up: loader, shared libraries, CLI)",
@@ -73,7 +83,8 @@ if live:
         print(f"### N = {n} ({total} processes and {ncg} memory cgroups on the node during the run)\n")
         print("| tool | wall ms | CPU ms | peak RSS MiB | failures |")
         print("|---|---|---|---|---|")
-        for k in ["snapshot", "snapshot_pss", "memsleuth_top", "floor", "ps", "top", "smem", "atop", "startup", "exec"]:
+        for k in ["snapshot", "snapshot_bpf", "snapshot_bpf_load", "snapshot_pss", "memsleuth_top", "memsleuth_top_bpf",
+                  "floor", "ps", "top", "smem", "atop", "startup", "exec"]:
             if k not in r:
                 continue
             t = r[k]
@@ -82,11 +93,18 @@ if live:
         if "memsleuth_top" not in r:
             print("| `memsleuth top -n 20` | not measured in this run (see the notes below) | | | |")
         s, p = r["snapshot"], r["ps"]
-        rows = [("snapshot / ps", s, p, "≤ 0.5× at N = 2,000"), ("snapshot / floor", s, r["floor"], "≤ 2×"),
+        rows = [("snapshot (procfs) / ps", s, p, "≤ 0.5× at N = 2,000"), ("snapshot (procfs) / floor", s, r["floor"], "≤ 2×"),
                 ("snapshot --pss / smem", r["snapshot_pss"], r["smem"], "≤ 0.1×"),
                 ("snapshot / top", s, r["top"], ""), ("snapshot / atop", s, r["atop"], "")]
         if "memsleuth_top" in r:
             rows.append(("memsleuth top / ps", r["memsleuth_top"], p, ""))
+        if "snapshot_bpf" in r:
+            rows += [("snapshot (pinned BPF walk) / ps", r["snapshot_bpf"], p, "≤ 0.3× at N = 2,000"),
+                     ("snapshot (pinned BPF walk) / floor", r["snapshot_bpf"], r["floor"], "≤ 1.5× at N = 2,000"),
+                     ("snapshot (BPF, loaded itself) / ps", r["snapshot_bpf_load"], p, ""),
+                     ("snapshot (pinned BPF walk) / snapshot (procfs)", r["snapshot_bpf"], s, "")]
+        if "memsleuth_top_bpf" in r:
+            rows.append(("memsleuth top (pinned BPF walk) / ps", r["memsleuth_top_bpf"], p, ""))
         print("\n| ratio | wall | CPU | target |")
         print("|---|---|---|---|")
         for name, a, b, target in rows:

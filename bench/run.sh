@@ -11,7 +11,9 @@
 #   BENCH_OUT [docs/performance.md]
 #   BENCH_SMOKE=1             tiny sizes, 1 run, output to a temp file (used by the test suite)
 #   BENCH_KEEP=<dir>          also keep the raw results (JSON per size, machine.env) in <dir>
-# Needs root and a writable memory cgroup hierarchy for the live part (skipped with a note otherwise).
+# Needs root and a writable memory cgroup hierarchy for the live part (skipped with a note otherwise),
+# and for the BPF rows (`snapshot` through the recorder's pinned task walk, and loading its own) a
+# BPF build, kernel BTF and a bpffs it mounts in its own temporary directory.
 # Creates only its own cgroups (mst-foundation-bench-<pid>) and processes, and removes them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +49,7 @@ fi
 RES=$(mktemp -d /tmp/memsleuth-bench-XXXXXX)
 FARM_PID="" CGTOP="" TREE=""
 cleanup() {
+  mountpoint -q "$RES/bpffs" 2>/dev/null && umount "$RES/bpffs"
   if [[ -n $FARM_PID ]]; then kill -TERM -- "-$FARM_PID" 2>/dev/null || true; wait "$FARM_PID" 2>/dev/null || true; fi
   if [[ -n $CGTOP && -d $CGTOP ]]; then
     # Children die with the farm (PDEATHSIG); wait until the cgroups are empty, then remove leaf-first.
@@ -98,6 +101,18 @@ if [[ $(id -u) -eq 0 && -d /sys/fs/cgroup/memory && -w /sys/fs/cgroup/memory ]];
 elif [[ $(id -u) -eq 0 && -f /sys/fs/cgroup/cgroup.controllers ]] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
   MEMCG=/sys/fs/cgroup
 fi
+# The BPF rows: a task walk pinned as the recorder pins it (`record --samples 1` pins and exits; the
+# pin stays), in a bpffs of the bench's own so that nothing touches /sys/fs/bpf.
+BPF_PIN=""
+if [[ $(id -u) -eq 0 ]] && mkdir -p "$RES/bpffs" && mount -t bpf bpf "$RES/bpffs" 2>/dev/null; then
+  "$BIN" --bpf-pin-dir "$RES/bpffs/memsleuth" record --db "$RES/pin.db" --samples 1 --interval 100ms --listen off \
+    --no-kmsg --kubelet-log off --kubelet-unit off -q >/dev/null 2>&1 || true
+  if [[ -e $RES/bpffs/memsleuth/tasks ]]; then BPF_PIN=$RES/bpffs/memsleuth
+  else echo "bpf=skipped (the recorder pinned no task walk here: no BTF, no privileges or no BPF build)" >> "$RES/machine.env"; fi
+else
+  echo "bpf=skipped (not root or no bpffs)" >> "$RES/machine.env"
+fi
+
 if [[ -n $MEMCG ]]; then
   CGTOP=$MEMCG/mst-foundation-bench-$$
   leaves=()
@@ -122,10 +137,15 @@ if [[ -n $MEMCG ]]; then
     sleep 2  # let the large children finish touching their memory
     echo "procs_with_farm_$N=$(ls /proc | grep -c '^[0-9]')" >> "$RES/machine.env"
     echo "cgroups_with_farm_$N=$(find "$MEMCG" -type d 2>/dev/null | wc -l)" >> "$RES/machine.env"
-    args=("floor=$FLOOR" "snapshot=$BIN snapshot -o json" "snapshot_pss=$BIN snapshot --pss -o json"
+    args=("floor=$FLOOR" "snapshot=$BIN --source procfs snapshot -o json" "snapshot_pss=$BIN --source procfs snapshot --pss -o json"
           "ps=ps -eo pid,ppid,rss,cgroup,args" "top=top -b -n1 -w512" "smem=smem -c 'pid pss rss'"
           "atop=atop 1 1" "startup=$BIN --version" "exec=/bin/true")
-    [[ $HAVE_TOP == 1 ]] && args+=("memsleuth_top=$BIN top -n 20")
+    [[ $HAVE_TOP == 1 ]] && args+=("memsleuth_top=$BIN --source procfs top -n 20")
+    if [[ -n $BPF_PIN ]]; then
+      args+=("snapshot_bpf=$BIN --bpf-pin-dir $BPF_PIN snapshot -o json"
+             "snapshot_bpf_load=$BIN --source bpf --bpf-pin-dir $RES/nopin snapshot -o json")
+      [[ $HAVE_TOP == 1 ]] && args+=("memsleuth_top_bpf=$BIN --bpf-pin-dir $BPF_PIN top -n 20")
+    fi
     /usr/bin/python3 bench/measure.py "$RUNS" "${args[@]}" > "$RES/live-$N.json"
     kill -TERM -- "-$FARM_PID" 2>/dev/null || true
     wait "$FARM_PID" 2>/dev/null || true
@@ -138,6 +158,8 @@ if [[ -n $MEMCG ]]; then
 else
   echo "live=skipped (not root or no writable memory cgroup)" >> "$RES/machine.env"
 fi
+# The pin has served the live rows: unmounted now, so that the results directory holds only files.
+mountpoint -q "$RES/bpffs" 2>/dev/null && umount "$RES/bpffs" && rmdir "$RES/bpffs"
 
 for P in $SYN; do
   echo "bench: synthetic tree of $P processes, $SYN_CG cgroups" >&2
@@ -157,7 +179,8 @@ done
 # BENCH_KEEP=<dir>: keep the raw results there (report.py <dir> re-renders the document later).
 [[ -n ${BENCH_KEEP:-} ]] && mkdir -p "$BENCH_KEEP" && cp -r "$RES/." "$BENCH_KEEP/"
 /usr/bin/python3 bench/report.py "$RES" > "$OUT.tmp"
-# Sections other issues wrote by hand (the recorder's) are kept after the generated part.
-[[ -f $OUT ]] && sed -n '/^## Flight recorder/,$p' "$OUT" >> "$OUT.tmp"
+# Sections other issues wrote by hand (the recorder's) are kept after the generated part, unless
+# bench/notes.md (which report.py appends) carries them already.
+[[ -f $OUT ]] && ! grep -q '^## Flight recorder' bench/notes.md && sed -n '/^## Flight recorder/,$p' "$OUT" >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 echo "bench: wrote $OUT" >&2
