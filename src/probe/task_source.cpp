@@ -42,7 +42,7 @@ Error note(std::string message) {
 
 // Tasks on the node (threads included): /proc/loadavg's "running/total".
 std::optional<uint64_t> node_tasks(const HostPaths& paths) {
-  auto text = read_file(paths.proc("loadavg"));
+  auto text = read_file(paths.proc("loadavg"), FileKind::kKernel);
   if (!text) return std::nullopt;
   auto slash = text->find('/');
   if (slash == std::string::npos) return std::nullopt;
