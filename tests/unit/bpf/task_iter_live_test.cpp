@@ -151,11 +151,13 @@ TEST(TaskIterLive, ExecAndRenameShowInTheRecord) {
   bpf::IterBuf buf;
   bpf::TaskWalk w;
   const bpf::TaskRecord* r = nullptr;
-  for (int i = 0; i < 100; ++i) {  // until the second exec has happened
+  // Until the second exec has happened and finished: the kernel names the task (comm) at the start
+  // of exec and sets up its argument area after, so a walk between the two sees an empty cmdline.
+  for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE((*it)->read(true, buf));
     ASSERT_TRUE(bpf::parse_task_walk(buf.view(), w));
     r = find(w, child);
-    if (r && r->comm == "sleep") break;
+    if (r && r->comm == "sleep" && (!(*it)->has_cmdline() || !r->cmdline.empty())) break;
     ::usleep(20000);
   }
   ASSERT_NE(r, nullptr);
