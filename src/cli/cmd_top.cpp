@@ -90,7 +90,8 @@ void add_top_command(CLI::App& app, Context& ctx) {
       if (recorded && !recorded->moment.exited.empty())
         out += "\n" + render_exited_table(recorded->moment.exited, q.limit,
                                           "Lived between this sample and the next (kernel exit capture; not in the "
-                                          "rows above):");
+                                          "rows above):",
+                                          layout);
       for (const auto& w : snap->warnings) out += wrap_text(term_field(w), layout.width, "warning: ", "  ");
     }
     std::fwrite(out.data(), 1, out.size(), stdout);

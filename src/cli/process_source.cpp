@@ -5,12 +5,16 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/terminal.hpp"
 #include "util/escape.hpp"
 
 namespace ms::cli {
 
 void note_process_source(std::string_view note) {
-  if (!note.empty()) fmt::print(stderr, "memsleuth: processes read from procfs: {}\n", escape_terminal(note));
+  if (note.empty()) return;
+  // Wrapped to the terminal like every other line memsleuth prints there.
+  std::string text = wrap_text(escape_terminal(note), stderr_width(), "memsleuth: processes read from procfs: ", "  ");
+  std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
 void note_process_source(const Snapshot& s) {

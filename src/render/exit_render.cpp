@@ -98,15 +98,15 @@ Json exit_group_to_json(const store::ExitGroup& g) {
   return j;
 }
 
-std::string render_exited_table(const std::vector<store::ProcessExit>& exits, size_t limit,
-                                const std::string& heading) {
+std::string render_exited_table(const std::vector<store::ProcessExit>& exits, size_t limit, const std::string& heading,
+                                const TextLayout& layout) {
   if (exits.empty()) return {};
   std::vector<const store::ProcessExit*> rows;
   for (const auto& e : exits) rows.push_back(&e);
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto* a, const auto* b) { return a->peak_rss_bytes > b->peak_rss_bytes; });
   size_t shown = limit == 0 ? rows.size() : std::min(limit, rows.size());
-  std::string out = escape_terminal(heading) + "\n";
+  std::string out = wrap_text(escape_terminal(heading), layout.width, "", "  ");
   Table tab({"PID", "COMM", "PEAK", "LIVED", "ENDED", "AT", "OWNER", "CGROUP", "FROM"});
   for (size_t i = 0; i < shown; ++i) {
     const auto& e = *rows[i];
@@ -114,11 +114,13 @@ std::string render_exited_table(const std::vector<store::ProcessExit>& exits, si
              human_duration_us(e.run_us), exit_status_text(e.exit_code), rfc3339_utc(e.time), e.owner.label(),
              e.process.memory_cgroup.value_or("?"), ancestry_line(e.provenance, 3)});
   }
-  out += tab.render();
+  out += tab.render(layout);
   if (shown < rows.size()) out += fmt::format("({} more; -o json lists every one)\n", rows.size() - shown);
   bool inexact = std::any_of(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown),
                              [](const auto* e) { return !e->peak_exact; });
-  if (inexact) out += "* the kernel's getrusage maximum: it also counts the program the process replaced by exec\n";
+  if (inexact)
+    out += wrap_text("* the kernel's getrusage maximum: it also counts the program the process replaced by exec",
+                     layout.width, "", "  ");
   return out;
 }
 

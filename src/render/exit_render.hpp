@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "render/json_util.hpp"
+#include "render/text_layout.hpp"
 #include "store/records.hpp"
 
 namespace ms {
@@ -21,7 +22,8 @@ Json exit_group_to_json(const store::ExitGroup& g);
 
 // The table of processes that lived between two samples (largest peak first, at most `limit`;
 // 0 = all), with a heading; "" when there are none.
-std::string render_exited_table(const std::vector<store::ProcessExit>& exits, size_t limit, const std::string& heading);
+std::string render_exited_table(const std::vector<store::ProcessExit>& exits, size_t limit, const std::string& heading,
+                                const TextLayout& layout = {});
 
 // `explain PID --at TIME` for a process the samples never stored but whose exit the kernel reported
 // (`m`: the sample at TIME, for the limit of its cgroup).

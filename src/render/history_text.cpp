@@ -18,9 +18,13 @@ namespace {
 
 const char* const kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 
-std::string hb(const std::optional<int64_t>& v) { return v ? human_bytes(*v) : "-"; }
+std::string hb(const std::optional<int64_t>& v) {
+  return v ? human_bytes(*v) : "-";
+}
 
-std::string when(int64_t t) { return rfc3339_utc(t); }
+std::string when(int64_t t) {
+  return rfc3339_utc(t);
+}
 
 Json event_json(const store::RecordedEvent& e) {
   Json j;
@@ -52,20 +56,23 @@ std::string event_line(const store::RecordedEvent& e) {
   std::string who = e.comm ? *e.comm : "?";
   if (e.pid) who += fmt::format(" (pid {})", *e.pid);
   std::string owner;
-  if (e.namespace_ || e.pod) owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
-  else if (e.owner_kind && *e.owner_kind != "cgroup") owner = " " + *e.owner_kind;  // a cgroup owner is its path, next
+  if (e.namespace_ || e.pod)
+    owner = fmt::format(" pod {}/{}", e.namespace_.value_or("?"), e.pod.value_or("?"));
+  else if (e.owner_kind && *e.owner_kind != "cgroup")
+    owner = " " + *e.owner_kind;  // a cgroup owner is its path, next
   return term_field(fmt::format("{}  {}{}{}{}", when(e.time), who, owner, e.cgroup ? " cgroup " + *e.cgroup : "",
                                 e.bytes ? " " + human_bytes(*e.bytes) : ""));
 }
 
 // The exit capture's view of the window: every process at or above the floor that ended in it
 // (largest first), then the short-lived rest summed.
-std::string render_exits_summary(const store::Timeline& t) {
+std::string render_exits_summary(const store::Timeline& t, const TextLayout& layout) {
   if (t.exits.empty() && t.exit_groups.empty()) return {};
   std::string out = "\n";
   out += render_exited_table(
       t.exits, 20,
-      fmt::format("Processes that ended (kernel exit capture, peak at or above the floor): {}", t.exits.size()));
+      fmt::format("Processes that ended (kernel exit capture, peak at or above the floor): {}", t.exits.size()),
+      layout);
   if (!t.exit_groups.empty()) {
     uint64_t n = 0, failed = 0, peak = 0;
     std::string peak_comm, peak_cg;
@@ -82,13 +89,13 @@ std::string render_exits_summary(const store::Timeline& t) {
     }
     auto busiest = std::max_element(by_cgroup.begin(), by_cgroup.end(),
                                     [](const auto& a, const auto& b) { return a.second < b.second; });
-    out += escape_terminal(fmt::format("Below the floor: {} short-lived processes in {} cgroups ({} failed); largest "
-                                       "peak {} ({} in {}); most in {} "
-                                       "({})",
-                                       n, by_cgroup.size(), failed, human_bytes_u(peak), peak_comm,
-                                       peak_cg.empty() ? "?" : peak_cg, busiest->first.empty() ? "?" : busiest->first,
-                                       busiest->second)) +
-           "\n";
+    out += wrap_text(escape_terminal(fmt::format(
+                         "Below the floor: {} short-lived processes in {} cgroups ({} failed); largest "
+                         "peak {} ({} in {}); most in {} "
+                         "({})",
+                         n, by_cgroup.size(), failed, human_bytes_u(peak), peak_comm, peak_cg.empty() ? "?" : peak_cg,
+                         busiest->first.empty() ? "?" : busiest->first, busiest->second)),
+                     layout.width, "", "  ");
   }
   return out;
 }
@@ -134,7 +141,8 @@ std::string render_timeline_text(const store::Timeline& t, size_t width, const T
                                  t.corrupt_samples),
                      w, "", "  ");
   // Named (the first 20): which sample, which frame, why.
-  for (size_t i = 0; i < t.warnings.size() && i < 20; ++i) out += wrap_text(term_field(t.warnings[i]), w, "warning: ", "  ");
+  for (size_t i = 0; i < t.warnings.size() && i < 20; ++i)
+    out += wrap_text(term_field(t.warnings[i]), w, "warning: ", "  ");
   if (t.warnings.size() > 20)
     out += fmt::format("warning: {} more unreadable frames (-o json lists them)\n", t.warnings.size() - 20);
   if (t.samples == 0) {
@@ -167,7 +175,8 @@ std::string render_timeline_text(const store::Timeline& t, size_t width, const T
     std::string thr;
     // The threshold in force at the lowest point (the kubelet's settings can change during the window).
     for (size_t i = 0; i < t.points.size() && i < r.thresholds.size(); ++i)
-      if (t.points[i].time == (*r.low)->time && r.thresholds[i]) thr = ", hard eviction threshold " + human_bytes(*r.thresholds[i]);
+      if (t.points[i].time == (*r.low)->time && r.thresholds[i])
+        thr = ", hard eviction threshold " + human_bytes(*r.thresholds[i]);
     out += wrap_text(fmt::format("lowest {} at {}, last {}{}", human_bytes((*r.low)->value), when((*r.low)->time),
                                  hb(r.values.back()), thr),
                      w, std::string(kLabel, ' '), std::string(kLabel + 2, ' '));
@@ -185,7 +194,7 @@ std::string render_timeline_text(const store::Timeline& t, size_t width, const T
       std::vector<std::optional<int64_t>> v;
       for (const auto& p : o.working_set) v.push_back(static_cast<int64_t>(p.value));
       tab.add({o.label, to_string(o.owner.kind), human_bytes_u(o.peak_working_set),
-                   o.working_set.empty() ? "-" : human_bytes_u(o.working_set.back().value), sparkline(v, 24)});
+               o.working_set.empty() ? "-" : human_bytes_u(o.working_set.back().value), sparkline(v, 24)});
     }
     out += tab.render(layout);
   }
@@ -193,7 +202,7 @@ std::string render_timeline_text(const store::Timeline& t, size_t width, const T
   for (const auto& e : t.oom_kills) out += wrap_text(event_line(e), w, "  ", "                        ");
   out += fmt::format("Evictions: {}\n", t.evictions.size());
   for (const auto& e : t.evictions) out += wrap_text(event_line(e), w, "  ", "                        ");
-  out += render_exits_summary(t);
+  out += render_exits_summary(t, layout);
   if (!t.triggers.empty()) {
     out += "Trigger snapshots (replay with --at):\n";
     for (const auto& s : t.triggers)
@@ -294,14 +303,13 @@ std::string render_moment_text(const store::RecordedMoment& m, size_t max_proces
   for (size_t k = 0; k < idx.size() && k < max_processes; ++k) {
     const Process& p = s.processes[idx[k]];
     tab.add({std::to_string(p.pid), p.comm, human_bytes_opt(p.rss_bytes), human_bytes_opt(p.rss_anon_bytes),
-                 m.process_owners[idx[k]].label(), p.memory_cgroup.value_or("-"),
-                 when(m.process_first_seen[idx[k]])});
+             m.process_owners[idx[k]].label(), p.memory_cgroup.value_or("-"), when(m.process_first_seen[idx[k]])});
   }
   out += tab.render(layout);
   if (!m.exited.empty())
-    out +=
-        "\n" + render_exited_table(m.exited, max_processes,
-                                   "Lived between this sample and the next, not stored by it (kernel exit capture):");
+    out += "\n" + render_exited_table(
+                      m.exited, max_processes,
+                      "Lived between this sample and the next, not stored by it (kernel exit capture):", layout);
   return out;
 }
 
