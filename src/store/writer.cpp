@@ -16,7 +16,9 @@ namespace ms::store {
 
 namespace {
 
-std::string cgroup_key(const Cgroup& c) { return c.path + '\0' + std::to_string(c.inode); }
+std::string cgroup_key(const Cgroup& c) {
+  return c.path + '\0' + std::to_string(c.inode);
+}
 
 // Some processes carry argv of tens of KiB (a test harness, a java classpath): an identity row stays
 // small, the first 4 KiB tell who it is.
@@ -55,7 +57,7 @@ std::string victim_memory_json(const RecordedVictim& v) {
 }
 
 uint64_t file_size(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
@@ -115,7 +117,10 @@ Result<int64_t> StoreWriter::owner_id(const Owner& o) {
   auto ins = db_.prepare("INSERT OR IGNORE INTO owners(kind,label,json) VALUES(?,?,?)");
   if (!ins) return fail(ins.error());
   std::string label = o.label();  // raw bytes: SQLite TEXT keeps them, renderers escape them
-  if (auto r = ins->bind(1, std::string_view(to_string(o.kind))).bind(2, std::string_view(label)).bind(3, std::string_view(json)).run();
+  if (auto r = ins->bind(1, std::string_view(to_string(o.kind)))
+                   .bind(2, std::string_view(label))
+                   .bind(3, std::string_view(json))
+                   .run();
       !r)
     return fail(db_.error("insert owner"));
   auto sel = db_.prepare("SELECT id FROM owners WHERE json=?");
@@ -326,26 +331,31 @@ Result<int64_t> StoreWriter::write_locked(const SampleInput& in) {
   return id;
 }
 
-Result<int64_t> StoreWriter::write_sample(const SampleInput& in) {
-  if (!in.snapshot) return fail(Error::invalid("no snapshot"));
-  ++generation_;
+template <class T, class F>
+Result<T> StoreWriter::in_transaction(F&& body) {
   if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) {
     forget_caches();
     return fail(r.error());
   }
-  auto id = write_locked(in);
-  if (id) {
-    if (auto c = db_.exec("COMMIT"); !c) id = fail(c.error());
+  Result<T> out = body();
+  if (out) {
+    if (auto c = db_.exec("COMMIT"); !c) out = fail(c.error());
   }
-  if (!id) {
+  if (!out) {
     int rc = db_.last_rc();
     (void)db_.exec("ROLLBACK");
     forget_caches();
-    auto e = id.error();
+    auto e = out.error();
     if (rc == SQLITE_FULL) e.message = "disk full: " + e.message;
     return fail(e);
   }
-  return id;
+  return out;
+}
+
+Result<int64_t> StoreWriter::write_sample(const SampleInput& in) {
+  if (!in.snapshot) return fail(Error::invalid("no snapshot"));
+  ++generation_;
+  return in_transaction<int64_t>([&] { return write_locked(in); });
 }
 
 Result<std::optional<int64_t>> StoreWriter::victim_process_id(const RecordedVictim& v) {
@@ -476,23 +486,7 @@ Result<int> StoreWriter::write_exits_locked(const ExitBatch& batch) {
 
 Result<int> StoreWriter::write_exits(const ExitBatch& batch) {
   if (batch.empty()) return 0;
-  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) {
-    forget_caches();
-    return fail(r.error());
-  }
-  auto n = write_exits_locked(batch);
-  if (n) {
-    if (auto c = db_.exec("COMMIT"); !c) n = fail(c.error());
-  }
-  if (!n) {
-    int rc = db_.last_rc();
-    (void)db_.exec("ROLLBACK");
-    forget_caches();
-    auto e = n.error();
-    if (rc == SQLITE_FULL) e.message = "disk full: " + e.message;
-    return fail(e);
-  }
-  return n;
+  return in_transaction<int>([&] { return write_exits_locked(batch); });
 }
 
 Result<int> StoreWriter::write_events(const std::vector<RecordedEvent>& events) {
@@ -549,7 +543,9 @@ Result<int> StoreWriter::write_events(const std::vector<RecordedEvent>& events) 
   return added;
 }
 
-uint64_t StoreWriter::db_bytes() const { return file_size(db_.path()) + file_size(db_.path() + "-wal"); }
+uint64_t StoreWriter::db_bytes() const {
+  return file_size(db_.path()) + file_size(db_.path() + "-wal");
+}
 
 Result<RetentionResult> StoreWriter::enforce_retention(int64_t now) {
   RetentionResult res;

@@ -18,7 +18,7 @@ namespace ms::store {
 struct WriterOptions {
   int64_t retain_seconds = 7 * 86400;
   uint64_t max_db_bytes = uint64_t{512} << 20;  // live pages of the main file; the WAL adds at most ~4 MiB
-  bool redact_secrets = true;  // command lines are stored through redact_argv (util/redact.hpp)
+  bool redact_secrets = true;                   // command lines are stored through redact_argv (util/redact.hpp)
 };
 
 struct SampleInput {
@@ -110,6 +110,10 @@ class StoreWriter {
   Result<void> sweep(int64_t now);
   Result<int64_t> write_locked(const SampleInput& in);
   void forget_caches();
+  // Runs `body` in one BEGIN IMMEDIATE transaction: committed when it succeeds, else rolled back with
+  // the caches forgotten (they may name rows the rollback removed) and a full disk said as such.
+  template <class T, class F>
+  Result<T> in_transaction(F&& body);
 
   Db db_;
   WriterOptions opts_;
