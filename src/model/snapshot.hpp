@@ -115,6 +115,9 @@ struct Snapshot {
   std::string process_source = "procfs";
   // Why procfs when BPF was asked for or allowed (--source auto|bpf); empty otherwise.
   std::string process_source_note;
+  // Where the cgroups' usage, limits and failcnt were read: "files", or "bpf" (the recorder's pinned
+  // BPF cgroup walk, probe/bpf/cgroup_iter.hpp; memory.stat and cgroup.procs are files either way).
+  std::string cgroup_source = "files";
   uint64_t skipped = 0;               // processes or cgroups that vanished mid-scan
   std::vector<std::string> warnings;  // non-fatal read errors, already described
 

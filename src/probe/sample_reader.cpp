@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "probe/bpf/cgroup_iter.hpp"
 #include "probe/bpf/task_iter.hpp"
 #include "probe/fs.hpp"
 #include "probe/parsers.hpp"
@@ -145,6 +146,12 @@ struct SampleReader::Impl {
   bpf::IterBuf wbuf;                 // the BPF task walk (opts.task_walk)
   bpf::TaskWalk walk;
   std::string walk_error;  // the last walk's failure, warned once until a walk works again
+  bpf::IterBuf cgbuf;      // the BPF cgroup walk (opts.cgroup_walk): this sample's page counters
+  bpf::CgroupWalk cgwalk;
+  bool cgwalk_ok = false;
+  std::string cgwalk_error;
+  uint64_t cgwalk_retry_at = 0;  // after a failed walk: the sample that tries again
+  static constexpr uint64_t kCgroupWalkRetry = 60;
   double process_cpu = 0;  // process_cpu_seconds()
 
   Impl(HostPaths p, SampleReaderOptions o) : paths(std::move(p)), opts(std::move(o)) {
@@ -275,12 +282,50 @@ struct SampleReader::Impl {
     if (v2) t.procs = keep_cg(t.dirfd, "cgroup.procs");
   }
 
+  // The BPF cgroup walk (opts.cgroup_walk), once per sample before the cgroups are read. A walk
+  // that fails is a warning (once until one works again) and the files are read that sample.
+  void take_cgroup_walk() {
+    cgwalk_ok = false;
+    if (!opts.cgroup_walk || sample_no < cgwalk_retry_at) return;
+    auto got = opts.cgroup_walk(cgbuf);
+    if (got) got = bpf::parse_cgroup_walk(cgbuf.view(), cgwalk);
+    if (got && (cgwalk.v2 != v2 || cgwalk.page_size != static_cast<uint64_t>(snap.page_size))) {
+      got = fail(Error{Error::Kind::kInvalidArgument, {}, 0,
+                       fmt::format("a walk of a cgroup {} hierarchy with {}-byte pages; this node reads v{} with {}",
+                                   cgwalk.v2 ? "v2" : "v1", cgwalk.page_size, v2 ? 2 : 1, snap.page_size)});
+    }
+    if (!got) {
+      // A walk that failed will most likely fail again (a hierarchy too large for one walk): tried
+      // again after kCgroupWalkRetry samples, not every sample.
+      cgwalk_retry_at = sample_no + kCgroupWalkRetry;
+      if (cgwalk_error != got.error().describe()) {
+        cgwalk_error = got.error().describe();
+        snap.warnings.push_back(fmt::format(
+            "BPF cgroup walk failed, cgroup counters read from their files for the next {} samples: {}",
+            kCgroupWalkRetry, cgwalk_error));
+      }
+      return;
+    }
+    cgwalk_error.clear();
+    cgwalk_ok = true;
+  }
+
+  // This sample's page counters of a cgroup from the walk; nullptr: read its files.
+  const bpf::CgroupCounters* counters_of(const Cgroup& c) const {
+    return cgwalk_ok && c.inode ? cgwalk.find(c.inode) : nullptr;
+  }
+
   // Usage. False when the cgroup is gone.
   bool read_usage(Cgroup& c, CgTrack& t) {
     int err = 0;
     const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
     std::optional<uint64_t> before = c.usage_bytes;
-    if (cg_read(t, t.usage, usage_file, true, err)) {
+    // The walk stands in for a file held open (so there, and readable); not for v1's root, whose
+    // usage is computed from statistics, nor v2's, which has no file.
+    const bpf::CgroupCounters* k = t.usage >= 0 ? counters_of(c) : nullptr;
+    if (k && !k->root) {
+      c.usage_bytes = checked_mul(k->usage_pages, static_cast<uint64_t>(snap.page_size));
+    } else if (cg_read(t, t.usage, usage_file, true, err)) {
       if (auto v = parse_single_u64(buf.view(), usage_file)) c.usage_bytes = *v;
       else c.usage_bytes.reset();
     } else {
@@ -300,7 +345,11 @@ struct SampleReader::Impl {
     const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
     c.limit_bytes.reset();
     c.limit_known = false;
-    if (cg_read(t, t.limit, limit_file, true, err)) {
+    const bpf::CgroupCounters* k = t.limit >= 0 ? counters_of(c) : nullptr;
+    if (k) {
+      c.limit_bytes = bpf::limit_bytes(k->max_pages, cgwalk.page_size);
+      c.limit_known = true;
+    } else if (cg_read(t, t.limit, limit_file, true, err)) {
       if (auto v = parse_cgroup_limit(buf.view(), limit_file)) {
         c.limit_bytes = *v;
         c.limit_known = true;
@@ -318,7 +367,10 @@ struct SampleReader::Impl {
     t.swap_at = sample_no;
     c.swap_limit_bytes.reset();
     const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-    if (cg_read(t, t.swap, swap_file, true, err))
+    const bpf::CgroupCounters* k = t.swap >= 0 ? counters_of(c) : nullptr;
+    if (k && k->swap_max_pages)
+      c.swap_limit_bytes = bpf::limit_bytes(*k->swap_max_pages, cgwalk.page_size);
+    else if (cg_read(t, t.swap, swap_file, true, err))
       if (auto v = parse_cgroup_limit(buf.view(), swap_file)) c.swap_limit_bytes = *v;
   }
 
@@ -327,7 +379,10 @@ struct SampleReader::Impl {
     int err = 0;
     t.counters_at = sample_no;
     c.failcnt.reset();
-    if (!v2 && cg_read(t, t.failcnt, "memory.failcnt", true, err))
+    const bpf::CgroupCounters* k = !v2 && t.failcnt >= 0 ? counters_of(c) : nullptr;
+    if (k && k->failcnt)
+      c.failcnt = *k->failcnt;
+    else if (!v2 && cg_read(t, t.failcnt, "memory.failcnt", true, err))
       if (auto v = parse_single_u64(buf.view(), "memory.failcnt")) c.failcnt = *v;
     if (!v2 || !cg_read(t, t.events, "memory.events", true, err) || !parse_flat_keyed_into(buf.view(), "memory.events", c.events))
       c.events.items.clear();
@@ -392,16 +447,18 @@ struct SampleReader::Impl {
   // limits and counters on their cadence or at a sign of change (see the header).
   void read_regular(Cgroup& c, CgTrack& t) {
     bool due = settings_due(t);
+    // With the BPF walk the limits and v1's failcnt are this sample's, at no cost: every sample.
+    bool walked = counters_of(c) != nullptr;
     if (!wants_detail(c, t)) {
-      if (due && t.limit_at != sample_no) read_limit(c, t);
+      if ((due || walked) && t.limit_at != sample_no) read_limit(c, t);
       clear_detail(c, t);
       return;
     }
     open_detail(t);
     bool moved = stat_due(c, t) && read_stat(c, t);
-    if ((due || moved) && t.limit_at != sample_no) read_limit(c, t);
-    if (due || moved || !t.detail_valid) read_swap_limit(c, t);
-    if (due || !t.detail_valid || near_limit(c)) read_counters(c, t);
+    if ((due || moved || walked) && t.limit_at != sample_no) read_limit(c, t);
+    if (due || moved || walked || !t.detail_valid) read_swap_limit(c, t);
+    if (due || !t.detail_valid || near_limit(c) || (walked && !v2)) read_counters(c, t);
     // Counted from the process list after the processes are read, or read here.
     if (!count_procs_from_list()) read_procs(c, t);
     t.detailed = true;
@@ -588,6 +645,7 @@ struct SampleReader::Impl {
   }
 
   void read_cgroups() {
+    take_cgroup_walk();
     std::vector<std::pair<Cgroup, CgTrack>> added;
     if (!started) {
       std::unordered_set<uint64_t> seen;

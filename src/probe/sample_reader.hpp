@@ -89,6 +89,11 @@ struct SampleReaderOptions {
   // status (the walk's RSS is the per-CPU counters' central value, status sums them), and the rolling
   // identity refresh. Empty, or a walk that fails (a warning): procfs as above for that sample.
   std::function<Result<void>(bpf::IterBuf&)> task_walk;
+  // A BPF cgroup walk (probe/bpf/cgroup_iter.hpp) read into the buffer each sample: its page
+  // counters stand in for the usage, limit, swap limit and v1 failcnt files of every cgroup it
+  // has (and the limits are then read every sample, not on their cadence). memory.stat,
+  // memory.events and cgroup.procs are still files. Empty, or a failed walk (a warning): files.
+  std::function<Result<void>(bpf::IterBuf&)> cgroup_walk;
 };
 
 class SampleReader {

@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "probe/bpf/cgroup_iter.hpp"
 #include "probe/close_batch.hpp"
 #include "probe/fs.hpp"
 #include "probe/parsers.hpp"
@@ -192,6 +193,12 @@ struct CgroupReadOpts {
   uint32_t index = 0;
   CloseBatch* batch = nullptr;     // where the files' fds go instead of close(2)
   bool cgroupfs = false;           // the hierarchy is a cgroup filesystem (see ReadBuf::Mode::kSeqShortIsEnd)
+  // The recorder's pinned BPF cgroup walk of this hierarchy: its page counters stand in for the
+  // usage, limit, swap limit and failcnt files of the cgroups it has (null: read the files).
+  const bpf::CgroupWalk* counters = nullptr;
+  // Does the hierarchy have swap limit files (swap accounting)? -1 not known yet: learnt from the
+  // first cgroup below the root read with the walk (v2's root has none).
+  int* swap_files = nullptr;
 };
 
 // A file's parser is given the file's full path only to name it in an error: parse with the short
@@ -239,40 +246,58 @@ Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, st
     if (!is_gone(err)) unreadable.emplace_back(file, err);
     return false;
   };
-  const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
-  if (read(usage_file)) {
-    if (auto v = parse_cg(parse_single_u64, buf.view(), dir, usage_file))
-      c.usage_bytes = *v;
-    else
-      warn(v.error());
-  } else if (vanished && !prefix.empty() && is_gone(err)) {
-    // The file missing is a null field; the directory missing is a cgroup removed since listed.
+  // The file missing is a null field; the directory missing is a cgroup removed since listed.
+  auto removed = [&] {
+    if (!vanished || prefix.empty() || !is_gone(err)) return false;
     struct stat dst{};
     std::string child(prefix.substr(0, prefix.size() - 1));
-    if (::fstatat(fd, child.c_str(), &dst, 0) != 0) {
-      *vanished = true;
+    return *vanished = ::fstatat(fd, child.c_str(), &dst, 0) != 0;
+  };
+  // The walk's counters: not the root's (v1 computes its usage from statistics; v2's has no files).
+  const bpf::CgroupCounters* k = ro.counters && st ? ro.counters->find(st->st_ino) : nullptr;
+  if (k && k->root) k = nullptr;
+  const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+  bool swap_from_walk = false;
+  if (k) {
+    uint32_t page = ro.counters->page_size;
+    c.usage_bytes = checked_mul(k->usage_pages, uint64_t{page});
+    c.limit_bytes = bpf::limit_bytes(k->max_pages, page);
+    c.limit_known = true;
+    if (ro.swap_limit && k->swap_max_pages && ro.swap_files) {
+      if (*ro.swap_files < 0) *ro.swap_files = ::faccessat(fd, name(swap_file), F_OK, 0) == 0 ? 1 : 0;
+      swap_from_walk = true;  // a hierarchy without the files (no swap accounting): null, as a missing file
+      if (*ro.swap_files == 1) c.swap_limit_bytes = bpf::limit_bytes(*k->swap_max_pages, page);
+    }
+    if (!v2 && k->failcnt) c.failcnt = *k->failcnt;
+  } else {
+    const char* usage_file = v2 ? "memory.current" : "memory.usage_in_bytes";
+    if (read(usage_file)) {
+      if (auto v = parse_cg(parse_single_u64, buf.view(), dir, usage_file))
+        c.usage_bytes = *v;
+      else
+        warn(v.error());
+    } else if (removed()) {
       return c;
     }
-  }
-  const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
-  if (read(limit_file)) {
-    if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, limit_file)) {
-      c.limit_bytes = *v;
-      c.limit_known = true;
-    } else {
-      warn(v.error());
+    const char* limit_file = v2 ? "memory.max" : "memory.limit_in_bytes";
+    if (read(limit_file)) {
+      if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, limit_file)) {
+        c.limit_bytes = *v;
+        c.limit_known = true;
+      } else {
+        warn(v.error());
+      }
+    } else if (err == ENOENT && c.path == "/") {
+      c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
     }
-  } else if (err == ENOENT && c.path == "/") {
-    c.limit_known = true;  // the v2 root has no memory.max: unlimited by definition
   }
-  const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
-  if (ro.swap_limit && read(swap_file)) {
+  if (ro.swap_limit && !swap_from_walk && read(swap_file)) {
     if (auto v = parse_cg(parse_cgroup_limit, buf.view(), dir, swap_file))
       c.swap_limit_bytes = *v;
     else
       warn(v.error());
   }
-  if (!v2 && read("memory.failcnt")) {
+  if (!v2 && !(k && k->failcnt) && read("memory.failcnt")) {
     if (auto v = parse_cg(parse_single_u64, buf.view(), dir, "memory.failcnt"))
       c.failcnt = *v;
     else
@@ -283,6 +308,8 @@ Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, st
       c.stat = std::move(*kv);
     else
       warn(kv.error());
+  } else if (k && removed()) {
+    return c;  // the first file read when the walk gave the counters
   }
   if (v2 && read("memory.events")) {
     if (auto kv = parse_cg(parse_flat_keyed, buf.view(), dir, "memory.events"))
@@ -901,6 +928,23 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
       walk.reset();
     }
   }
+  // The recorder's pinned cgroup walk of this hierarchy (probe/bpf/cgroup_iter.hpp), where BPF may
+  // be read: its page counters instead of three or four files per cgroup. Only a walk of this very
+  // hierarchy (its root's inode) on this kernel; anything else, quietly, the files.
+  bpf::IterBuf cgbuf;
+  bpf::CgroupWalk cgwalk;
+  bool use_cgwalk = false;
+  int swap_files = -1;
+  if (cg_root.ok() && opts.tasks.want != ProcessSource::kProcfs && bpf::built() && procfs_is_the_running_kernels(paths)) {
+    struct stat rst{};
+    struct statfs rfs{};
+    use_cgwalk = ::fstat(cg_root.get(), &rst) == 0 && ::fstatfs(cg_root.get(), &rfs) == 0 &&
+                 (rfs.f_type == CGROUP_SUPER_MAGIC || rfs.f_type == CGROUP2_SUPER_MAGIC) &&
+                 bpf::read_pinned_cgroups(opts.tasks.pin_dir, cgbuf) && bpf::parse_cgroup_walk(cgbuf.view(), cgwalk) &&
+                 cgwalk.v2 == s.memory_on_v2 && cgwalk.page_size == static_cast<uint64_t>(s.page_size) &&
+                 cgwalk.root_id == rst.st_ino;
+    if (use_cgwalk) s.cgroup_source = "bpf";
+  }
   bool place = !walk && !opts.cgroup_lines && opts.processes && cg_root.ok() && same_pid_namespace(paths.procfs);
   std::vector<std::pair<int, uint32_t>> placements;
   std::vector<int> pids;
@@ -961,6 +1005,10 @@ Result<Snapshot> read_snapshot(const HostPaths& paths, const SnapshotOptions& op
     w.ro.cgroupfs = ::fstatfs(cg_root.get(), &fs) == 0 &&
                     (fs.f_type == CGROUP_SUPER_MAGIC || fs.f_type == CGROUP2_SUPER_MAGIC);
     if (place) w.ro.placements = &placements;
+    if (use_cgwalk) {
+      w.ro.counters = &cgwalk;
+      w.ro.swap_files = &swap_files;
+    }
     struct stat root_st{};
     if (::fstat(cg_root.get(), &root_st) != 0) return;
     w.buf.set_check_regular(!w.ro.cgroupfs);

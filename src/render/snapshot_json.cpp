@@ -64,6 +64,7 @@ Json snapshot_to_json(const Snapshot& s, const SnapshotOwners* owners) {
     j["process_source_note"] = nullptr;
   else
     put_text(j, "process_source_note", s.process_source_note);
+  j["cgroup_source"] = s.cgroup_source;
   j["meminfo"] = keyvalues_to_json(s.meminfo);
   if (s.psi) {
     auto line = [](const PsiLine& l) {

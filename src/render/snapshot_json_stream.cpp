@@ -274,6 +274,7 @@ void append_snapshot_json(const Snapshot& s, std::string& out, const SnapshotOwn
     w.key("process_source_note"), w.null();
   else
     w.text("process_source_note", s.process_source_note);
+  w.key("cgroup_source"), w.str(s.cgroup_source);
   w.key("meminfo"), keyvalues(w, s.meminfo);
   w.key("psi");
   if (s.psi) {

@@ -97,7 +97,8 @@ echo "pinned: snapshot, top, available, explain and doctor read the recorder's p
 # Not as nobody: the pin is root's (0600), so procfs, saying why.
 as_nobody "$BIN" --bpf-pin-dir "$PIN" snapshot -o json > "$WORK/nobody-pin.json" 2> "$WORK/nobody-pin.err" || true
 check_fallback "nobody with a pin" "$WORK/nobody-pin.json" "$WORK/nobody-pin.err" "Permission denied"
-# The recorder samples through its walk: it says nothing about procfs.
+# The recorder loaded its walk (pinned above; under auto its samples read procfs incrementally,
+# which is a choice, not a fallback): no "processes read from procfs" line.
 sleep 2
 if grep -q "processes read from procfs" "$WORK/rec.log"; then fail "recorder fell back: $(cat "$WORK/rec.log")"; fi
 kill "$REC"

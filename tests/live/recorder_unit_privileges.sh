@@ -52,7 +52,8 @@ proc_links() { sqlite3 "file:$1?mode=ro" "SELECT coalesce(exe,'NULL') || ' ' || 
 state_dir "$TMP/state"
 DB=$TMP/state/history.db
 PORT=$(free_port)
-run_as_unit "" "$MS" record --db "$DB" --interval 500ms --process-floor 0 --listen "127.0.0.1:$PORT" \
+# (--source bpf: sampled through the walk, so that the metric below says the unit's capabilities load it)
+run_as_unit "" "$MS" --source bpf record --db "$DB" --interval 500ms --process-floor 0 --listen "127.0.0.1:$PORT" \
   --kubelet-log off --kubelet-unit off >"$TMP/rec.log" 2>&1 &
 REC_PID=$!
 PIDS+=("$REC_PID")

@@ -122,6 +122,30 @@ check_bpf() {
   [[ -n "$diff" ]] && echo "$diff" | head -20
 }
 
+# The BPF cgroup walk (iter/cgroup, 6.1+) pinned by `record` and read by `snapshot`: every cgroup's
+# limits as the files give them (`--source procfs`, a moment later), and the pods' usage within
+# 1 MiB (only memsleuth's own cgroup moves between the two reads).
+check_cgroup_walk() {
+  ran_ok snapshot-cgwalk || return
+  ran_ok snapshot-files || return
+  local w=$res/out:snapshot-cgwalk f=$res/out:snapshot-files
+  jq_true "$w" "cgroup walk: cgroup_source is not bpf ($(cat "$res/err:record-pin" 2>/dev/null | head -3))" '.cgroup_source == "bpf"'
+  jq_true "$f" "cgroup walk: --source procfs did not read the files" '.cgroup_source == "files"'
+  local diff
+  diff=$(jq -n --slurpfile w "$w" --slurpfile f "$f" --argjson m "$meta_json" '
+    def by: [.cgroups[] | {key: .path, value: .}] | from_entries;
+    ($w[0] | by) as $W | ($f[0] | by) as $F
+    | [$F | keys[] as $k | select($W[$k] != null) | $W[$k] as $x | $F[$k] as $y
+        | ("limit_bytes", "limit_known", "swap_limit_bytes")
+        | select($x[.] != $y[.]) | "cgroup \($k): \(.) walk \($x[.]|tojson) files \($y[.]|tojson)"]
+      + [("/" + $m.BU_CTR, "/" + $m.GU_CTR, "/" + $m.BE_CTR) as $k | $W[$k] as $x | $F[$k] as $y
+        | select($x == null or $y == null or (($x.usage_bytes - $y.usage_bytes) | fabs) > 1048576)
+        | "cgroup \($k): usage walk \($x.usage_bytes // "missing") files \($y.usage_bytes // "missing")"]
+      + (if ($W | length) != ($F | length) then ["\($W | length) cgroups through the walk, \($F | length) from the files"] else [] end)
+    | .[]' 2>&1)
+  [[ -n "$diff" ]] && echo "$diff" | head -20
+}
+
 check_available() {
   # Over the frozen tree (natively, here): exactly the VM's awk results, for both v2 root rules.
   frozen available-frozen available -o json

@@ -33,7 +33,7 @@ done
 # Scenarios that must pass, each checked by check_<name> in checks.sh. The scenario script runs every
 # command; a scenario joins this list once its command is implemented on main (checks.sh has the
 # checks of the others ready: MEMSLEUTH_VM_SCENARIOS="snapshot top" runs them by hand).
-read -r -a SCENARIOS <<<"${MEMSLEUTH_VM_SCENARIOS:-snapshot available top doctor oom bpf}"
+read -r -a SCENARIOS <<<"${MEMSLEUTH_VM_SCENARIOS:-snapshot available top doctor oom bpf cgroup_walk}"
 
 die() { echo "vm: FAIL: $*" >&2; exit 1; }
 

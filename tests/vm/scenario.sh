@@ -123,6 +123,13 @@ ms snapshot snapshot -o json
 # The BPF task walk (loaded by the command: no recorder pins one here) against procfs, back to back.
 ms snapshot-bpf --source bpf snapshot -o json
 ms snapshot-procfs --source procfs snapshot -o json
+# The BPF cgroup walk: `record` loads and pins it (a bpffs of our own), `snapshot` reads the pin.
+mkdir -p /tmp/bpffs && mount -t bpf bpf /tmp/bpffs
+ms record-pin --bpf-pin-dir /tmp/bpffs/ms record --db /tmp/pin.db --samples 1 --interval 100ms --listen off \
+  --no-kmsg --kubelet-log off --kubelet-unit off -q
+ms snapshot-cgwalk --bpf-pin-dir /tmp/bpffs/ms snapshot -o json
+ms snapshot-files --source procfs snapshot -o json
+umount /tmp/bpffs
 ms top top --by pod -o json
 ms top-process top -o json
 ms doctor doctor -o json

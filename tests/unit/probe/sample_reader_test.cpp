@@ -14,6 +14,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "../../support/cgroup_walk_builder.hpp"
 #include "../../support/task_walk_builder.hpp"
 #include "probe/bpf/bpf.hpp"
 #include "probe/sample_reader.hpp"
@@ -180,7 +181,61 @@ std::function<Result<void>(bpf::IterBuf&)> walk_of(const TempTree& t, bool witho
   };
 }
 
-enum class Walk { kNone, kTasks, kTasksWithoutInit };
+// A BPF cgroup walk of the tree as it is now: one record per cgroup whose usage and limit files
+// hold whole pages (what a kernel prints; the others are left out, and read from their files), with
+// their swap limit and failcnt files. The root's usage is off by a page on purpose: v1 computes the
+// root's file from statistics, so a reader must not take the walk's number for it. `tweak` changes
+// the record of one cgroup (by path) before it is written.
+using CgroupTweak = std::function<void(const std::string& path, uint64_t& usage, uint64_t& max, uint32_t& failcnt)>;
+std::function<Result<void>(bpf::IterBuf&)> cgroup_walk_of(const TempTree& t, CgroupTweak tweak = {}) {
+  return [&t, tweak](bpf::IterBuf& buf) -> Result<void> {
+    HostPaths paths = t.paths();
+    Snapshot s = one_shot(paths);
+    auto pages = [](const fs::path& f, uint64_t& out) {
+      if (!fs::exists(f)) return false;
+      std::string text = slurp(f);
+      if (text.rfind("max", 0) == 0) {
+        out = CgroupWalkBuilder::kCounterMax;
+        return true;
+      }
+      uint64_t v = std::stoull(text);
+      if (v >= (uint64_t{1} << 62)) {
+        out = CgroupWalkBuilder::kCounterMax;
+        return true;
+      }
+      out = v / 4096;
+      return v % 4096 == 0;
+    };
+    struct stat rst {};
+    ::stat(s.memory_root.c_str(), &rst);
+    bool v2 = s.memory_on_v2;
+    CgroupWalkBuilder b(v2, rst.st_ino);
+    for (const auto& c : s.cgroups) {
+      fs::path dir = s.memory_root + (c.path == "/" ? "" : c.path);
+      bool root = c.path == "/";
+      uint64_t usage = 0, max = CgroupWalkBuilder::kCounterMax, swap = 0;
+      if (!pages(dir / (v2 ? "memory.current" : "memory.usage_in_bytes"), usage) && !root) continue;
+      if (!pages(dir / (v2 ? "memory.max" : "memory.limit_in_bytes"), max) && !root) continue;
+      uint16_t flags = root ? MS_CG_ROOT : 0;
+      if (root) usage += 1;
+      if (pages(dir / (v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"), swap)) flags |= MS_CG_SWAP_MAX;
+      uint32_t failcnt = 0;
+      if (fs::exists(dir / "memory.failcnt")) failcnt = static_cast<uint32_t>(std::stoull(slurp(dir / "memory.failcnt")));
+      if (tweak) tweak(c.path, usage, max, failcnt);
+      b.cgroup(c.inode, flags, usage, max, swap, failcnt);
+    }
+    b.end();
+    fs::path file = t.dir / "cgroup-walk.bin";
+    {
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out << b.data;
+    }
+    bpf::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    return buf.read_all(fd.get());
+  };
+}
+
+enum class Walk { kNone, kTasks, kTasksWithoutInit, kTasksAndCgroups };
 
 void run_scenario(const std::string& fixture, SampleReaderOptions opts, Walk walk = Walk::kNone) {
   opts = exact(opts);
@@ -188,6 +243,7 @@ void run_scenario(const std::string& fixture, SampleReaderOptions opts, Walk wal
   whole_pages(t);
   HostPaths paths = t.paths();
   if (walk != Walk::kNone) opts.task_walk = walk_of(t, walk == Walk::kTasksWithoutInit);
+  if (walk == Walk::kTasksAndCgroups) opts.cgroup_walk = cgroup_walk_of(t);
   SampleReader r(paths, opts);
   auto step = [&](const std::string& what) {
     auto got = r.read();
@@ -208,7 +264,7 @@ void run_scenario(const std::string& fixture, SampleReaderOptions opts, Walk wal
   std::string cg = leaf_cgroup(t, "");
   ASSERT_FALSE(cg.empty());
   bool v2 = fs::exists(t.memcg(cg) / "memory.current");
-  write(t.memcg(cg) / (v2 ? "memory.current" : "memory.usage_in_bytes"), "987654321\n");
+  write(t.memcg(cg) / (v2 ? "memory.current" : "memory.usage_in_bytes"), "987652096\n");  // whole pages, as a kernel's
   write(t.memcg(cg) / (v2 ? "memory.max" : "memory.limit_in_bytes"), "1073741824\n");
   write(t.memcg(cg) / "memory.stat", slurp(t.memcg(cg) / "memory.stat") + "extra_key 42\n");
   step(fixture + ": values changed");
@@ -256,6 +312,77 @@ TEST(SampleReader, SameAsReadSnapshotFromTaskWalkV1) {
 
 TEST(SampleReader, SameAsReadSnapshotFromTaskWalkV2) {
   run_scenario("v2-systemd-containerd-crio", {}, Walk::kTasks);
+}
+
+// Cgroup counters from a BPF cgroup walk too (usage, limit, swap limit, v1 failcnt): the same snapshot.
+TEST(SampleReader, SameAsReadSnapshotFromCgroupWalkV1) {
+  run_scenario("v1-cgroupfs-docker", {}, Walk::kTasksAndCgroups);
+}
+
+TEST(SampleReader, SameAsReadSnapshotFromCgroupWalkV2) {
+  run_scenario("v2-systemd-containerd-crio", {}, Walk::kTasksAndCgroups);
+}
+
+// The walk's numbers are the ones used (not the files'), every sample, but for the root's usage and a
+// failcnt the record could not hold; a walk that fails is a warning, once, and the files that sample.
+TEST(SampleReader, CgroupWalkNumbersAreUsed) {
+  for (const char* fixture : {"v1-cgroupfs-docker", "v2-systemd-containerd-crio"}) {
+    SCOPED_TRACE(fixture);
+    TempTree t(fixture);
+    whole_pages(t);
+    HostPaths paths = t.paths();
+    std::string leaf = "/" + leaf_cgroup(t, "");
+    bool broken = false;
+    SampleReaderOptions o;  // the recorder's cadences: the walk's limits are read every sample anyway
+    auto walk = cgroup_walk_of(t, [&](const std::string& path, uint64_t& usage, uint64_t& max, uint32_t& failcnt) {
+      if (path != leaf) return;
+      usage = 3000;  // 12 MB: above the 4 MiB floor, so read in full (failcnt included)
+      max = 4000;
+      failcnt = 77;
+    });
+    int walks = 0;
+    o.cgroup_walk = [&](bpf::IterBuf& buf) -> Result<void> {
+      ++walks;
+      if (broken) return fail(Error{Error::Kind::kIo, {}, 0, "cgroup walk broke"});
+      return walk(buf);
+    };
+    SampleReader r(paths, o);
+    Snapshot want = one_shot(paths);
+    for (int i = 0; i < 3; ++i) {
+      auto got = r.read();
+      ASSERT_TRUE(got);
+      const Cgroup* c = (*got)->find_cgroup(leaf);
+      ASSERT_NE(c, nullptr) << leaf;
+      EXPECT_EQ(c->usage_bytes, std::optional<uint64_t>(3000 * 4096)) << "sample " << i;
+      EXPECT_EQ(c->limit_bytes, std::optional<uint64_t>(4000 * 4096)) << "sample " << i;
+      if (!(*got)->memory_on_v2) {
+        EXPECT_EQ(c->failcnt, std::optional<uint64_t>(77)) << "sample " << i;
+      }
+      EXPECT_EQ((*got)->cgroups[0].usage_bytes, want.cgroups[0].usage_bytes) << "the root's usage is its file's";
+    }
+    broken = true;
+    for (int i = 0; i < 2; ++i) {
+      auto got = r.read();
+      ASSERT_TRUE(got);
+      const Cgroup* c = (*got)->find_cgroup(leaf);
+      ASSERT_NE(c, nullptr);
+      EXPECT_EQ(c->usage_bytes, want.find_cgroup(leaf)->usage_bytes) << "the file's, after a failed walk";
+      size_t warned = 0;
+      for (const auto& w : (*got)->warnings) warned += w.find("cgroup walk broke") != std::string::npos;
+      EXPECT_EQ(warned, i == 0 ? 1u : 0u) << "warned once, not every sample";
+    }
+    EXPECT_EQ(walks, 4) << "a failed walk is not tried again every sample";
+    broken = false;
+    int since = 1;  // samples since the failed one (the second broken read above)
+    while (walks == 4 && since < 100) {
+      ASSERT_TRUE(r.read());
+      ++since;
+    }
+    EXPECT_EQ(since, 60) << "tried again 60 samples after the failure";
+    auto got = r.read();
+    ASSERT_TRUE(got);
+    EXPECT_EQ((*got)->find_cgroup(leaf)->usage_bytes, std::optional<uint64_t>(3000 * 4096)) << "the walk's again";
+  }
 }
 
 // The walk's signs alone (exec count, cgroup id, ppid, comm), without the rolling refresh, and a

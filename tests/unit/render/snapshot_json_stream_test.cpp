@@ -101,6 +101,17 @@ TEST(SnapshotJson, SaysWhereTheProcessesCameFrom) {
   EXPECT_EQ(streamed(s), j);
 }
 
+TEST(SnapshotJson, SaysWhereTheCgroupCountersCameFrom) {
+  Snapshot s;
+  Json j = snapshot_to_json(s);
+  EXPECT_EQ(j["cgroup_source"], "files");
+  EXPECT_EQ(streamed(s), j);
+  s.cgroup_source = "bpf";
+  j = snapshot_to_json(s);
+  EXPECT_EQ(j["cgroup_source"], "bpf");
+  EXPECT_EQ(streamed(s), j);
+}
+
 namespace {
 // What `snapshot -o json` reads: no cgroup lines but for processes outside kubepods (v1).
 Snapshot cli_snapshot(const HostPaths& p) {
