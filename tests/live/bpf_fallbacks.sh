@@ -79,7 +79,8 @@ PIN=$WORK/bpffs/memsleuth
 "$BIN" --bpf-pin-dir "$PIN" record --db "$WORK/h.db" --interval 1s --listen off --no-kmsg --kubelet-log off \
   --kubelet-unit off > "$WORK/rec.log" 2>&1 &
 REC=$!
-for _ in $(seq 1 300); do [[ -e $PIN/tasks_cmdline || -e $PIN/tasks ]] && break; sleep 0.1; done
+# (the log line follows the pins: the recorder loads and pins its cgroup walk in between)
+for _ in $(seq 1 300); do grep -q "BPF task walk pinned at" "$WORK/rec.log" && break; sleep 0.1; done
 [[ -e $PIN/tasks ]] || fail "the recorder did not pin: $(cat "$WORK/rec.log")"
 grep -q "BPF task walk pinned at $PIN (record version" "$WORK/rec.log" || fail "the recorder did not say where it pinned: $(cat "$WORK/rec.log")"
 [[ $(stat -c %a "$PIN") == 700 ]] || fail "pin directory mode $(stat -c %a "$PIN")"
