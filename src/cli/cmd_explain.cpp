@@ -126,7 +126,7 @@ void explain_recorded(const RecordedAt& recorded, int pid, const std::string& ou
     add_source_json(j, "history", {});
     fmt::print("{}\n", dump_json(j));
   } else {
-    fmt::print("{}", render_exited_text(**gone));
+    fmt::print("{}", render_exited_text(**gone, text_layout(ctx)));
   }
 }
 

@@ -109,11 +109,13 @@ std::string describe_exit(const store::RecordedExit& e) {
                      e.rss_bytes ? fmt::format(", holding {}", human_bytes(*e.rss_bytes)) : std::string());
 }
 
-std::string render_exited_text(const store::ExitedProcess& x) {
+std::string render_exited_text(const store::ExitedProcess& x, const TextLayout& layout) {
+  constexpr const char* kIndent = "         ";
   std::string out;
-  if (x.exit) out += "EXITED   " + esc(describe_exit(*x.exit)) + "\n";
-  out += fmt::format("         its last recorded state follows, as read at {}\n", rfc3339_utc(x.last_read));
-  return out + render_recorded_explain_text(x.moment, x.index);
+  if (x.exit) out += wrap_text(esc(describe_exit(*x.exit)), layout.width, "EXITED   ", kIndent);
+  out += wrap_text(fmt::format("its last recorded state follows, as read at {}", rfc3339_utc(x.last_read)),
+                   layout.width, kIndent, kIndent);
+  return out + render_recorded_explain_text(x.moment, x.index, layout);
 }
 
 Json exit_to_json(const store::RecordedExit& x) {

@@ -19,7 +19,7 @@ Json recorded_explain_to_json(const store::RecordedMoment& m, size_t index);
 
 // A process gone by the moment asked for: "EXITED at …, killed by …" (or when it was last stored),
 // then its last recorded state. JSON: the recorded explain object with "exit" and "last_read".
-std::string render_exited_text(const store::ExitedProcess& x);
+std::string render_exited_text(const store::ExitedProcess& x, const TextLayout& layout = {});
 Json exited_to_json(const store::ExitedProcess& x);
 // One line: "OOM-killed by the kernel at 2026-…Z (Memory cgroup out of memory: /batch at its limit of 200Mi)".
 std::string describe_exit(const store::RecordedExit& e);

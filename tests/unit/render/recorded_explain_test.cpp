@@ -66,3 +66,23 @@ TEST(RecordedExplain, AVictimAfterItsDeathSaysHowItEnded) {
   EXPECT_EQ(j["last_read"], "2027-01-15T08:01:43Z");
   EXPECT_EQ(j["pid"], 9);
 }
+
+// On a terminal the dead process's story fits its width like everything else (was one long line).
+TEST(RecordedExplain, AVictimAfterItsDeathFitsTheTerminal) {
+  auto x = killed_hog();
+  TextLayout narrow;
+  narrow.width = 60;
+  std::string text = render_exited_text(x, narrow);
+  size_t start = 0, lines = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    EXPECT_LE(display_width(line), 60u) << "'" << line << "'";
+    start = end + 1;
+    ++lines;
+  }
+  EXPECT_GT(lines, 8u);
+  EXPECT_EQ(text.rfind("EXITED   OOM-killed by the kernel at 2027-01-15T08:01:45Z", 0), 0u) << text;
+  EXPECT_NE(text.find("\n         "), std::string::npos) << "continuation lines are indented: " << text;
+}
