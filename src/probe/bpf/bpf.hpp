@@ -6,6 +6,7 @@
 // (errno text, plus libbpf's own last words when it had any), so a caller can fall back to procfs
 // with one line naming the reason. docs/bpf.md describes the whole design.
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -71,6 +72,15 @@ class IterBuf {
   char* data_ = nullptr;
   size_t cap_ = 0, len_ = 0;
 };
+
+// A fixed-layout record at byte `off` of an iterator's stream (task_record.h, cgroup_record.h),
+// copied out: the stream gives no alignment. The caller has checked that it fits.
+template <class T>
+T record_at(std::string_view data, size_t off) {
+  T v;
+  std::memcpy(&v, data.data() + off, sizeof v);
+  return v;
+}
 
 // An error about a BPF operation: what ("loading task_iter"), errno's text, and the last lines
 // libbpf printed while it ran (captured, never written to stderr: the caller decides what to say).

@@ -27,13 +27,6 @@ uint32_t cgroup_record_version() {
 
 namespace {
 
-template <class T>
-T load_at(std::string_view data, size_t off) {
-  T v;
-  std::memcpy(&v, data.data() + off, sizeof v);
-  return v;
-}
-
 Error walk_error(std::string message) {
   return Error::malformed("BPF cgroup iterator", 0, std::move(message));
 }
@@ -69,7 +62,7 @@ Result<void> parse_cgroup_walk(std::string_view data, CgroupWalk& out) {
   out.root_id = 0;
   if (data.size() < sizeof(ms_cg_header))
     return fail(walk_error(fmt::format("walk of {} bytes has no header", data.size())));
-  auto h = load_at<ms_cg_header>(data, 0);
+  auto h = record_at<ms_cg_header>(data, 0);
   if (h.kind != MS_CG_REC_HEADER || h.magic != MS_CG_MAGIC || h.size != sizeof h)
     return fail(walk_error("not a memsleuth cgroup iterator (no header record)"));
   if (h.version != MS_CG_VERSION) {
@@ -90,10 +83,10 @@ Result<void> parse_cgroup_walk(std::string_view data, CgroupWalk& out) {
   bool ended = false;
   while (off < data.size()) {
     if (data.size() - off < 2) return fail(walk_error(fmt::format("record cut at byte {}", off)));
-    auto kind = load_at<uint16_t>(data, off);
+    auto kind = record_at<uint16_t>(data, off);
     if (kind == MS_CG_REC_END) {
       if (data.size() - off < sizeof(ms_cg_end)) return fail(walk_error(fmt::format("end record cut at byte {}", off)));
-      auto e = load_at<ms_cg_end>(data, off);
+      auto e = record_at<ms_cg_end>(data, off);
       if (e.size != sizeof e || e.magic != MS_CG_MAGIC)
         return fail(walk_error(fmt::format("damaged end record at byte {}", off)));
       off += sizeof e;
@@ -103,7 +96,7 @@ Result<void> parse_cgroup_walk(std::string_view data, CgroupWalk& out) {
     if (kind != MS_CG_REC_CGROUP) return fail(walk_error(fmt::format("unknown record kind {} at byte {}", kind, off)));
     if (data.size() - off < sizeof(ms_cgroup))
       return fail(walk_error(fmt::format("cgroup record cut at byte {}", off)));
-    auto r = load_at<ms_cgroup>(data, off);
+    auto r = record_at<ms_cgroup>(data, off);
     CgroupCounters& c = out.cgroups.emplace_back();
     c.id = r.id;
     c.root = (r.flags & MS_CG_ROOT) != 0;

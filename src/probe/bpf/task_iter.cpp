@@ -29,13 +29,6 @@ uint32_t task_record_version() {
 
 namespace {
 
-template <class T>
-T load_at(std::string_view data, size_t off) {
-  T v;
-  std::memcpy(&v, data.data() + off, sizeof v);
-  return v;
-}
-
 Error walk_error(std::string message) {
   return Error::malformed("BPF task iterator", 0, std::move(message));
 }
@@ -51,7 +44,7 @@ Result<void> parse_task_walk(std::string_view data, TaskWalk& out) {
   out.page_size = 0;
   if (data.size() < sizeof(ms_header))
     return fail(walk_error(fmt::format("walk of {} bytes has no header", data.size())));
-  auto h = load_at<ms_header>(data, 0);
+  auto h = record_at<ms_header>(data, 0);
   if (h.kind != MS_REC_HEADER || h.magic != MS_TASK_MAGIC || h.size < sizeof h) {
     return fail(walk_error("not a memsleuth task iterator (no header record)"));
   }
@@ -71,8 +64,8 @@ Result<void> parse_task_walk(std::string_view data, TaskWalk& out) {
   bool ended = false;
   while (off < data.size()) {
     if (data.size() - off < 4) return fail(walk_error(fmt::format("record cut at byte {}", off)));
-    auto kind = load_at<uint16_t>(data, off);
-    auto size = load_at<uint16_t>(data, off + 2);
+    auto kind = record_at<uint16_t>(data, off);
+    auto size = record_at<uint16_t>(data, off + 2);
     if (size < 4 || size > data.size() - off) {
       return fail(walk_error(fmt::format("record at byte {} claims {} bytes, {} left", off, size, data.size() - off)));
     }
@@ -86,7 +79,7 @@ Result<void> parse_task_walk(std::string_view data, TaskWalk& out) {
       return fail(walk_error(fmt::format("unknown record kind {} at byte {}", kind, off)));
     }
     if (size < sizeof(ms_task)) return fail(walk_error(fmt::format("task record of {} bytes at byte {}", size, off)));
-    auto t = load_at<ms_task>(data, off);
+    auto t = record_at<ms_task>(data, off);
     if (sizeof(ms_task) + t.cmdline_len != size) {
       return fail(
           walk_error(fmt::format("task record at byte {}: {} bytes with a cmdline of {}", off, size, t.cmdline_len)));

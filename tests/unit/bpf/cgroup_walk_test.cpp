@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "../../support/cgroup_walk_builder.hpp"
 #include "probe/bpf/cgroup_iter.hpp"
 #include "probe/bpf/cgroup_record.h"
 #include "probe/parsers.hpp"
@@ -14,54 +15,16 @@ using namespace ms;
 
 namespace {
 
-template <class T>
-void put(std::string& s, const T& v) {
-  s.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-ms_cg_header header(uint32_t version = MS_CG_VERSION) {
-  ms_cg_header h{};
-  h.kind = MS_CG_REC_HEADER;
-  h.size = sizeof h;
-  h.magic = MS_CG_MAGIC;
-  h.version = version;
-  h.cgroup_size = sizeof(ms_cgroup);
-  h.page_size = 4096;
-  h.root_id = 1;
-  return h;
-}
-
-ms_cgroup cgroup(uint64_t id, uint64_t usage, uint64_t max, uint16_t flags = MS_CG_SWAP_MAX) {
-  ms_cgroup c{};
-  c.kind = MS_CG_REC_CGROUP;
-  c.flags = flags;
-  c.id = id;
-  c.usage_pages = usage;
-  c.max_pages = max;
-  c.swap_max_pages = max + 10;
-  c.failcnt = 7;
-  return c;
-}
-
-std::string end() {
-  ms_cg_end e{};
-  e.kind = MS_CG_REC_END;
-  e.size = sizeof e;
-  e.magic = MS_CG_MAGIC;
-  std::string s;
-  put(s, e);
-  return s;
-}
-
-constexpr uint64_t kCounterMax = static_cast<uint64_t>(LONG_MAX) / 4096;
+using ms::testing::CgroupWalkBuilder;
+constexpr uint64_t kCounterMax = CgroupWalkBuilder::kCounterMax;
 
 std::string good_walk() {
-  std::string s;
-  put(s, header());
-  put(s, cgroup(1, 500, kCounterMax, MS_CG_ROOT | MS_CG_SWAP_MAX));
-  put(s, cgroup(4242, 100, 16384));
-  put(s, cgroup(77, 3, kCounterMax, MS_CG_FAILCNT_CUT));
-  return s + end();
+  return CgroupWalkBuilder(false, 1)
+      .cgroup(1, MS_CG_ROOT | MS_CG_SWAP_MAX, 500, kCounterMax, kCounterMax, 7)
+      .cgroup(4242, MS_CG_SWAP_MAX, 100, 16384, 16394, 7)
+      .cgroup(77, MS_CG_FAILCNT_CUT, 3, kCounterMax, 0, 7)
+      .end()
+      .data;
 }
 
 std::string error_of(const std::string& data) {
@@ -99,20 +62,18 @@ TEST(CgroupWalk, DamageIsNamed) {
   std::string good = good_walk();
   EXPECT_NE(error_of("").find("no header"), std::string::npos);
   EXPECT_NE(error_of(std::string(64, 'x')).find("not a memsleuth cgroup iterator"), std::string::npos);
-  std::string other;
-  put(other, header(MS_CG_VERSION + 1));
-  EXPECT_NE(error_of(other + end()).find("record version"), std::string::npos);
+  EXPECT_NE(error_of(CgroupWalkBuilder(false, 1, MS_CG_VERSION + 1).end().data).find("record version"),
+            std::string::npos);
   EXPECT_NE(error_of(good.substr(0, good.size() - 8)).find("without its end record"), std::string::npos);
   EXPECT_NE(error_of(good.substr(0, good.size() - 20)).find("cut at byte"), std::string::npos);
   EXPECT_NE(error_of(good + "xx").find("after the end record"), std::string::npos);
   std::string odd = good;
   odd[sizeof(ms_cg_header)] = 9;  // the first record's kind
   EXPECT_NE(error_of(odd).find("unknown record kind 9"), std::string::npos);
-  ms_cg_header bad_page = header();
-  bad_page.page_size = 3000;
-  std::string s;
-  put(s, bad_page);
-  EXPECT_NE(error_of(s + end()).find("page size 3000"), std::string::npos);
+  std::string bad_page = CgroupWalkBuilder(false, 1).end().data;
+  uint32_t odd_size = 3000;
+  std::memcpy(bad_page.data() + offsetof(ms_cg_header, page_size), &odd_size, sizeof odd_size);
+  EXPECT_NE(error_of(bad_page).find("page size 3000"), std::string::npos);
 }
 
 // The limit files print the counter times the page size (v1) or "max" (v2) at PAGE_COUNTER_MAX:
