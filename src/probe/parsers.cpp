@@ -1,6 +1,7 @@
 #include "probe/parsers.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <fmt/format.h>
 
 #include "util/text.hpp"
@@ -432,6 +433,13 @@ Result<std::optional<uint64_t>> parse_cgroup_limit(std::string_view text, std::s
   }
   if (*v >= kUnlimitedThreshold) return std::optional<uint64_t>{};
   return std::optional<uint64_t>{*v};
+}
+
+std::optional<uint64_t> cgroup_limit_from_pages(uint64_t max_pages, uint32_t page_size) {
+  if (page_size == 0 || max_pages >= static_cast<uint64_t>(LONG_MAX) / page_size) return std::nullopt;
+  uint64_t bytes = max_pages * page_size;
+  if (bytes >= kUnlimitedThreshold) return std::nullopt;
+  return bytes;
 }
 
 Result<uint64_t> parse_single_u64(std::string_view text, std::string_view path) {

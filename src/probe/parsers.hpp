@@ -68,6 +68,9 @@ Result<SmapsRollup> parse_smaps_rollup(std::string_view text, std::string_view p
 // memory.limit_in_bytes / memory.max / memory.swap.max: "max" or a v1 value at or above the
 // kernel's PAGE_COUNTER_MAX-derived ceiling means unlimited → nullopt.
 Result<std::optional<uint64_t>> parse_cgroup_limit(std::string_view text, std::string_view path);
+// A limit page counter (the BPF cgroup walk's) as parse_cgroup_limit reads its file: v1 prints
+// pages x page size, v2 "max" at PAGE_COUNTER_MAX (LONG_MAX / page size); nullopt for no limit.
+std::optional<uint64_t> cgroup_limit_from_pages(uint64_t max_pages, uint32_t page_size);
 // A single unsigned number file (memory.usage_in_bytes, memory.current).
 Result<uint64_t> parse_single_u64(std::string_view text, std::string_view path);
 

@@ -347,7 +347,7 @@ struct SampleReader::Impl {
     c.limit_known = false;
     const bpf::CgroupCounters* k = t.limit >= 0 ? counters_of(c) : nullptr;
     if (k) {
-      c.limit_bytes = bpf::limit_bytes(k->max_pages, cgwalk.page_size);
+      c.limit_bytes = cgroup_limit_from_pages(k->max_pages, cgwalk.page_size);
       c.limit_known = true;
     } else if (cg_read(t, t.limit, limit_file, true, err)) {
       if (auto v = parse_cgroup_limit(buf.view(), limit_file)) {
@@ -369,7 +369,7 @@ struct SampleReader::Impl {
     const char* swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
     const bpf::CgroupCounters* k = t.swap >= 0 ? counters_of(c) : nullptr;
     if (k && k->swap_max_pages)
-      c.swap_limit_bytes = bpf::limit_bytes(*k->swap_max_pages, cgwalk.page_size);
+      c.swap_limit_bytes = cgroup_limit_from_pages(*k->swap_max_pages, cgwalk.page_size);
     else if (cg_read(t, t.swap, swap_file, true, err))
       if (auto v = parse_cgroup_limit(buf.view(), swap_file)) c.swap_limit_bytes = *v;
   }

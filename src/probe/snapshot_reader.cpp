@@ -261,12 +261,12 @@ Cgroup read_cgroup_at(int fd, std::string_view prefix, const struct stat* st, st
   if (k) {
     uint32_t page = ro.counters->page_size;
     c.usage_bytes = checked_mul(k->usage_pages, uint64_t{page});
-    c.limit_bytes = bpf::limit_bytes(k->max_pages, page);
+    c.limit_bytes = cgroup_limit_from_pages(k->max_pages, page);
     c.limit_known = true;
     if (ro.swap_limit && k->swap_max_pages && ro.swap_files) {
       if (*ro.swap_files < 0) *ro.swap_files = ::faccessat(fd, name(swap_file), F_OK, 0) == 0 ? 1 : 0;
       swap_from_walk = true;  // a hierarchy without the files (no swap accounting): null, as a missing file
-      if (*ro.swap_files == 1) c.swap_limit_bytes = bpf::limit_bytes(*k->swap_max_pages, page);
+      if (*ro.swap_files == 1) c.swap_limit_bytes = cgroup_limit_from_pages(*k->swap_max_pages, page);
     }
     if (!v2 && k->failcnt) c.failcnt = *k->failcnt;
   } else {

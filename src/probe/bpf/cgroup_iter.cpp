@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 
 #include "probe/bpf/cgroup_record.h"
@@ -110,16 +109,6 @@ Result<void> parse_cgroup_walk(std::string_view data, CgroupWalk& out) {
   if (off != data.size()) return fail(walk_error(fmt::format("{} bytes after the end record", data.size() - off)));
   out.index();
   return {};
-}
-
-std::optional<uint64_t> limit_bytes(uint64_t max_pages, uint32_t page_size) {
-  // PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE on 64-bit kernels): v2 prints "max", v1 a number past
-  // 2^62 that parse_cgroup_limit also takes for no limit.
-  constexpr uint64_t kUnlimited = uint64_t{1} << 62;
-  if (page_size == 0 || max_pages >= static_cast<uint64_t>(LONG_MAX) / page_size) return std::nullopt;
-  uint64_t bytes = max_pages * page_size;
-  if (bytes >= kUnlimited) return std::nullopt;
-  return bytes;
 }
 
 Result<void> read_pinned_cgroups(const std::string& dir, IterBuf& buf) {

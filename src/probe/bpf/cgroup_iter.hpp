@@ -45,10 +45,6 @@ struct CgroupWalk {
 // Parses one complete walk. Errors name what is wrong, as parse_task_walk's.
 Result<void> parse_cgroup_walk(std::string_view data, CgroupWalk& out);
 
-// A limit counter as its file reads (v1 "<bytes>", v2 "max" at PAGE_COUNTER_MAX), in bytes as
-// parse_cgroup_limit gives it: nullopt for no limit.
-std::optional<uint64_t> limit_bytes(uint64_t max_pages, uint32_t page_size);
-
 inline constexpr std::string_view kCgroupsPin = "cgroups";
 
 // The loaded program, attached to one hierarchy's root (an fd of its directory). Needs what the

@@ -161,10 +161,10 @@ TEST(CgroupIterLive, RecordsSayWhatTheFilesSay) {
         ASSERT_NE(c, nullptr);
         EXPECT_FALSE(c->root);
         EXPECT_EQ(c->usage_pages * w.page_size, *parse_u64(trim(read_text(dir + usage_file))));
-        EXPECT_EQ(bpf::limit_bytes(c->max_pages, w.page_size), *parse_cgroup_limit(read_text(dir + limit_file), "f"));
+        EXPECT_EQ(cgroup_limit_from_pages(c->max_pages, w.page_size), *parse_cgroup_limit(read_text(dir + limit_file), "f"));
         if (swap_files) {
           ASSERT_TRUE(c->swap_max_pages);
-          EXPECT_EQ(bpf::limit_bytes(*c->swap_max_pages, w.page_size),
+          EXPECT_EQ(cgroup_limit_from_pages(*c->swap_max_pages, w.page_size),
                     *parse_cgroup_limit(read_text(dir + swap_file), "f"));
         }
         if (!v2) {

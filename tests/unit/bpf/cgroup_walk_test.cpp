@@ -1,5 +1,5 @@
 // parse_cgroup_walk on walks built by hand: what a good walk gives, and a clear error for each
-// kind of damage (another version, a cut record, no end); limit_bytes as the limit files read.
+// kind of damage (another version, a cut record, no end); cgroup_limit_from_pages as the limit files read.
 #include <gtest/gtest.h>
 
 #include <climits>
@@ -77,13 +77,13 @@ TEST(CgroupWalk, DamageIsNamed) {
 }
 
 // The limit files print the counter times the page size (v1) or "max" (v2) at PAGE_COUNTER_MAX:
-// limit_bytes agrees with parse_cgroup_limit of what the file would print.
+// cgroup_limit_from_pages agrees with parse_cgroup_limit of what the file would print.
 TEST(CgroupWalk, LimitBytesAsTheFilesRead) {
   auto file_v1 = [](uint64_t pages) { return *parse_cgroup_limit(std::to_string(pages * 4096), "f"); };
   for (uint64_t pages : {uint64_t{0}, uint64_t{1}, uint64_t{16384}, kCounterMax - 1, kCounterMax})
-    EXPECT_EQ(bpf::limit_bytes(pages, 4096), file_v1(pages)) << pages;
-  EXPECT_EQ(bpf::limit_bytes(kCounterMax, 4096), std::nullopt);
-  EXPECT_EQ(bpf::limit_bytes(16384, 4096), std::optional<uint64_t>(64ull << 20));
-  EXPECT_EQ(bpf::limit_bytes(kCounterMax, 65536), std::optional<uint64_t>()) << "past 2^62 with 64 KiB pages";
-  EXPECT_EQ(bpf::limit_bytes(5, 0), std::nullopt);
+    EXPECT_EQ(cgroup_limit_from_pages(pages, 4096), file_v1(pages)) << pages;
+  EXPECT_EQ(cgroup_limit_from_pages(kCounterMax, 4096), std::nullopt);
+  EXPECT_EQ(cgroup_limit_from_pages(16384, 4096), std::optional<uint64_t>(64ull << 20));
+  EXPECT_EQ(cgroup_limit_from_pages(kCounterMax, 65536), std::optional<uint64_t>()) << "past 2^62 with 64 KiB pages";
+  EXPECT_EQ(cgroup_limit_from_pages(5, 0), std::nullopt);
 }
