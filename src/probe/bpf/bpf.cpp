@@ -108,6 +108,7 @@ IterBuf::~IterBuf() {
 
 Result<void> IterBuf::read_all(int fd) {
   len_ = 0;
+  read_errno_ = 0;
   for (;;) {
     // The kernel fills at most its own seq buffer (8 pages for BPF iterators) per read: ask for
     // at least that much so a walk takes few reads.
@@ -116,14 +117,18 @@ Result<void> IterBuf::read_all(int fd) {
       size_t cap = cap_ ? cap_ * 2 : 256 * 1024;
       while (cap - len_ < kMinRead) cap *= 2;
       auto* grown = static_cast<char*>(std::realloc(data_, cap));
-      if (!grown) return fail(Error::from_errno("", ENOMEM));
+      if (!grown) {
+        read_errno_ = ENOMEM;
+        return fail(Error::from_errno("", ENOMEM));
+      }
       data_ = grown;
       cap_ = cap;
     }
     ssize_t n = ::read(fd, data_ + len_, cap_ - len_);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail(bpf_error("reading a BPF iterator", errno));
+      read_errno_ = errno;
+      return fail(bpf_error("reading a BPF iterator", read_errno_));
     }
     if (n == 0) return {};
     len_ += static_cast<size_t>(n);

@@ -67,10 +67,14 @@ class IterBuf {
   // that fails part way (EAGAIN, E2BIG: a record larger than the kernel's buffer) is an error.
   Result<void> read_all(int fd);
   std::string_view view() const { return {data_, len_}; }
+  // errno of the read that failed the last read_all (0 after a complete walk): callers that tell
+  // one failure from another (the cgroup walk's EOPNOTSUPP) read it here, not from errno.
+  int read_errno() const { return read_errno_; }
 
  private:
   char* data_ = nullptr;
   size_t cap_ = 0, len_ = 0;
+  int read_errno_ = 0;
 };
 
 // A fixed-layout record at byte `off` of an iterator's stream (task_record.h, cgroup_record.h),

@@ -114,7 +114,7 @@ Result<void> parse_cgroup_walk(std::string_view data, CgroupWalk& out) {
 Result<void> read_pinned_cgroups(const std::string& dir, IterBuf& buf) {
   auto fd = open_pinned_iter(dir + "/" + std::string(kCgroupsPin));
   if (!fd) return fail(fd.error());
-  if (auto r = buf.read_all(fd->get()); !r) return fail(read_error(r.error(), errno));
+  if (auto r = buf.read_all(fd->get()); !r) return fail(read_error(r.error(), buf.read_errno()));
   return {};
 }
 
@@ -128,8 +128,7 @@ Result<std::unique_ptr<CgroupIter>> CgroupIter::load(int root_dir_fd, bool cgrou
   std::unique_ptr<CgroupIter> it(new CgroupIter());
   it->impl_ = std::make_unique<Impl>();
   LIBBPF_OPTS(bpf_object_open_opts, oo);
-  // As the task iterator: the kernel's BTF by path, so CAP_BPF and CAP_PERFMON suffice.
-  if (::access("/sys/kernel/btf/vmlinux", R_OK) == 0) oo.btf_custom_path = "/sys/kernel/btf/vmlinux";
+  use_kernel_btf_by_path(oo);
   auto& s = it->impl_->skel;
   if (auto r = s.open(&oo); !r) return fail(r.error());
   s->rodata->page_size = static_cast<uint32_t>(::sysconf(_SC_PAGESIZE));
@@ -153,7 +152,7 @@ CgroupIter::~CgroupIter() = default;
 Result<void> CgroupIter::read(IterBuf& buf) const {
   auto fd = iter_create(impl_->skel->links.cgroups, "cgroups");
   if (!fd) return fail(fd.error());
-  if (auto r = buf.read_all(fd->get()); !r) return fail(read_error(r.error(), errno));
+  if (auto r = buf.read_all(fd->get()); !r) return fail(read_error(r.error(), buf.read_errno()));
   return {};
 }
 

@@ -12,6 +12,7 @@
 //   bpf::pin_fd(bpf_link__fd(skel->links.x), dir + "/x");
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -62,6 +63,14 @@ class Skeleton {
   std::string name_;
   Skel* skel_ = nullptr;
 };
+
+// Open options that name the kernel's BTF by path: libbpf then looks for a type the kernel lacks
+// (the ___old flavours) in no module BTF, which would need CAP_SYS_ADMIN (BTF id iteration):
+// CAP_BPF and CAP_PERFMON are enough (the systemd unit's user).
+inline void use_kernel_btf_by_path(bpf_object_open_opts& oo) {
+  constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
+  if (::access(kVmlinuxBtf, R_OK) == 0) oo.btf_custom_path = kVmlinuxBtf;
+}
 
 // A new walk of an attached iterator link (what opening its pin does, without a pin).
 inline Result<UniqueFd> iter_create(bpf_link* link, std::string_view what) {

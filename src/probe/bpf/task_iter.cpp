@@ -134,15 +134,10 @@ bool bpf_allowed() {
   return has(39 /* CAP_BPF */) || has(21 /* CAP_SYS_ADMIN */);
 }
 
-constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
-
 Result<std::unique_ptr<TaskIter::Impl>> try_load(bool cgroup_v2, bool cmdline, bool sum_cpus) {
   auto impl = std::make_unique<TaskIter::Impl>();
-  // The kernel's BTF named by path: libbpf then looks for a type the kernel lacks (the ___old
-  // flavours) in no module BTF, which would need CAP_SYS_ADMIN (BTF id iteration): CAP_BPF and
-  // CAP_PERFMON are enough (the systemd unit's user).
   LIBBPF_OPTS(bpf_object_open_opts, oo);
-  if (::access(kVmlinuxBtf, R_OK) == 0) oo.btf_custom_path = kVmlinuxBtf;
+  use_kernel_btf_by_path(oo);
   if (auto r = impl->skel.open(&oo); !r) return fail(r.error());
   auto& s = impl->skel;
   s->rodata->page_size = static_cast<uint32_t>(::sysconf(_SC_PAGESIZE));

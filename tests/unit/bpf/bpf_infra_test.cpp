@@ -94,6 +94,10 @@ TEST(BpfInfra, IterBufReadsEverythingAcrossGrowth) {
   auto r = buf.read_all(bad.get());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().describe().find("reading a BPF iterator"), std::string::npos);
+  EXPECT_EQ(buf.read_errno(), EISDIR) << "the failed read's errno, kept for the caller";
+  bpf::UniqueFd again(::open(path.c_str(), O_RDONLY));
+  ASSERT_TRUE(buf.read_all(again.get()));
+  EXPECT_EQ(buf.read_errno(), 0);
 }
 
 TEST(BpfInfra, ErrorCarriesLibbpfWords) {
