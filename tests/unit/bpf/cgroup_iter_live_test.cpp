@@ -3,25 +3,24 @@
 // failcnt moves, each record says what the cgroup's files say, loaded and through a pin.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "../../support/own_bpffs.hpp"
 #include "probe/bpf/cgroup_iter.hpp"
 #include "probe/parsers.hpp"
 #include "probe/snapshot_reader.hpp"
 #include "util/text.hpp"
 
 using namespace ms;
-namespace fs = std::filesystem;
+using ms::testing::OwnBpffs;
 
 namespace {
 
@@ -82,20 +81,6 @@ void charge(const std::string& cg, const std::string& file, int mib) {
   int st = 0;
   ::waitpid(c, &st, 0);
 }
-
-struct OwnBpffs {
-  std::string path;
-  bool ok = false;
-  OwnBpffs() {
-    char tmpl[] = "/tmp/ms-cg-pin-XXXXXX";
-    path = ::mkdtemp(tmpl);
-    ok = ::mount("bpf", path.c_str(), "bpf", 0, nullptr) == 0;
-  }
-  ~OwnBpffs() {
-    if (ok) ::umount2(path.c_str(), MNT_DETACH);
-    fs::remove_all(path);
-  }
-};
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 // The task iterator on the running kernel (root, BTF, BPF built in; skipped otherwise): its record
 // of this test process says what /proc/self says, with and without cmdlines, pinned or not.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,11 +10,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "../../support/own_bpffs.hpp"
 #include "probe/bpf/task_iter.hpp"
 #include "probe/fs.hpp"
 #include "probe/parsers.hpp"
@@ -27,6 +26,7 @@
 #endif
 
 using namespace ms;
+using ms::testing::OwnBpffs;
 
 namespace {
 
@@ -57,21 +57,6 @@ bool memory_on_v2() {
   auto m = read_mounts(paths);
   return m && detect_cgroup_layout(*m, paths).memory_on_v2;
 }
-
-// A bpffs instance of the test's own, unmounted at the end.
-struct OwnBpffs {
-  std::string path;
-  bool ok = false;
-  OwnBpffs() {
-    char tmpl[] = "/tmp/ms-task-pin-XXXXXX";
-    path = ::mkdtemp(tmpl);
-    ok = ::mount("bpf", path.c_str(), "bpf", 0, nullptr) == 0;
-  }
-  ~OwnBpffs() {
-    if (ok) ::umount2(path.c_str(), MNT_DETACH);
-    std::filesystem::remove_all(path);
-  }
-};
 
 uint64_t inode_of(const std::string& path) {
   struct stat st {};

@@ -152,6 +152,16 @@ SampleReaderOptions exact(SampleReaderOptions o) {
   return o;
 }
 
+// A walk built byte by byte, read into the reader's buffer as an iterator's read(2)s give it.
+Result<void> hand_over(const fs::path& file, const std::string& data, bpf::IterBuf& buf) {
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << data;
+  }
+  bpf::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  return buf.read_all(fd.get());
+}
+
 // A BPF task walk of the tree as it is now, as the kernel would give it: one record per process
 // with its procfs values, its cgroup directory's inode as the cgroup id and its text size as the
 // exec count (exec_as changes it). without_init: the walk leaves out PID 1 (seen on 6.18).
@@ -171,13 +181,7 @@ std::function<Result<void>(bpf::IterBuf&)> walk_of(const TempTree& t, bool witho
       b.process(p, ino, static_cast<uint32_t>(text));
     }
     b.end();
-    fs::path file = t.dir / "walk.bin";
-    {
-      std::ofstream out(file, std::ios::binary | std::ios::trunc);
-      out << b.data;
-    }
-    bpf::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    return buf.read_all(fd.get());
+    return hand_over(t.dir / "walk.bin", b.data, buf);
   };
 }
 
@@ -225,13 +229,7 @@ std::function<Result<void>(bpf::IterBuf&)> cgroup_walk_of(const TempTree& t, Cgr
       b.cgroup(c.inode, flags, usage, max, swap, failcnt);
     }
     b.end();
-    fs::path file = t.dir / "cgroup-walk.bin";
-    {
-      std::ofstream out(file, std::ios::binary | std::ios::trunc);
-      out << b.data;
-    }
-    bpf::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    return buf.read_all(fd.get());
+    return hand_over(t.dir / "cgroup-walk.bin", b.data, buf);
   };
 }
 
